@@ -1,0 +1,43 @@
+# The front door. `make test` and `make demo` install missing Debian packages first.
+BUILD    ?= build
+WERROR   ?= OFF
+SANITIZE ?= OFF
+JOBS     ?= $(shell nproc)
+CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRC_WERROR=$(WERROR) -DRC_SANITIZE=$(SANITIZE)
+
+.PHONY: deps build test unit demo bench lint fuzz clean
+
+deps:
+	@.ci/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Every test: unit, integration (real redis-server), e2e (kubesim).
+test: build
+	cd $(BUILD) && ctest --output-on-failure --timeout 900
+
+# Only the hermetic unit tests.
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit
+
+demo: build
+	@echo "make demo: the end-to-end story (kubesim, webhook, agent) has not landed yet;"
+	@echo "it will install the webhook, apply a labelled StatefulSet, scale it and show the logs."
+	@exit 1
+
+bench: build
+	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD); else echo "no benchmarks yet"; exit 1; fi
+
+lint: build
+	clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
+	clang-tidy -p $(BUILD) --quiet $$(git ls-files 'common/*.cc' 'webhook/*.cc' 'agent/*.cc')
+
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -G Ninja -DRC_FUZZ=ON -DBUILD_TESTING=OFF
+	cmake --build $(BUILD)-fuzz -j $(JOBS)
+	@for f in $(BUILD)-fuzz/tests/fuzz/*_fuzz; do echo "== $$f"; $$f -max_total_time=30 || exit 1; done
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-fuzz

@@ -1,0 +1,131 @@
+#include "common/kube_client.h"
+
+#include <httplib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace rc {
+namespace {
+
+Result<std::string> ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return NotFound(what + " file " + path + " cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string ApiMessage(const std::string& body) {
+  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_object() && json.contains("message") && json["message"].is_string())
+    return json["message"].get<std::string>();
+  return body.substr(0, 300);
+}
+
+// The one place HTTP and TLS outcomes become Status values.
+Result<nlohmann::json> Translate(const httplib::Result& res, const std::string& what) {
+  if (!res) {
+    auto err = res.error();
+    if (err == httplib::Error::ConnectionTimeout || err == httplib::Error::Read)
+      return Timeout("kubernetes API " + what + ": " + httplib::to_string(err));
+    return Unavailable("kubernetes API " + what + ": " + httplib::to_string(err));
+  }
+  int code = res->status;
+  if (code >= 200 && code < 300) {
+    auto json = nlohmann::json::parse(res->body, nullptr, false);
+    if (json.is_discarded()) return Internal("kubernetes API " + what + ": reply is not JSON");
+    return json;
+  }
+  std::string msg = "kubernetes API " + what + ": HTTP " + std::to_string(code) + ": " + ApiMessage(res->body);
+  switch (code) {
+    case 401:
+    case 403: return PermissionDenied(msg);
+    case 404: return NotFound(msg);
+    case 409: return Conflict(msg);
+    case 422:
+    case 400: return InvalidArgument(msg);
+    default: return Unavailable(msg);
+  }
+}
+
+class HttpsKubeClient : public KubeClient {
+ public:
+  explicit HttpsKubeClient(KubeConfig config) : config_(std::move(config)) {}
+
+  Result<nlohmann::json> Get(const std::string& path) override {
+    auto client = Client();
+    return Translate(client->Get(path, Headers()), "GET " + path);
+  }
+  Result<nlohmann::json> List(const std::string& path, const std::string& selector) override {
+    std::string full = path;
+    if (!selector.empty()) full += "?labelSelector=" + httplib::detail::encode_query_param(selector);
+    auto client = Client();
+    return Translate(client->Get(full, Headers()), "LIST " + path);
+  }
+  Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) override {
+    auto client = Client();
+    return Translate(client->Post(path, Headers(), body.dump(), "application/json"), "POST " + path);
+  }
+  Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body) override {
+    auto client = Client();
+    return Translate(client->Put(path, Headers(), body.dump(), "application/json"), "PUT " + path);
+  }
+  Result<nlohmann::json> MergePatch(const std::string& path, const nlohmann::json& patch) override {
+    auto client = Client();
+    return Translate(client->Patch(path, Headers(), patch.dump(), "application/merge-patch+json"),
+                     "PATCH " + path);
+  }
+
+ private:
+  std::unique_ptr<httplib::SSLClient> Client() {
+    auto client = std::make_unique<httplib::SSLClient>(config_.host, config_.port);
+    client->set_ca_cert_path(config_.ca_file.c_str());
+    client->enable_server_certificate_verification(true);
+    auto secs = config_.timeout_ms / 1000, usecs = (config_.timeout_ms % 1000) * 1000;
+    client->set_connection_timeout(secs, usecs);
+    client->set_read_timeout(secs, usecs);
+    client->set_write_timeout(secs, usecs);
+    return client;
+  }
+  httplib::Headers Headers() const {
+    return {{"Authorization", "Bearer " + config_.token}, {"Accept", "application/json"}};
+  }
+
+  KubeConfig config_;
+};
+
+}  // namespace
+
+Result<KubeConfig> LoadInClusterConfig(const InClusterPaths& paths) {
+  KubeConfig config;
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+  if (!host || !*host) return NotFound("KUBERNETES_SERVICE_HOST is not set (not running in a pod?)");
+  config.host = host;
+  if (port && *port) {
+    char* end = nullptr;
+    long p = std::strtol(port, &end, 10);
+    if (*end != '\0' || p <= 0 || p > 65535)
+      return InvalidArgument(std::string("KUBERNETES_SERVICE_PORT '") + port + "' is not a port");
+    config.port = static_cast<int>(p);
+  }
+  auto token = ReadFile(paths.token_file, "service-account token");
+  if (!token.ok()) return token.status();
+  config.token = *token;
+  config.ca_file = paths.ca_file;
+  if (!std::ifstream(paths.ca_file)) return NotFound("service-account CA file " + paths.ca_file + " cannot be read");
+  auto ns = ReadFile(paths.namespace_file, "service-account namespace");
+  if (!ns.ok()) return ns.status();
+  config.namespace_name = *ns;
+  return config;
+}
+
+std::unique_ptr<KubeClient> MakeHttpsKubeClient(const KubeConfig& config) {
+  return std::make_unique<HttpsKubeClient>(config);
+}
+
+}  // namespace rc

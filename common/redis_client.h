@@ -1,0 +1,87 @@
+// A small Redis client: one connection to one node, with connect and command
+// timeouts, AUTH and pipelining. RedisClient is abstract so planner, engine
+// and agent logic can be tested against fakes; HiredisClient (redis_client.cc)
+// is the real adapter and the only place hiredis errors are translated.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace rc {
+
+struct RedisReply {
+  enum class Type { kString, kStatus, kInteger, kArray, kNil, kError };
+  Type type = Type::kNil;
+  std::string str;       // kString, kStatus, kError
+  long long integer = 0; // kInteger
+  std::vector<RedisReply> elements;  // kArray
+
+  bool IsError() const { return type == Type::kError; }
+  bool IsOk() const { return type == Type::kStatus && str == "OK"; }
+  // Error replies start with a code word: "MOVED", "ASK", "BUSYKEY", "ERR"...
+  bool ErrorStartsWith(const std::string& prefix) const {
+    return IsError() && str.compare(0, prefix.size(), prefix) == 0;
+  }
+  static RedisReply Status(std::string s) { return {Type::kStatus, std::move(s), 0, {}}; }
+  static RedisReply String(std::string s) { return {Type::kString, std::move(s), 0, {}}; }
+  static RedisReply Error(std::string s) { return {Type::kError, std::move(s), 0, {}}; }
+  static RedisReply Integer(long long v) { return {Type::kInteger, {}, v, {}}; }
+  static RedisReply Nil() { return {}; }
+  static RedisReply Array(std::vector<RedisReply> e) { return {Type::kArray, {}, 0, std::move(e)}; }
+};
+
+using RedisCommand = std::vector<std::string>;
+
+struct RedisOptions {
+  std::string host;                // IP or name
+  int port = 6379;
+  int connect_timeout_ms = 2000;   // TCP connect + AUTH
+  int command_timeout_ms = 5000;   // each reply
+  std::string username;            // ACL user (redis >= 6); empty: password only
+  std::string password;            // empty: no AUTH
+};
+
+class RedisClient {
+ public:
+  virtual ~RedisClient() = default;
+  // "host:port", used in every error message.
+  virtual const std::string& address() const = 0;
+  // Sends one command. A Redis error reply is a successful Result holding a
+  // kError reply; a non-ok Status means the connection failed or timed out.
+  virtual Result<RedisReply> Command(const RedisCommand& argv) = 0;
+  // Sends all commands, then reads all replies (one round trip).
+  virtual Result<std::vector<RedisReply>> Pipeline(const std::vector<RedisCommand>& cmds) = 0;
+  // Changes the reply timeout for later commands (MIGRATE of a big key).
+  virtual void SetCommandTimeout(int ms) = 0;
+};
+
+// Opens connections; abstract so tests can hand out fakes.
+class RedisConnector {
+ public:
+  virtual ~RedisConnector() = default;
+  virtual Result<std::unique_ptr<RedisClient>> Connect(const std::string& host, int port) = 0;
+};
+
+// Connects with hiredis (and AUTHs when a password is set).
+Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisOptions& options);
+
+// Connects every node with the same timeouts and credentials.
+class HiredisConnector : public RedisConnector {
+ public:
+  explicit HiredisConnector(RedisOptions base) : base_(std::move(base)) {}
+  Result<std::unique_ptr<RedisClient>> Connect(const std::string& host, int port) override;
+
+ private:
+  RedisOptions base_;
+};
+
+// Sends argv and turns an error reply into a Status naming the node and command.
+Result<RedisReply> CommandChecked(RedisClient& client, const RedisCommand& argv);
+
+// "HOST:PORT" -> host and port. Accepts "[v6]:port".
+Status ParseHostPort(const std::string& text, std::string* host, int* port);
+
+}  // namespace rc
