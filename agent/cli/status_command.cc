@@ -1,0 +1,13 @@
+#include <cstdio>
+
+#include "agent/cli/commands.h"
+
+namespace rc::agent {
+
+// Not implemented yet: says so and fails, never pretends.
+int StatusCommand(int, char**) {
+  std::fprintf(stderr, "redis-cluster-agent status: not implemented yet\n");
+  return 1;
+}
+
+}  // namespace rc::agent
