@@ -2,8 +2,11 @@
 
 #include <hiredis/hiredis.h>
 
+#include <signal.h>
+
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace rc {
 namespace {
@@ -24,14 +27,32 @@ timeval ToTimeval(int ms) {
   return tv;
 }
 
-// The one place hiredis errors become Status values.
-Status TranslateError(const redisContext* ctx, const std::string& address, const std::string& what) {
+// hiredis writes with write(2): a write to a connection the server has closed would raise
+// SIGPIPE and kill the process. Ignore SIGPIPE once (only if nobody installed a handler) so
+// such a write fails with EPIPE and becomes kUnavailable.
+void IgnoreSigpipeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      struct sigaction ignore {};
+      ignore.sa_handler = SIG_IGN;
+      sigemptyset(&ignore.sa_mask);
+      sigaction(SIGPIPE, &ignore, nullptr);
+    }
+  });
+}
+
+// The one place hiredis errors become Status values. `saved_errno` is errno right after
+// the failing hiredis call (later calls may change errno).
+Status TranslateError(const redisContext* ctx, const std::string& address, const std::string& what,
+                      int saved_errno) {
   std::string detail = ctx ? ctx->errstr : "out of memory";
-  // hiredis 0.14 reports a timeout as an I/O error with errno EAGAIN (reads) or
-  // ETIMEDOUT / EINPROGRESS (connect).
+  // hiredis 0.14 reports a read timeout as an I/O error with EAGAIN ("Resource temporarily
+  // unavailable") and a connect timeout with ETIMEDOUT ("Connection timed out").
   bool timed_out = ctx && ctx->err == REDIS_ERR_IO &&
-                   (errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT ||
-                    errno == EINPROGRESS || detail.find("timed out") != std::string::npos ||
+                   (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT ||
+                    detail.find("timed out") != std::string::npos ||
                     detail.find("temporarily unavailable") != std::string::npos);
   if (timed_out)
     return Timeout("redis " + address + ": " + what + ": no answer within the timeout");
@@ -75,6 +96,9 @@ class HiredisClient : public RedisClient {
   }
 
   Result<std::vector<RedisReply>> Pipeline(const std::vector<RedisCommand>& cmds) override {
+    for (const auto& cmd : cmds) {
+      if (cmd.empty()) return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
+    }
     if (!ctx_) {
       Status s = Reconnect();
       if (!s.ok()) return s;
@@ -89,14 +113,19 @@ class HiredisClient : public RedisClient {
         lens.push_back(a.size());
       }
       if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(args.size()), args.data(),
-                                 lens.data()) != REDIS_OK)
-        return Fail(Name(cmds));
+                                 lens.data()) != REDIS_OK) {
+        int saved_errno = errno;
+        return Fail(Name(cmds), saved_errno);
+      }
     }
     std::vector<RedisReply> out;
     out.reserve(cmds.size());
     for (size_t i = 0; i < cmds.size(); ++i) {
       void* raw = nullptr;
-      if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) return Fail(Name(cmds));
+      if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) {
+        int saved_errno = errno;
+        return Fail(Name(cmds), saved_errno);
+      }
       ReplyPtr reply(static_cast<redisReply*>(raw));
       out.push_back(Convert(reply.get()));
     }
@@ -129,8 +158,8 @@ class HiredisClient : public RedisClient {
     return name;
   }
 
-  Status Fail(const std::string& what) {
-    Status s = TranslateError(ctx_.get(), address_, what);
+  Status Fail(const std::string& what, int saved_errno) {
+    Status s = TranslateError(ctx_.get(), address_, what, saved_errno);
     ctx_.reset();  // a failed hiredis context cannot be reused; reconnect next time
     return s;
   }
@@ -146,9 +175,10 @@ Result<ContextPtr> OpenContext(const RedisOptions& options) {
   std::string address = options.host + ":" + std::to_string(options.port);
   ContextPtr ctx(redisConnectWithTimeout(options.host.c_str(), options.port,
                                          ToTimeval(options.connect_timeout_ms)));
-  if (!ctx || ctx->err) return TranslateError(ctx.get(), address, "connect");
+  int saved_errno = errno;
+  if (!ctx || ctx->err) return TranslateError(ctx.get(), address, "connect", saved_errno);
   if (redisSetTimeout(ctx.get(), ToTimeval(options.command_timeout_ms)) != REDIS_OK)
-    return TranslateError(ctx.get(), address, "set timeout");
+    return TranslateError(ctx.get(), address, "set timeout", errno);
   return ctx;
 }
 
@@ -156,12 +186,15 @@ Status HiredisClient::Reconnect() {
   auto ctx = OpenContext(options_);
   if (!ctx.ok()) return ctx.status();
   ctx_ = std::move(ctx).value();
-  return Authenticate();
+  Status auth = Authenticate();
+  if (!auth.ok()) ctx_.reset();  // never keep an unauthenticated connection
+  return auth;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisOptions& options) {
+  IgnoreSigpipeOnce();
   auto ctx = OpenContext(options);
   if (!ctx.ok()) return ctx.status();
   auto client = std::make_unique<HiredisClient>(options, std::move(ctx).value());

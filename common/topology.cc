@@ -56,16 +56,33 @@ Status ParseFlags(std::string_view text, NodeFlags* flags) {
   return Status::Ok();
 }
 
-// "ip:port@cport[,hostname]"; redis 3.x lacks "@cport".
+// "ip:port@cport[,hostname[,key=value...]]"; redis 3.x lacks "@cport"; redis 7.2+
+// nodes.conf style auxiliary fields (shard-id=..., tls-port=...) are accepted and ignored.
 Status ParseAddress(std::string_view text, ClusterNode* node) {
   auto comma = text.find(',');
   if (comma != std::string_view::npos) {
-    node->hostname = std::string(text.substr(comma + 1));
+    std::string_view rest = text.substr(comma + 1);
     text = text.substr(0, comma);
+    bool first = true;
+    while (true) {
+      auto next = rest.find(',');
+      std::string_view part = rest.substr(0, next);
+      bool aux = part.find('=') != std::string_view::npos;
+      if (first && !aux) {
+        node->hostname = std::string(part);
+      } else if (!aux) {
+        return InvalidArgument("address field '" + std::string(part) +
+                               "' after the hostname is not key=value");
+      }
+      first = false;
+      if (next == std::string_view::npos) break;
+      rest = rest.substr(next + 1);
+    }
   }
   auto at = text.find('@');
   std::string_view hostport = text.substr(0, at);
-  if (at != std::string_view::npos && !ParseInt(text.substr(at + 1), &node->bus_port))
+  if (at != std::string_view::npos &&
+      (!ParseInt(text.substr(at + 1), &node->bus_port) || node->bus_port < 0 || node->bus_port > 65535))
     return InvalidArgument("bad cluster bus port in address '" + std::string(text) + "'");
   auto colon = hostport.rfind(':');
   if (colon == std::string_view::npos)
@@ -118,12 +135,15 @@ std::string NodeFlags::ToString() const {
   return out;
 }
 
-Result<ClusterNode> ParseClusterNodesLine(std::string_view line) {
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+namespace {
+
+// Parses one line (without line ending); errors name the line (`where`, e.g. "line 3").
+Result<ClusterNode> ParseLine(std::string_view line, const std::string& where) {
   auto fields = SplitSpaces(line);
   auto fail = [&](const std::string& what) {
     std::string shown(line.substr(0, 200));
-    return InvalidArgument("CLUSTER NODES line '" + shown + "': " + what);
+    if (line.size() > 200) shown += "...";
+    return InvalidArgument("CLUSTER NODES " + where + " '" + shown + "': " + what);
   };
   if (fields.size() < 8) return fail("expected at least 8 fields, got " + std::to_string(fields.size()));
   ClusterNode node;
@@ -146,17 +166,33 @@ Result<ClusterNode> ParseClusterNodesLine(std::string_view line) {
   return node;
 }
 
+std::string_view StripLineEnd(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
+Result<ClusterNode> ParseClusterNodesLine(std::string_view line) {
+  return ParseLine(StripLineEnd(line), "line");
+}
+
 Result<Topology> Topology::ParseClusterNodes(std::string_view text) {
   Topology topo;
   size_t pos = 0;
+  int line_number = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
+    ++line_number;
     if (line.find_first_not_of(" \r") == std::string_view::npos) continue;
-    auto node = ParseClusterNodesLine(line);
+    std::string where = "line " + std::to_string(line_number);
+    auto node = ParseLine(StripLineEnd(line), where);
     if (!node.ok()) return node.status();
+    if (topo.FindById(node->id) != nullptr)
+      return InvalidArgument("CLUSTER NODES " + where + ": node id " + node->id + " is listed twice");
     topo.nodes_.push_back(std::move(node).value());
   }
   return topo;

@@ -32,7 +32,7 @@ struct ClusterNode {
   std::string ip;          // may be empty (noaddr, or ":0@0")
   int port = 0;
   int bus_port = 0;
-  std::string hostname;    // redis 7: the part after ',' in the address
+  std::string hostname;    // redis 7: the part after ',' in the address ("" when unset)
   NodeFlags flags;
   std::string master_id;   // empty when "-"
   int64_t ping_sent = 0;
@@ -53,7 +53,8 @@ Result<ClusterNode> ParseClusterNodesLine(std::string_view line);
 
 class Topology {
  public:
-  // Parses the whole CLUSTER NODES reply. Blank lines are skipped.
+  // Parses the whole CLUSTER NODES reply. Blank lines are skipped. Errors name
+  // the line number, the line and what was wrong; a node id listed twice is an error.
   static Result<Topology> ParseClusterNodes(std::string_view text);
 
   const std::vector<ClusterNode>& nodes() const { return nodes_; }
