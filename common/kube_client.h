@@ -29,8 +29,8 @@ struct InClusterPaths {
   std::string namespace_file = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 };
 
-// Reads KUBERNETES_SERVICE_HOST/PORT and the service-account files. Errors say
-// which variable or file is missing.
+// Reads KUBERNETES_SERVICE_HOST/PORT (port defaults to 443) and the service-account
+// files. Errors say which variable or file is missing, unreadable or empty.
 Result<KubeConfig> LoadInClusterConfig(const InClusterPaths& paths = {});
 
 class KubeClient {
@@ -48,7 +48,9 @@ class KubeClient {
 
 // Errors: kNotFound (404), kPermissionDenied (401/403, message says which verb
 // on which resource is missing, from the API's own Status message), kConflict
-// (409), kUnavailable (connect/TLS failure), kTimeout; each names the verb and path.
+// (409), kInvalidArgument (400/422), kUnavailable (connect/TLS failure, certificate not
+// signed by config.ca_file, 5xx), kTimeout (no answer within timeout_ms), kInternal (a 2xx
+// reply that is not JSON); each names the verb and path. One TLS connection per call.
 std::unique_ptr<KubeClient> MakeHttpsKubeClient(const KubeConfig& config);
 
 }  // namespace rc
