@@ -32,19 +32,25 @@ std::string ApiMessage(const std::string& body) {
 std::string DescribeTransportError(httplib::Error err, const KubeConfig& config) {
   std::string server = config.host + ":" + std::to_string(config.port);
   switch (err) {
-    case httplib::Error::Connection: return "cannot connect to " + server;
+    case httplib::Error::Connection:
+      return "cannot connect to " + server;
     case httplib::Error::ConnectionTimeout:
-      return "connecting to " + server + " took longer than " + std::to_string(config.timeout_ms) + " ms";
+      return "connecting to " + server + " took longer than " + std::to_string(config.timeout_ms) +
+             " ms";
     case httplib::Error::Read:
       return "no complete answer from " + server + " within " + std::to_string(config.timeout_ms) +
              " ms (or the connection was closed)";
-    case httplib::Error::Write: return "sending to " + server + " failed";
-    case httplib::Error::SSLConnection: return "TLS handshake with " + server + " failed";
-    case httplib::Error::SSLLoadingCerts: return "cannot load the CA file " + config.ca_file;
+    case httplib::Error::Write:
+      return "sending to " + server + " failed";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake with " + server + " failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the CA file " + config.ca_file;
     case httplib::Error::SSLServerVerification:
       return "the certificate of " + server + " is not trusted by the CA in " + config.ca_file +
              " (or does not name " + config.host + ")";
-    default: return "transport error " + httplib::to_string(err) + " talking to " + server;
+    default:
+      return "transport error " + httplib::to_string(err) + " talking to " + server;
   }
 }
 
@@ -54,7 +60,8 @@ Result<nlohmann::json> Translate(const httplib::Result& res, const std::string& 
   if (!res) {
     auto err = res.error();
     std::string msg = "kubernetes API " + what + ": " + DescribeTransportError(err, config);
-    if (err == httplib::Error::ConnectionTimeout || err == httplib::Error::Read) return Timeout(msg);
+    if (err == httplib::Error::ConnectionTimeout || err == httplib::Error::Read)
+      return Timeout(msg);
     return Unavailable(msg);
   }
   int code = res->status;
@@ -63,15 +70,21 @@ Result<nlohmann::json> Translate(const httplib::Result& res, const std::string& 
     if (json.is_discarded()) return Internal("kubernetes API " + what + ": reply is not JSON");
     return json;
   }
-  std::string msg = "kubernetes API " + what + ": HTTP " + std::to_string(code) + ": " + ApiMessage(res->body);
+  std::string msg =
+      "kubernetes API " + what + ": HTTP " + std::to_string(code) + ": " + ApiMessage(res->body);
   switch (code) {
     case 401:
-    case 403: return PermissionDenied(msg);
-    case 404: return NotFound(msg);
-    case 409: return Conflict(msg);
+    case 403:
+      return PermissionDenied(msg);
+    case 404:
+      return NotFound(msg);
+    case 409:
+      return Conflict(msg);
     case 422:
-    case 400: return InvalidArgument(msg);
-    default: return Unavailable(msg);
+    case 400:
+      return InvalidArgument(msg);
+    default:
+      return Unavailable(msg);
   }
 }
 
@@ -99,16 +112,19 @@ class HttpsKubeClient : public KubeClient {
   }
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) override {
     auto client = Client();
-    return Translate(client->Post(path, Headers(), Serialize(body), "application/json"), "POST " + path, config_);
+    return Translate(client->Post(path, Headers(), Serialize(body), "application/json"),
+                     "POST " + path, config_);
   }
   Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body) override {
     auto client = Client();
-    return Translate(client->Put(path, Headers(), Serialize(body), "application/json"), "PUT " + path, config_);
+    return Translate(client->Put(path, Headers(), Serialize(body), "application/json"),
+                     "PUT " + path, config_);
   }
   Result<nlohmann::json> MergePatch(const std::string& path, const nlohmann::json& patch) override {
     auto client = Client();
-    return Translate(client->Patch(path, Headers(), Serialize(patch), "application/merge-patch+json"),
-                     "PATCH " + path, config_);
+    return Translate(
+        client->Patch(path, Headers(), Serialize(patch), "application/merge-patch+json"),
+        "PATCH " + path, config_);
   }
 
  private:
@@ -135,7 +151,8 @@ Result<KubeConfig> LoadInClusterConfig(const InClusterPaths& paths) {
   KubeConfig config;
   const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
   const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
-  if (!host || !*host) return NotFound("KUBERNETES_SERVICE_HOST is not set (not running in a pod?)");
+  if (!host || !*host)
+    return NotFound("KUBERNETES_SERVICE_HOST is not set (not running in a pod?)");
   config.host = host;
   if (port && *port) {
     char* end = nullptr;
@@ -148,7 +165,8 @@ Result<KubeConfig> LoadInClusterConfig(const InClusterPaths& paths) {
   if (!token.ok()) return token.status();
   config.token = *token;
   config.ca_file = paths.ca_file;
-  if (!std::ifstream(paths.ca_file)) return NotFound("service-account CA file " + paths.ca_file + " cannot be read");
+  if (!std::ifstream(paths.ca_file))
+    return NotFound("service-account CA file " + paths.ca_file + " cannot be read");
   auto ns = ReadFile(paths.namespace_file, "service-account namespace");
   if (!ns.ok()) return ns.status();
   config.namespace_name = *ns;

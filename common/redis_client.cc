@@ -1,7 +1,6 @@
 #include "common/redis_client.h"
 
 #include <hiredis/hiredis.h>
-
 #include <signal.h>
 
 #include <cerrno>
@@ -51,8 +50,8 @@ Status TranslateError(const redisContext* ctx, const std::string& address, const
   // hiredis 0.14 reports a read timeout as an I/O error with EAGAIN ("Resource temporarily
   // unavailable") and a connect timeout with ETIMEDOUT ("Connection timed out").
   bool timed_out = ctx && ctx->err == REDIS_ERR_IO &&
-                   (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT ||
-                    detail.find("timed out") != std::string::npos ||
+                   (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ||
+                    saved_errno == ETIMEDOUT || detail.find("timed out") != std::string::npos ||
                     detail.find("temporarily unavailable") != std::string::npos);
   if (timed_out)
     return Timeout("redis " + address + ": " + what + ": no answer within the timeout");
@@ -66,16 +65,30 @@ Status TranslateError(const redisContext* ctx, const std::string& address, const
 RedisReply Convert(const redisReply* r) {
   RedisReply out;
   switch (r->type) {
-    case REDIS_REPLY_STRING: out.type = RedisReply::Type::kString; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_STATUS: out.type = RedisReply::Type::kStatus; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_ERROR: out.type = RedisReply::Type::kError; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_INTEGER: out.type = RedisReply::Type::kInteger; out.integer = r->integer; break;
+    case REDIS_REPLY_STRING:
+      out.type = RedisReply::Type::kString;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::kStatus;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = RedisReply::Type::kError;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = r->integer;
+      break;
     case REDIS_REPLY_ARRAY:
       out.type = RedisReply::Type::kArray;
       out.elements.reserve(r->elements);
       for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
       break;
-    default: out.type = RedisReply::Type::kNil; break;
+    default:
+      out.type = RedisReply::Type::kNil;
+      break;
   }
   return out;
 }
@@ -97,7 +110,8 @@ class HiredisClient : public RedisClient {
 
   Result<std::vector<RedisReply>> Pipeline(const std::vector<RedisCommand>& cmds) override {
     for (const auto& cmd : cmds) {
-      if (cmd.empty()) return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
+      if (cmd.empty())
+        return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
     }
     if (!ctx_) {
       Status s = Reconnect();

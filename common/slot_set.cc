@@ -8,8 +8,7 @@ namespace {
 bool ParseSlot(std::string_view s, int* out) {
   if (s.empty()) return false;
   auto res = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size() && *out >= 0 &&
-         *out < kSlotCount;
+  return res.ec == std::errc() && res.ptr == s.data() + s.size() && *out >= 0 && *out < kSlotCount;
 }
 
 }  // namespace

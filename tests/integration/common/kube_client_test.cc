@@ -1,6 +1,8 @@
 // The HTTPS Kubernetes client against a local TLS API stand-in (cpp-httplib SSLServer on
 // 127.0.0.1, port 0) whose CA and certificate are made by `openssl` into a temporary
 // directory when the suite starts (never committed). Also LoadInClusterConfig.
+#include "common/kube_client.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <stdlib.h>
@@ -14,7 +16,6 @@
 #include <thread>
 #include <vector>
 
-#include "common/kube_client.h"
 #include "tests/support/wait_for.h"
 
 namespace rc {
@@ -58,9 +59,10 @@ struct SeenRequest {
 // The API stand-in: records every request and answers by path.
 class FakeApiServer {
  public:
-  FakeApiServer(const fs::path& cert, const fs::path& key)
-      : server_(cert.c_str(), key.c_str()) {
-    auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
+  FakeApiServer(const fs::path& cert, const fs::path& key) : server_(cert.c_str(), key.c_str()) {
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      Handle(req, res);
+    };
     server_.Get(".*", handler);
     server_.Post(".*", handler);
     server_.Put(".*", handler);
@@ -105,7 +107,8 @@ class FakeApiServer {
       res.set_content(kNotFound, "application/json");
     } else if (p == "/conflict") {
       res.status = 409;
-      res.set_content(R"({"kind":"Status","message":"the object has been modified"})", "application/json");
+      res.set_content(R"({"kind":"Status","message":"the object has been modified"})",
+                      "application/json");
     } else if (p == "/not-json") {
       res.set_content("hello", "text/plain");
     } else if (req.method == "GET") {
@@ -266,14 +269,16 @@ TEST_F(KubeClientTest, SlowServerIsATimeout) {
 TEST_F(KubeClientTest, CertificateFromAnotherCaIsRefused) {
   FakeApiServer impostor(*dir_ / "other-server.crt", *dir_ / "other-server.key");
   ASSERT_TRUE(impostor.Start());
-  auto reply = MakeHttpsKubeClient(Config(impostor.port(), "good-ca.crt"))->Get("/api/v1/namespaces");
+  auto reply =
+      MakeHttpsKubeClient(Config(impostor.port(), "good-ca.crt"))->Get("/api/v1/namespaces");
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().code(), ErrorCode::kUnavailable) << reply.status().ToString();
   EXPECT_NE(reply.status().message().find("not trusted"), std::string::npos)
       << reply.status().message();
   EXPECT_TRUE(impostor.seen().empty()) << "a request reached a server the client must not trust";
   // The same server is accepted with its own CA: the refusal above was verification.
-  auto trusted = MakeHttpsKubeClient(Config(impostor.port(), "other-ca.crt"))->Get("/api/v1/namespaces");
+  auto trusted =
+      MakeHttpsKubeClient(Config(impostor.port(), "other-ca.crt"))->Get("/api/v1/namespaces");
   EXPECT_TRUE(trusted.ok()) << trusted.status().ToString();
 }
 

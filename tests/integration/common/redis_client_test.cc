@@ -1,14 +1,14 @@
 // The hiredis adapter against a real redis-server: replies, pipelining, binary safety,
 // AUTH, and every failure the agent meets in production (refused, stopped, killed, closed).
-#include <signal.h>
+#include "common/redis_client.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "common/redis_client.h"
 #include "tests/support/redis_server_process.h"
 
 namespace rc {

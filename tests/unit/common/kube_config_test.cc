@@ -35,8 +35,10 @@ class InClusterConfigTest : public ::testing::Test {
   }
   void TearDown() override {
     for (const auto& [name, value] : saved_) {
-      if (value) setenv(name.c_str(), value->c_str(), 1);
-      else unsetenv(name.c_str());
+      if (value)
+        setenv(name.c_str(), value->c_str(), 1);
+      else
+        unsetenv(name.c_str());
     }
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -91,7 +93,8 @@ TEST_F(InClusterConfigTest, EachMissingFileIsNamed) {
     fs::rename(moved, *file);
     ASSERT_FALSE(config.ok());
     EXPECT_EQ(config.status().code(), ErrorCode::kNotFound);
-    EXPECT_NE(config.status().message().find(*file), std::string::npos) << config.status().message();
+    EXPECT_NE(config.status().message().find(*file), std::string::npos)
+        << config.status().message();
   }
 }
 
