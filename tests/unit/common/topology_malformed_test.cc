@@ -1,6 +1,7 @@
 // Malformed CLUSTER NODES input: every rejection says which line and what was wrong.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "common/topology.h"
@@ -26,6 +27,9 @@ struct Case {
   std::string line;
   const char* expected;  // must appear in the error message
 };
+
+// Test names and ctest show the case name, not the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class MalformedLine : public ::testing::TestWithParam<Case> {};
 
