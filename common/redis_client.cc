@@ -151,6 +151,22 @@ class HiredisClient : public RedisClient {
     if (ctx_) redisSetTimeout(ctx_.get(), ToTimeval(ms));
   }
 
+  // Finishes a new connection: AUTH (still under the connect timeout), then the command
+  // timeout for everything after. Never keeps a connection whose AUTH failed.
+  Status Handshake() {
+    Status auth = Authenticate();
+    if (!auth.ok()) {
+      ctx_.reset();
+      return auth;
+    }
+    if (redisSetTimeout(ctx_.get(), ToTimeval(options_.command_timeout_ms)) != REDIS_OK) {
+      int saved_errno = errno;
+      return Fail("set timeout", saved_errno);
+    }
+    return Status::Ok();
+  }
+
+ private:
   Status Authenticate() {
     if (options_.password.empty()) return Status::Ok();
     RedisCommand auth = options_.username.empty()
@@ -163,7 +179,6 @@ class HiredisClient : public RedisClient {
     return Status::Ok();
   }
 
- private:
   static std::string Name(const std::vector<RedisCommand>& cmds) {
     if (cmds.empty() || cmds.front().empty()) return "empty pipeline";
     // Never include arguments: they may hold keys, values or passwords.
@@ -191,7 +206,8 @@ Result<ContextPtr> OpenContext(const RedisOptions& options) {
                                          ToTimeval(options.connect_timeout_ms)));
   int saved_errno = errno;
   if (!ctx || ctx->err) return TranslateError(ctx.get(), address, "connect", saved_errno);
-  if (redisSetTimeout(ctx.get(), ToTimeval(options.command_timeout_ms)) != REDIS_OK)
+  // AUTH is part of connecting: it runs under the connect timeout (see RedisOptions).
+  if (redisSetTimeout(ctx.get(), ToTimeval(options.connect_timeout_ms)) != REDIS_OK)
     return TranslateError(ctx.get(), address, "set timeout", errno);
   return ctx;
 }
@@ -200,9 +216,7 @@ Status HiredisClient::Reconnect() {
   auto ctx = OpenContext(options_);
   if (!ctx.ok()) return ctx.status();
   ctx_ = std::move(ctx).value();
-  Status auth = Authenticate();
-  if (!auth.ok()) ctx_.reset();  // never keep an unauthenticated connection
-  return auth;
+  return Handshake();
 }
 
 }  // namespace
@@ -212,7 +226,7 @@ Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisOptions& options) {
   auto ctx = OpenContext(options);
   if (!ctx.ok()) return ctx.status();
   auto client = std::make_unique<HiredisClient>(options, std::move(ctx).value());
-  RC_RETURN_IF_ERROR(client->Authenticate());
+  RC_RETURN_IF_ERROR(client->Handshake());
   return std::unique_ptr<RedisClient>(std::move(client));
 }
 

@@ -1,5 +1,6 @@
 #include "common/slot_set.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace rc {
@@ -43,7 +44,8 @@ Result<SlotSet> SlotSet::Parse(std::string_view text) {
 }
 
 void SlotSet::AddRange(SlotRange r) {
-  for (int s = r.first; s <= r.last; ++s) Add(s);
+  int first = std::max(r.first, 0), last = std::min(r.last, kSlotCount - 1);
+  for (int s = first; s <= last; ++s) bits_.set(static_cast<size_t>(s));
 }
 
 SlotSet SlotSet::Minus(const SlotSet& other) const {
