@@ -15,7 +15,9 @@ Result<std::string> ReadFile(const std::string& path, const std::string& what) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  if (text.empty()) return NotFound(what + " file " + path + " is empty");
   return text;
 }
 
@@ -26,13 +28,41 @@ std::string ApiMessage(const std::string& body) {
   return body.substr(0, 300);
 }
 
+// Plain words for a transport failure (httplib's own names are terse: "Read", "Connection").
+std::string DescribeTransportError(httplib::Error err, const KubeConfig& config) {
+  std::string server = config.host + ":" + std::to_string(config.port);
+  switch (err) {
+    case httplib::Error::Connection:
+      return "cannot connect to " + server;
+    case httplib::Error::ConnectionTimeout:
+      return "connecting to " + server + " took longer than " + std::to_string(config.timeout_ms) +
+             " ms";
+    case httplib::Error::Read:
+      return "no complete answer from " + server + " within " + std::to_string(config.timeout_ms) +
+             " ms (or the connection was closed)";
+    case httplib::Error::Write:
+      return "sending to " + server + " failed";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake with " + server + " failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the CA file " + config.ca_file;
+    case httplib::Error::SSLServerVerification:
+      return "the certificate of " + server + " is not trusted by the CA in " + config.ca_file +
+             " (or does not name " + config.host + ")";
+    default:
+      return "transport error " + httplib::to_string(err) + " talking to " + server;
+  }
+}
+
 // The one place HTTP and TLS outcomes become Status values.
-Result<nlohmann::json> Translate(const httplib::Result& res, const std::string& what) {
+Result<nlohmann::json> Translate(const httplib::Result& res, const std::string& what,
+                                 const KubeConfig& config) {
   if (!res) {
     auto err = res.error();
+    std::string msg = "kubernetes API " + what + ": " + DescribeTransportError(err, config);
     if (err == httplib::Error::ConnectionTimeout || err == httplib::Error::Read)
-      return Timeout("kubernetes API " + what + ": " + httplib::to_string(err));
-    return Unavailable("kubernetes API " + what + ": " + httplib::to_string(err));
+      return Timeout(msg);
+    return Unavailable(msg);
   }
   int code = res->status;
   if (code >= 200 && code < 300) {
@@ -40,16 +70,27 @@ Result<nlohmann::json> Translate(const httplib::Result& res, const std::string& 
     if (json.is_discarded()) return Internal("kubernetes API " + what + ": reply is not JSON");
     return json;
   }
-  std::string msg = "kubernetes API " + what + ": HTTP " + std::to_string(code) + ": " + ApiMessage(res->body);
+  std::string msg =
+      "kubernetes API " + what + ": HTTP " + std::to_string(code) + ": " + ApiMessage(res->body);
   switch (code) {
     case 401:
-    case 403: return PermissionDenied(msg);
-    case 404: return NotFound(msg);
-    case 409: return Conflict(msg);
+    case 403:
+      return PermissionDenied(msg);
+    case 404:
+      return NotFound(msg);
+    case 409:
+      return Conflict(msg);
     case 422:
-    case 400: return InvalidArgument(msg);
-    default: return Unavailable(msg);
+    case 400:
+      return InvalidArgument(msg);
+    default:
+      return Unavailable(msg);
   }
+}
+
+// Never throws: strings that are not valid UTF-8 are replaced, not an exception.
+std::string Serialize(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 class HttpsKubeClient : public KubeClient {
@@ -58,26 +99,32 @@ class HttpsKubeClient : public KubeClient {
 
   Result<nlohmann::json> Get(const std::string& path) override {
     auto client = Client();
-    return Translate(client->Get(path, Headers()), "GET " + path);
+    return Translate(client->Get(path, Headers()), "GET " + path, config_);
   }
   Result<nlohmann::json> List(const std::string& path, const std::string& selector) override {
     std::string full = path;
-    if (!selector.empty()) full += "?labelSelector=" + httplib::detail::encode_query_param(selector);
+    if (!selector.empty()) {
+      full += (path.find('?') == std::string::npos ? "?" : "&");
+      full += "labelSelector=" + httplib::detail::encode_query_param(selector);
+    }
     auto client = Client();
-    return Translate(client->Get(full, Headers()), "LIST " + path);
+    return Translate(client->Get(full, Headers()), "LIST " + path, config_);
   }
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) override {
     auto client = Client();
-    return Translate(client->Post(path, Headers(), body.dump(), "application/json"), "POST " + path);
+    return Translate(client->Post(path, Headers(), Serialize(body), "application/json"),
+                     "POST " + path, config_);
   }
   Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body) override {
     auto client = Client();
-    return Translate(client->Put(path, Headers(), body.dump(), "application/json"), "PUT " + path);
+    return Translate(client->Put(path, Headers(), Serialize(body), "application/json"),
+                     "PUT " + path, config_);
   }
   Result<nlohmann::json> MergePatch(const std::string& path, const nlohmann::json& patch) override {
     auto client = Client();
-    return Translate(client->Patch(path, Headers(), patch.dump(), "application/merge-patch+json"),
-                     "PATCH " + path);
+    return Translate(
+        client->Patch(path, Headers(), Serialize(patch), "application/merge-patch+json"),
+        "PATCH " + path, config_);
   }
 
  private:
@@ -104,7 +151,8 @@ Result<KubeConfig> LoadInClusterConfig(const InClusterPaths& paths) {
   KubeConfig config;
   const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
   const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
-  if (!host || !*host) return NotFound("KUBERNETES_SERVICE_HOST is not set (not running in a pod?)");
+  if (!host || !*host)
+    return NotFound("KUBERNETES_SERVICE_HOST is not set (not running in a pod?)");
   config.host = host;
   if (port && *port) {
     char* end = nullptr;
@@ -117,7 +165,8 @@ Result<KubeConfig> LoadInClusterConfig(const InClusterPaths& paths) {
   if (!token.ok()) return token.status();
   config.token = *token;
   config.ca_file = paths.ca_file;
-  if (!std::ifstream(paths.ca_file)) return NotFound("service-account CA file " + paths.ca_file + " cannot be read");
+  if (!std::ifstream(paths.ca_file))
+    return NotFound("service-account CA file " + paths.ca_file + " cannot be read");
   auto ns = ReadFile(paths.namespace_file, "service-account namespace");
   if (!ns.ok()) return ns.status();
   config.namespace_name = *ns;

@@ -3,6 +3,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <ctime>
@@ -24,6 +25,8 @@ std::string_view BaseName(std::string_view path) {
   return pos == std::string_view::npos ? path : path.substr(pos + 1);
 }
 
+// Secrets are kept longest first, so a secret that contains a shorter one is replaced
+// whole instead of leaking its remainder.
 std::string RedactLocked(std::string text) {
   for (const auto& secret : Secrets()) {
     size_t pos = 0;
@@ -43,7 +46,12 @@ int Verbosity() { return g_verbosity; }
 void RegisterSecret(const std::string& secret) {
   if (secret.empty()) return;
   std::lock_guard<std::mutex> lock(g_mu);
-  Secrets().push_back(secret);
+  auto& secrets = Secrets();
+  // Registering the same secret again (every reconcile loop, say) must not grow the list.
+  if (std::find(secrets.begin(), secrets.end(), secret) != secrets.end()) return;
+  auto pos = std::find_if(secrets.begin(), secrets.end(),
+                          [&](const std::string& s) { return s.size() < secret.size(); });
+  secrets.insert(pos, secret);
 }
 
 std::string Redact(std::string text) {

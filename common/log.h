@@ -50,9 +50,10 @@ class LineBuilder {
 #define RC_LOG_INFO ::rc::log::LineBuilder(::rc::log::Severity::kInfo, __FILE__, __LINE__).stream()
 #define RC_LOG_WARNING \
   ::rc::log::LineBuilder(::rc::log::Severity::kWarning, __FILE__, __LINE__).stream()
-#define RC_LOG_ERROR ::rc::log::LineBuilder(::rc::log::Severity::kError, __FILE__, __LINE__).stream()
+#define RC_LOG_ERROR \
+  ::rc::log::LineBuilder(::rc::log::Severity::kError, __FILE__, __LINE__).stream()
 // RC_VLOG(2) << "..."; only printed when verbosity >= 2.
-#define RC_VLOG(level)                         \
-  if (::rc::log::Verbosity() < (level)) {      \
-  } else                                       \
+#define RC_VLOG(level)                    \
+  if (::rc::log::Verbosity() < (level)) { \
+  } else                                  \
     RC_LOG_INFO

@@ -1,7 +1,6 @@
 #include "common/redis_client.h"
 
 #include <hiredis/hiredis.h>
-
 #include <signal.h>
 
 #include <cerrno>
@@ -51,8 +50,8 @@ Status TranslateError(const redisContext* ctx, const std::string& address, const
   // hiredis 0.14 reports a read timeout as an I/O error with EAGAIN ("Resource temporarily
   // unavailable") and a connect timeout with ETIMEDOUT ("Connection timed out").
   bool timed_out = ctx && ctx->err == REDIS_ERR_IO &&
-                   (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT ||
-                    detail.find("timed out") != std::string::npos ||
+                   (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ||
+                    saved_errno == ETIMEDOUT || detail.find("timed out") != std::string::npos ||
                     detail.find("temporarily unavailable") != std::string::npos);
   if (timed_out)
     return Timeout("redis " + address + ": " + what + ": no answer within the timeout");
@@ -66,16 +65,30 @@ Status TranslateError(const redisContext* ctx, const std::string& address, const
 RedisReply Convert(const redisReply* r) {
   RedisReply out;
   switch (r->type) {
-    case REDIS_REPLY_STRING: out.type = RedisReply::Type::kString; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_STATUS: out.type = RedisReply::Type::kStatus; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_ERROR: out.type = RedisReply::Type::kError; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_INTEGER: out.type = RedisReply::Type::kInteger; out.integer = r->integer; break;
+    case REDIS_REPLY_STRING:
+      out.type = RedisReply::Type::kString;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::kStatus;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = RedisReply::Type::kError;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = r->integer;
+      break;
     case REDIS_REPLY_ARRAY:
       out.type = RedisReply::Type::kArray;
       out.elements.reserve(r->elements);
       for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
       break;
-    default: out.type = RedisReply::Type::kNil; break;
+    default:
+      out.type = RedisReply::Type::kNil;
+      break;
   }
   return out;
 }
@@ -97,7 +110,8 @@ class HiredisClient : public RedisClient {
 
   Result<std::vector<RedisReply>> Pipeline(const std::vector<RedisCommand>& cmds) override {
     for (const auto& cmd : cmds) {
-      if (cmd.empty()) return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
+      if (cmd.empty())
+        return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
     }
     if (!ctx_) {
       Status s = Reconnect();
@@ -137,6 +151,22 @@ class HiredisClient : public RedisClient {
     if (ctx_) redisSetTimeout(ctx_.get(), ToTimeval(ms));
   }
 
+  // Finishes a new connection: AUTH (still under the connect timeout), then the command
+  // timeout for everything after. Never keeps a connection whose AUTH failed.
+  Status Handshake() {
+    Status auth = Authenticate();
+    if (!auth.ok()) {
+      ctx_.reset();
+      return auth;
+    }
+    if (redisSetTimeout(ctx_.get(), ToTimeval(options_.command_timeout_ms)) != REDIS_OK) {
+      int saved_errno = errno;
+      return Fail("set timeout", saved_errno);
+    }
+    return Status::Ok();
+  }
+
+ private:
   Status Authenticate() {
     if (options_.password.empty()) return Status::Ok();
     RedisCommand auth = options_.username.empty()
@@ -149,7 +179,6 @@ class HiredisClient : public RedisClient {
     return Status::Ok();
   }
 
- private:
   static std::string Name(const std::vector<RedisCommand>& cmds) {
     if (cmds.empty() || cmds.front().empty()) return "empty pipeline";
     // Never include arguments: they may hold keys, values or passwords.
@@ -177,7 +206,8 @@ Result<ContextPtr> OpenContext(const RedisOptions& options) {
                                          ToTimeval(options.connect_timeout_ms)));
   int saved_errno = errno;
   if (!ctx || ctx->err) return TranslateError(ctx.get(), address, "connect", saved_errno);
-  if (redisSetTimeout(ctx.get(), ToTimeval(options.command_timeout_ms)) != REDIS_OK)
+  // AUTH is part of connecting: it runs under the connect timeout (see RedisOptions).
+  if (redisSetTimeout(ctx.get(), ToTimeval(options.connect_timeout_ms)) != REDIS_OK)
     return TranslateError(ctx.get(), address, "set timeout", errno);
   return ctx;
 }
@@ -186,9 +216,7 @@ Status HiredisClient::Reconnect() {
   auto ctx = OpenContext(options_);
   if (!ctx.ok()) return ctx.status();
   ctx_ = std::move(ctx).value();
-  Status auth = Authenticate();
-  if (!auth.ok()) ctx_.reset();  // never keep an unauthenticated connection
-  return auth;
+  return Handshake();
 }
 
 }  // namespace
@@ -198,7 +226,7 @@ Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisOptions& options) {
   auto ctx = OpenContext(options);
   if (!ctx.ok()) return ctx.status();
   auto client = std::make_unique<HiredisClient>(options, std::move(ctx).value());
-  RC_RETURN_IF_ERROR(client->Authenticate());
+  RC_RETURN_IF_ERROR(client->Handshake());
   return std::unique_ptr<RedisClient>(std::move(client));
 }
 

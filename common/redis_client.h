@@ -15,8 +15,8 @@ namespace rc {
 struct RedisReply {
   enum class Type { kString, kStatus, kInteger, kArray, kNil, kError };
   Type type = Type::kNil;
-  std::string str;       // kString, kStatus, kError
-  long long integer = 0; // kInteger
+  std::string str;                   // kString, kStatus, kError
+  long long integer = 0;             // kInteger
   std::vector<RedisReply> elements;  // kArray
 
   bool IsError() const { return type == Type::kError; }
@@ -36,12 +36,12 @@ struct RedisReply {
 using RedisCommand = std::vector<std::string>;
 
 struct RedisOptions {
-  std::string host;                // IP or name
+  std::string host;  // IP or name
   int port = 6379;
-  int connect_timeout_ms = 2000;   // TCP connect + AUTH
-  int command_timeout_ms = 5000;   // each reply
-  std::string username;            // ACL user (redis >= 6); empty: password only
-  std::string password;            // empty: no AUTH
+  int connect_timeout_ms = 2000;  // TCP connect + AUTH
+  int command_timeout_ms = 5000;  // each reply
+  std::string username;           // ACL user (redis >= 6); empty: password only
+  std::string password;           // empty: no AUTH
 };
 
 // Errors: kUnavailable (connect refused, connection closed), kTimeout (no reply within

@@ -1,5 +1,6 @@
 #include "common/slot_set.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace rc {
@@ -8,8 +9,7 @@ namespace {
 bool ParseSlot(std::string_view s, int* out) {
   if (s.empty()) return false;
   auto res = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size() && *out >= 0 &&
-         *out < kSlotCount;
+  return res.ec == std::errc() && res.ptr == s.data() + s.size() && *out >= 0 && *out < kSlotCount;
 }
 
 }  // namespace
@@ -44,7 +44,8 @@ Result<SlotSet> SlotSet::Parse(std::string_view text) {
 }
 
 void SlotSet::AddRange(SlotRange r) {
-  for (int s = r.first; s <= r.last; ++s) Add(s);
+  int first = std::max(r.first, 0), last = std::min(r.last, kSlotCount - 1);
+  for (int s = first; s <= last; ++s) bits_.set(static_cast<size_t>(s));
 }
 
 SlotSet SlotSet::Minus(const SlotSet& other) const {

@@ -26,10 +26,17 @@ class SlotSet {
   // Parses "0-5460,5462" (also space separated). Rejects slots out of range.
   static Result<SlotSet> Parse(std::string_view text);
 
-  void Add(int slot) { bits_.set(static_cast<size_t>(slot)); }
+  // Slots outside [0, kSlotCount) are ignored by Add/AddRange/Remove and never contained
+  // (no exception from a computed slot number).
+  static bool Valid(int slot) { return slot >= 0 && slot < kSlotCount; }
+  void Add(int slot) {
+    if (Valid(slot)) bits_.set(static_cast<size_t>(slot));
+  }
   void AddRange(SlotRange r);
-  void Remove(int slot) { bits_.reset(static_cast<size_t>(slot)); }
-  bool Contains(int slot) const { return bits_.test(static_cast<size_t>(slot)); }
+  void Remove(int slot) {
+    if (Valid(slot)) bits_.reset(static_cast<size_t>(slot));
+  }
+  bool Contains(int slot) const { return Valid(slot) && bits_.test(static_cast<size_t>(slot)); }
   int Count() const { return static_cast<int>(bits_.count()); }
   bool Empty() const { return bits_.none(); }
 

@@ -12,14 +12,14 @@ namespace rc {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,   // the caller's input is wrong (bad flag, bad annotation, bad JSON)
-  kNotFound,          // the thing asked for does not exist
-  kUnavailable,       // connect failed, connection closed; retrying may help
-  kTimeout,           // the peer did not answer in time
-  kPermissionDenied,  // AUTH failed, HTTP 401/403
-  kConflict,          // concurrent change (HTTP 409, BUSYKEY with another value)
-  kFailedPrecondition,// the system is not in a state where this can run
-  kInternal,          // a bug or an answer we do not understand
+  kInvalidArgument,     // the caller's input is wrong (bad flag, bad annotation, bad JSON)
+  kNotFound,            // the thing asked for does not exist
+  kUnavailable,         // connect failed, connection closed; retrying may help
+  kTimeout,             // the peer did not answer in time
+  kPermissionDenied,    // AUTH failed, HTTP 401/403
+  kConflict,            // concurrent change (HTTP 409, BUSYKEY with another value)
+  kFailedPrecondition,  // the system is not in a state where this can run
+  kInternal,            // a bug or an answer we do not understand
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -48,16 +48,20 @@ inline Status InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgume
 inline Status NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
 inline Status Timeout(std::string m) { return {ErrorCode::kTimeout, std::move(m)}; }
-inline Status PermissionDenied(std::string m) { return {ErrorCode::kPermissionDenied, std::move(m)}; }
+inline Status PermissionDenied(std::string m) {
+  return {ErrorCode::kPermissionDenied, std::move(m)};
+}
 inline Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
-inline Status FailedPrecondition(std::string m) { return {ErrorCode::kFailedPrecondition, std::move(m)}; }
+inline Status FailedPrecondition(std::string m) {
+  return {ErrorCode::kFailedPrecondition, std::move(m)};
+}
 inline Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 
 // Result<T> holds either a value or a non-ok Status.
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = Internal("Result constructed from an ok Status without a value");
   }
@@ -81,8 +85,8 @@ class Result {
 }  // namespace rc
 
 // RC_RETURN_IF_ERROR(status_expr): return the Status when it is not ok.
-#define RC_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::rc::Status rc_status_ = (expr);       \
+#define RC_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::rc::Status rc_status_ = (expr);        \
     if (!rc_status_.ok()) return rc_status_; \
   } while (0)

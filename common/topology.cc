@@ -40,16 +40,26 @@ Status ParseFlags(std::string_view text, NodeFlags* flags) {
     if (end == std::string_view::npos) end = text.size();
     std::string_view f = text.substr(pos, end - pos);
     pos = end + 1;
-    if (f == "myself") flags->myself = true;
-    else if (f == "master") flags->master = true;
-    else if (f == "slave") flags->replica = true;
-    else if (f == "fail?") flags->pfail = true;
-    else if (f == "fail") flags->fail = true;
-    else if (f == "handshake") flags->handshake = true;
-    else if (f == "noaddr") flags->noaddr = true;
-    else if (f == "nofailover") flags->nofailover = true;
-    else if (f == "noflags") flags->noflags = true;
-    else if (f.empty()) return InvalidArgument("empty flag in '" + std::string(text) + "'");
+    if (f == "myself")
+      flags->myself = true;
+    else if (f == "master")
+      flags->master = true;
+    else if (f == "slave")
+      flags->replica = true;
+    else if (f == "fail?")
+      flags->pfail = true;
+    else if (f == "fail")
+      flags->fail = true;
+    else if (f == "handshake")
+      flags->handshake = true;
+    else if (f == "noaddr")
+      flags->noaddr = true;
+    else if (f == "nofailover")
+      flags->nofailover = true;
+    else if (f == "noflags")
+      flags->noflags = true;
+    else if (f.empty())
+      return InvalidArgument("empty flag in '" + std::string(text) + "'");
     // Unknown flags from newer servers are ignored on purpose.
     if (end == text.size()) break;
   }
@@ -81,8 +91,8 @@ Status ParseAddress(std::string_view text, ClusterNode* node) {
   }
   auto at = text.find('@');
   std::string_view hostport = text.substr(0, at);
-  if (at != std::string_view::npos &&
-      (!ParseInt(text.substr(at + 1), &node->bus_port) || node->bus_port < 0 || node->bus_port > 65535))
+  if (at != std::string_view::npos && (!ParseInt(text.substr(at + 1), &node->bus_port) ||
+                                       node->bus_port < 0 || node->bus_port > 65535))
     return InvalidArgument("bad cluster bus port in address '" + std::string(text) + "'");
   auto colon = hostport.rfind(':');
   if (colon == std::string_view::npos)
@@ -99,7 +109,8 @@ Status ParseSlotField(std::string_view f, ClusterNode* node) {
     std::string_view inner = f.substr(1, f.size() - 2);
     bool migrating = inner.find("->-") != std::string_view::npos;
     bool importing = inner.find("-<-") != std::string_view::npos;
-    if (migrating == importing) return InvalidArgument("bad open-slot entry '" + std::string(f) + "'");
+    if (migrating == importing)
+      return InvalidArgument("bad open-slot entry '" + std::string(f) + "'");
     auto sep = inner.find(migrating ? "->-" : "-<-");
     int slot = 0;
     std::string_view peer = inner.substr(sep + 3);
@@ -145,7 +156,8 @@ Result<ClusterNode> ParseLine(std::string_view line, const std::string& where) {
     if (line.size() > 200) shown += "...";
     return InvalidArgument("CLUSTER NODES " + where + " '" + shown + "': " + what);
   };
-  if (fields.size() < 8) return fail("expected at least 8 fields, got " + std::to_string(fields.size()));
+  if (fields.size() < 8)
+    return fail("expected at least 8 fields, got " + std::to_string(fields.size()));
   ClusterNode node;
   if (!IsNodeId(fields[0])) return fail("node id is not 40 hex characters");
   node.id = std::string(fields[0]);
@@ -158,8 +170,10 @@ Result<ClusterNode> ParseLine(std::string_view line, const std::string& where) {
   if (!ParseInt(fields[4], &node.ping_sent)) return fail("bad ping-sent");
   if (!ParseInt(fields[5], &node.pong_received)) return fail("bad pong-recv");
   if (!ParseInt(fields[6], &node.config_epoch)) return fail("bad config-epoch");
-  if (fields[7] == "connected") node.link_connected = true;
-  else if (fields[7] != "disconnected") return fail("link state is neither connected nor disconnected");
+  if (fields[7] == "connected")
+    node.link_connected = true;
+  else if (fields[7] != "disconnected")
+    return fail("link state is neither connected nor disconnected");
   for (size_t i = 8; i < fields.size(); ++i) {
     if (Status s = ParseSlotField(fields[i], &node); !s.ok()) return fail(s.message());
   }
@@ -192,7 +206,8 @@ Result<Topology> Topology::ParseClusterNodes(std::string_view text) {
     auto node = ParseLine(StripLineEnd(line), where);
     if (!node.ok()) return node.status();
     if (topo.FindById(node->id) != nullptr)
-      return InvalidArgument("CLUSTER NODES " + where + ": node id " + node->id + " is listed twice");
+      return InvalidArgument("CLUSTER NODES " + where + ": node id " + node->id +
+                             " is listed twice");
     topo.nodes_.push_back(std::move(node).value());
   }
   return topo;

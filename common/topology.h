@@ -17,8 +17,8 @@ namespace rc {
 struct NodeFlags {
   bool myself = false;
   bool master = false;
-  bool replica = false;     // "slave"
-  bool pfail = false;       // "fail?"
+  bool replica = false;  // "slave"
+  bool pfail = false;    // "fail?"
   bool fail = false;
   bool handshake = false;
   bool noaddr = false;
@@ -28,13 +28,13 @@ struct NodeFlags {
 };
 
 struct ClusterNode {
-  std::string id;          // 40 hex chars
-  std::string ip;          // may be empty (noaddr, or ":0@0")
+  std::string id;  // 40 hex chars
+  std::string ip;  // may be empty (noaddr, or ":0@0")
   int port = 0;
   int bus_port = 0;
-  std::string hostname;    // redis 7: the part after ',' in the address ("" when unset)
+  std::string hostname;  // redis 7: the part after ',' in the address ("" when unset)
   NodeFlags flags;
-  std::string master_id;   // empty when "-"
+  std::string master_id;  // empty when "-"
   int64_t ping_sent = 0;
   int64_t pong_received = 0;
   uint64_t config_epoch = 0;

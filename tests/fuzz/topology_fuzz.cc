@@ -1,8 +1,8 @@
 // Fuzzes the CLUSTER NODES parser: any input either parses into a topology whose
 // invariants hold, or is rejected with a non-empty InvalidArgument message.
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 #include "common/topology.h"

@@ -90,9 +90,12 @@ bool RedisServerProcess::Start(std::string* error) {
 
 void RedisServerProcess::Kill(int signal) {
   if (pid_ <= 0) return;
-  if (signal == SIGKILL || signal == SIGTERM) {
-    ::kill(pid_, SIGCONT);
+  if (signal != SIGKILL && signal != SIGTERM) {
+    // Only SIGKILL/SIGTERM end the process; waiting for any other signal would hang.
+    ::kill(pid_, signal);
+    return;
   }
+  ::kill(pid_, SIGCONT);  // a stopped server must run to act on SIGTERM
   ::kill(pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);

@@ -1,14 +1,15 @@
 // The hiredis adapter against a real redis-server: replies, pipelining, binary safety,
 // AUTH, and every failure the agent meets in production (refused, stopped, killed, closed).
-#include <signal.h>
+#include "common/redis_client.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "common/redis_client.h"
 #include "tests/support/redis_server_process.h"
 
 namespace rc {
@@ -285,6 +286,23 @@ TEST(RedisClient, WrongPasswordOnReconnectDoesNotKeepAnAnonymousConnection) {
     ASSERT_FALSE(reply.ok()) << "attempt " << attempt;
     EXPECT_EQ(reply.status().code(), ErrorCode::kPermissionDenied) << reply.status().ToString();
   }
+}
+
+TEST(RedisClient, AuthRunsUnderTheConnectTimeout) {
+  auto server = StartServer(23, kPassword);
+  RedisOptions options = OptionsFor(*server, kPassword);
+  options.connect_timeout_ms = 300;
+  options.command_timeout_ms = 20000;
+  server->Stop(SIGSTOP);  // the kernel still accepts the TCP connection; AUTH gets no answer
+  auto started = std::chrono::steady_clock::now();
+  auto client = ConnectRedis(options);
+  auto waited = std::chrono::steady_clock::now() - started;
+  server->Stop(SIGCONT);
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), ErrorCode::kTimeout) << client.status().ToString();
+  EXPECT_TRUE(Contains(client.status().message(), "AUTH"));
+  // Which timeout applied, not how fast: 300 ms connect timeout, not the 20 s command one.
+  EXPECT_LT(waited, std::chrono::seconds(10));
 }
 
 }  // namespace

@@ -72,13 +72,43 @@ class SlotHashAgainstServer : public ::testing::Test {
 
 TEST_F(SlotHashAgainstServer, HashTagCornerCasesMatch) {
   std::vector<std::string> keys = {
-      "",          "{}",         "{a}{b}",        "a{}b",         "{",          "}",
-      "{{a}}",     "{{}}",       "}{",            "}{x}",         "{}{x}",      "x{}{y}",
-      "{a",        "a}",         "a{b",           "a}b{c}",       "{user1000}.following",
-      "foo{}{bar}", "foo{{bar}}zap", "foo{bar}{zap}", "{ }",        "{\n}",       "{{",
-      "}}",        "{}}",        "{{}",           "{a}}",         "{{a}",       "x{a}{}",
-      "123456789", "foo",        "bar",           "hello",        std::string("{\0}", 3),
-      std::string("\0{a}\0", 5), std::string("{\xff}", 3),        "\xff\xfe{\x80}",
+      "",
+      "{}",
+      "{a}{b}",
+      "a{}b",
+      "{",
+      "}",
+      "{{a}}",
+      "{{}}",
+      "}{",
+      "}{x}",
+      "{}{x}",
+      "x{}{y}",
+      "{a",
+      "a}",
+      "a{b",
+      "a}b{c}",
+      "{user1000}.following",
+      "foo{}{bar}",
+      "foo{{bar}}zap",
+      "foo{bar}{zap}",
+      "{ }",
+      "{\n}",
+      "{{",
+      "}}",
+      "{}}",
+      "{{}",
+      "{a}}",
+      "{{a}",
+      "x{a}{}",
+      "123456789",
+      "foo",
+      "bar",
+      "hello",
+      std::string("{\0}", 3),
+      std::string("\0{a}\0", 5),
+      std::string("{\xff}", 3),
+      "\xff\xfe{\x80}",
   };
   ExpectSameSlots(keys);
 }
@@ -95,10 +125,14 @@ TEST_F(SlotHashAgainstServer, RandomBinaryKeysMatch) {
     int n = length(rng);
     for (int j = 0; j < n; ++j) {
       int p = pick(rng);
-      if (p == 0) key.push_back('{');
-      else if (p == 1) key.push_back('}');
-      else if (p == 2) key.push_back('\0');
-      else key.push_back(static_cast<char>(byte(rng)));
+      if (p == 0)
+        key.push_back('{');
+      else if (p == 1)
+        key.push_back('}');
+      else if (p == 2)
+        key.push_back('\0');
+      else
+        key.push_back(static_cast<char>(byte(rng)));
     }
     keys.push_back(std::move(key));
   }

@@ -19,9 +19,9 @@ TEST(KeySlot, KnownKeys) {
 
 TEST(HashTag, FollowsTheSpecification) {
   EXPECT_EQ(HashTag("{user1000}.following"), "user1000");
-  EXPECT_EQ(HashTag("foo{}{bar}"), "foo{}{bar}");      // empty first tag: whole key
-  EXPECT_EQ(HashTag("foo{{bar}}zap"), "{bar");         // first '{' to first '}'
-  EXPECT_EQ(HashTag("foo{bar}{zap}"), "bar");          // only the first tag
+  EXPECT_EQ(HashTag("foo{}{bar}"), "foo{}{bar}");  // empty first tag: whole key
+  EXPECT_EQ(HashTag("foo{{bar}}zap"), "{bar");     // first '{' to first '}'
+  EXPECT_EQ(HashTag("foo{bar}{zap}"), "bar");      // only the first tag
   EXPECT_EQ(HashTag("{a}{b}"), "a");
   EXPECT_EQ(HashTag("a{}b"), "a{}b");
   EXPECT_EQ(HashTag("{"), "{");

@@ -54,5 +54,18 @@ TEST(SplitEvenly, CoversEverySlotOnce) {
   }
 }
 
+TEST(SlotSet, OutOfRangeSlotsAreIgnoredNotThrown) {
+  SlotSet set;
+  set.Add(-1);
+  set.Add(kSlotCount);
+  set.AddRange({16380, 20000});
+  set.AddRange({-5, 1});
+  set.Remove(-7);
+  EXPECT_EQ(set.ToString(), "0-1,16380-16383");
+  EXPECT_FALSE(set.Contains(-1));
+  EXPECT_FALSE(set.Contains(kSlotCount));
+  EXPECT_TRUE(set.Contains(16383));
+}
+
 }  // namespace
 }  // namespace rc

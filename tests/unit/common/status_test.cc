@@ -45,7 +45,8 @@ TEST(Log, KlogLineFormat) {
 
 TEST(Log, RedactsRegisteredSecrets) {
   log::RegisterSecret("s3cret-pass");
-  EXPECT_EQ(log::Redact("AUTH s3cret-pass failed; s3cret-pass"), "AUTH <redacted> failed; <redacted>");
+  EXPECT_EQ(log::Redact("AUTH s3cret-pass failed; s3cret-pass"),
+            "AUTH <redacted> failed; <redacted>");
 }
 
 }  // namespace

@@ -48,10 +48,18 @@ std::vector<std::string> Split(const std::string& s) {
   return out;
 }
 
-const std::vector<std::string> kCaptured = {
-    "fresh_cluster.txt", "fresh_cluster_replica_view.txt", "open_slots_source.txt",
-    "open_slots_target.txt", "handshake.txt", "nofailover.txt", "hostnames.txt", "pfail.txt",
-    "failed_master.txt", "failover_done.txt", "noaddr.txt", "lone_node_no_ip.txt"};
+const std::vector<std::string> kCaptured = {"fresh_cluster.txt",
+                                            "fresh_cluster_replica_view.txt",
+                                            "open_slots_source.txt",
+                                            "open_slots_target.txt",
+                                            "handshake.txt",
+                                            "nofailover.txt",
+                                            "hostnames.txt",
+                                            "pfail.txt",
+                                            "failed_master.txt",
+                                            "failover_done.txt",
+                                            "noaddr.txt",
+                                            "lone_node_no_ip.txt"};
 
 // Every line of every fixture: flags print back exactly as redis printed them, and the
 // slot fields (outside [...]) describe the same set the parser built.
@@ -290,7 +298,8 @@ TEST(TopologyFixtures, Redis3FormatWithoutBusPort) {
 TEST(TopologyFixtures, AuxiliaryAddressFieldsAreIgnored) {
   // redis 7.2 writes key=value fields after the hostname in nodes.conf; empty hostname too.
   auto with_host = ParseClusterNodesLine(
-      "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 10.0.0.1:6379@16379,redis-0,shard-id=abc,tls-port=0 "
+      "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca "
+      "10.0.0.1:6379@16379,redis-0,shard-id=abc,tls-port=0 "
       "myself,master - 0 0 1 connected 0-5460");
   ASSERT_TRUE(with_host.ok()) << with_host.status().ToString();
   EXPECT_EQ(with_host->hostname, "redis-0");

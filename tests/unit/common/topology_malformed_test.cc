@@ -1,6 +1,7 @@
 // Malformed CLUSTER NODES input: every rejection says which line and what was wrong.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "common/topology.h"
@@ -27,6 +28,9 @@ struct Case {
   const char* expected;  // must appear in the error message
 };
 
+// Test names and ctest show the case name, not the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class MalformedLine : public ::testing::TestWithParam<Case> {};
 
 TEST_P(MalformedLine, IsRejectedWithAMessageNamingTheProblem) {
@@ -50,7 +54,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"UppercaseId", Line("E7D1EECCE10FD6BB5EB35B9F99A514335D9BA9CA"), "node id"},
         Case{"NoPort", Line(kId, "127.0.0.1"), "has no ':port'"},
         Case{"PortNotANumber", Line(kId, "127.0.0.1:redis@16379"), "bad port in address"},
-        Case{"PortTooBig", Line(kId, "127.0.0.1:65536@16379"), "bad port in address '127.0.0.1:65536"},
+        Case{"PortTooBig", Line(kId, "127.0.0.1:65536@16379"),
+             "bad port in address '127.0.0.1:65536"},
         Case{"NegativePort", Line(kId, "127.0.0.1:-1@16379"), "bad port"},
         Case{"BusPortNotANumber", Line(kId, "127.0.0.1:6379@bus"), "bad cluster bus port"},
         Case{"BusPortTooBig", Line(kId, "127.0.0.1:6379@99999"), "bad cluster bus port"},
@@ -59,13 +64,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"EmptyFlag", Line(kId, "127.0.0.1:6379@16379", "myself,,master"), "empty flag"},
         Case{"BadMasterId", Line(kId, "127.0.0.1:6379@16379", "slave", "nobody"),
              "master id is neither '-' nor a node id"},
-        Case{"BadPingSent", Line(kId, "127.0.0.1:6379@16379", "master", "-", "soon"), "bad ping-sent"},
+        Case{"BadPingSent", Line(kId, "127.0.0.1:6379@16379", "master", "-", "soon"),
+             "bad ping-sent"},
         Case{"BadPongRecv", Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "1.5"),
              "bad pong-recv"},
         Case{"NegativeEpoch", Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "-1"),
              "bad config-epoch"},
-        Case{"BadLinkState",
-             Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "up"),
+        Case{"BadLinkState", Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "up"),
              "link state is neither connected nor disconnected"},
         Case{"SlotOutOfRange",
              Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "connected", "16384"),
@@ -77,8 +82,7 @@ INSTANTIATE_TEST_SUITE_P(
              Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "connected", "abc"),
              "bad slot 'abc'"},
         Case{"OpenSlotWithoutArrow",
-             Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "connected",
-                  "[100]"),
+             Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "connected", "[100]"),
              "bad open-slot entry '[100]'"},
         Case{"OpenSlotShortPeer",
              Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "connected",
@@ -92,7 +96,9 @@ INSTANTIATE_TEST_SUITE_P(
              Line(kId, "127.0.0.1:6379@16379", "master", "-", "0", "0", "1", "connected",
                   "[100->-" + std::string(kPeer)),
              "bad slot"}),
-    [](const ::testing::TestParamInfo<Case>& param_info) { return std::string(param_info.param.name); });
+    [](const ::testing::TestParamInfo<Case>& param_info) {
+      return std::string(param_info.param.name);
+    });
 
 TEST(Topology, ValidLineBuilderIsAccepted) {
   // Guards the table above: the unmodified line parses.
@@ -102,8 +108,9 @@ TEST(Topology, ValidLineBuilderIsAccepted) {
 }
 
 TEST(Topology, ErrorNamesTheLineNumber) {
-  std::string text = Line() + "\n\n" + Line(kPeer, "127.0.0.1:6380@16380", "master", "-", "0",
-                                            "0", "2", "broken", "");
+  std::string text =
+      Line() + "\n\n" +
+      Line(kPeer, "127.0.0.1:6380@16380", "master", "-", "0", "0", "2", "broken", "");
   auto topo = Topology::ParseClusterNodes(text);
   ASSERT_FALSE(topo.ok());
   EXPECT_EQ(topo.status().code(), ErrorCode::kInvalidArgument);
@@ -112,7 +119,8 @@ TEST(Topology, ErrorNamesTheLineNumber) {
 }
 
 TEST(Topology, DuplicateNodeIdIsRejected) {
-  auto topo = Topology::ParseClusterNodes(Line() + "\n" + Line(kId, "127.0.0.1:6380@16380", "master"));
+  auto topo =
+      Topology::ParseClusterNodes(Line() + "\n" + Line(kId, "127.0.0.1:6380@16380", "master"));
   ASSERT_FALSE(topo.ok());
   EXPECT_NE(topo.status().message().find("line 2"), std::string::npos) << topo.status().message();
   EXPECT_NE(topo.status().message().find(std::string(kId) + " is listed twice"), std::string::npos)
@@ -120,10 +128,10 @@ TEST(Topology, DuplicateNodeIdIsRejected) {
 }
 
 TEST(Topology, CrLfAndBlankLinesAreAccepted) {
-  auto topo = Topology::ParseClusterNodes("\r\n" + Line() + "\r\n  \n" +
-                                          Line(kPeer, "127.0.0.1:6380@16380", "master", "-", "0",
-                                               "0", "2", "connected", "5461-16383") +
-                                          "\r\n");
+  auto topo = Topology::ParseClusterNodes(
+      "\r\n" + Line() + "\r\n  \n" +
+      Line(kPeer, "127.0.0.1:6380@16380", "master", "-", "0", "0", "2", "connected", "5461-16383") +
+      "\r\n");
   ASSERT_TRUE(topo.ok()) << topo.status().ToString();
   EXPECT_EQ(topo->nodes().size(), 2u);
   EXPECT_EQ(topo->CoveredSlots().Count(), kSlotCount);
