@@ -1,4 +1,5 @@
-// Placeholder translation unit so webhook_lib exists before the mutation core lands.
+#include "webhook/version.h"
+
 namespace rc::webhook {
 const char* Version() { return RC_VERSION; }
 }  // namespace rc::webhook

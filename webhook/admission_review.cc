@@ -1,0 +1,113 @@
+#include "webhook/admission_review.h"
+
+#include "webhook/base64.h"
+
+namespace rc::webhook {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kApiVersion[] = "admission.k8s.io/v1";
+constexpr int kMaxNesting = 100;
+
+// Deepest [ / { nesting outside strings; bounds the recursion of later passes.
+int NestingDepth(std::string_view text) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest) deepest = depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Reads an optional string field; a present non-string is an error.
+Status OptionalString(const json& obj, const char* key, const std::string& where,
+                      std::string* out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return Status::Ok();
+  if (!it->is_string()) return InvalidArgument(where + "." + key + " is not a string");
+  *out = it->get<std::string>();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
+  if (NestingDepth(body) > kMaxNesting) {
+    return InvalidArgument("request body nests deeper than " + std::to_string(kMaxNesting) +
+                           " levels; not a Kubernetes object");
+  }
+  json review = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (review.is_discarded()) {
+    return InvalidArgument("request body is not valid JSON; want an admission.k8s.io/v1 "
+                           "AdmissionReview");
+  }
+  if (!review.is_object()) return InvalidArgument("request body is not a JSON object");
+  if (!review.contains("apiVersion") || review["apiVersion"] != kApiVersion) {
+    std::string got = review.contains("apiVersion") ? review["apiVersion"].dump() : "missing";
+    if (got.size() > 80) got = got.substr(0, 80) + "...";
+    return InvalidArgument("apiVersion is " + got + "; want \"" + kApiVersion + "\"");
+  }
+  if (!review.contains("kind") || review["kind"] != "AdmissionReview") {
+    return InvalidArgument("kind is not \"AdmissionReview\"");
+  }
+  auto request_it = review.find("request");
+  if (request_it == review.end() || !request_it->is_object()) {
+    return InvalidArgument("request is missing or not an object");
+  }
+  const json& request = *request_it;
+  AdmissionRequest out;
+  RC_RETURN_IF_ERROR(OptionalString(request, "uid", "request", &out.uid));
+  if (out.uid.empty()) return InvalidArgument("request.uid is missing or empty");
+  RC_RETURN_IF_ERROR(OptionalString(request, "operation", "request", &out.operation));
+  if (out.operation.empty()) return InvalidArgument("request.operation is missing or empty");
+  RC_RETURN_IF_ERROR(OptionalString(request, "name", "request", &out.name));
+  RC_RETURN_IF_ERROR(OptionalString(request, "namespace", "request", &out.namespace_name));
+  RC_RETURN_IF_ERROR(OptionalString(request, "subResource", "request", &out.sub_resource));
+  auto kind_it = request.find("kind");
+  if (kind_it == request.end() || !kind_it->is_object()) {
+    return InvalidArgument("request.kind is missing or not an object");
+  }
+  RC_RETURN_IF_ERROR(OptionalString(*kind_it, "group", "request.kind", &out.kind.group));
+  RC_RETURN_IF_ERROR(OptionalString(*kind_it, "version", "request.kind", &out.kind.version));
+  RC_RETURN_IF_ERROR(OptionalString(*kind_it, "kind", "request.kind", &out.kind.kind));
+  for (const auto& [key, target] : {std::pair<const char*, json*>{"object", &out.object},
+                                    std::pair<const char*, json*>{"oldObject", &out.old_object}}) {
+    auto it = request.find(key);
+    if (it == request.end() || it->is_null()) continue;
+    if (!it->is_object()) return InvalidArgument(std::string("request.") + key + " is not an object");
+    *target = *it;
+  }
+  return out;
+}
+
+std::string EncodeAdmissionReview(const AdmissionResponse& response) {
+  json body = {{"uid", response.uid}, {"allowed", response.allowed}};
+  if (!response.allowed) {
+    body["status"] = {{"code", response.code == 0 ? 403 : response.code},
+                      {"message", response.message}};
+  }
+  if (response.patch.is_array() && !response.patch.empty()) {
+    body["patchType"] = "JSONPatch";
+    body["patch"] = Base64Encode(response.patch.dump());
+  }
+  if (!response.warnings.empty()) body["warnings"] = response.warnings;
+  json review = {{"apiVersion", kApiVersion}, {"kind", "AdmissionReview"}, {"response", body}};
+  return review.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace rc::webhook

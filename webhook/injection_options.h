@@ -1,0 +1,34 @@
+// What the operator chooses for every injection (from the webhook's flags).
+#pragma once
+
+#include <string>
+
+namespace rc::webhook {
+
+enum class SidecarMode {
+  kNative,   // an initContainers entry with restartPolicy: Always (Kubernetes >= 1.29)
+  kClassic,  // a regular container, for older clusters
+};
+
+struct InjectionOptions {
+  std::string agent_image = "redis-cluster-agent:0.1.0";  // image of the init container and sidecar
+  SidecarMode sidecar_mode = SidecarMode::kNative;         // where the agent sidecar goes
+};
+
+// Names and paths shared by the webhook and the agent (stable interfaces).
+inline constexpr char kManagedLabel[] = "redis-cluster";
+inline constexpr char kManagedValue[] = "managed";
+inline constexpr char kAnnotationPrefix[] = "redis-cluster.io/";
+inline constexpr char kInitContainerName[] = "redis-cluster-init";
+inline constexpr char kAgentContainerName[] = "redis-cluster-agent";
+inline constexpr char kAgentBinary[] = "redis-cluster-agent";
+inline constexpr char kConfigVolumeName[] = "redis-cluster-config";
+inline constexpr char kConfigDir[] = "/etc/redis-cluster";
+inline constexpr char kConfigFile[] = "/etc/redis-cluster/redis.conf";
+inline constexpr int kClientPort = 6379;
+inline constexpr int kClusterBusPort = 16379;
+inline constexpr int kAgentHttpPort = 9121;
+inline constexpr int kDefaultGracePeriodSeconds = 300;
+inline constexpr char kDefaultDataDir[] = "/data";
+
+}  // namespace rc::webhook

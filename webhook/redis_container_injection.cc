@@ -1,0 +1,121 @@
+#include "webhook/redis_container_injection.h"
+
+#include <set>
+
+#include "webhook/injection_options.h"
+#include "webhook/json_merge.h"
+
+namespace rc::webhook {
+namespace {
+
+using nlohmann::json;
+
+std::set<std::string> PortNamesInPod(const json& pod_spec) {
+  std::set<std::string> names;
+  for (const char* list : {"containers", "initContainers"}) {
+    auto it = pod_spec.find(list);
+    if (it == pod_spec.end() || !it->is_array()) continue;
+    for (const json& c : *it) {
+      if (!c.is_object() || !c.contains("ports") || !c["ports"].is_array()) continue;
+      for (const json& p : c["ports"]) {
+        if (p.is_object() && p.contains("name") && p["name"].is_string()) {
+          names.insert(p["name"].get<std::string>());
+        }
+      }
+    }
+  }
+  return names;
+}
+
+bool DeclaresPort(const json& container, int number) {
+  auto it = container.find("ports");
+  if (it == container.end() || !it->is_array()) return false;
+  for (const json& p : *it) {
+    if (p.is_object() && p.contains("containerPort") && p["containerPort"] == number) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string PreStopScript(int grace_seconds) {
+  int limit = grace_seconds > 10 ? grace_seconds - 10 : 1;
+  return std::string("touch ") + kConfigDir + "/prestop; i=0; while [ ! -f " + kConfigDir +
+         "/prestop-done ] && [ $i -lt " + std::to_string(limit) +
+         " ]; do sleep 1; i=$((i+1)); done";
+}
+
+std::vector<std::string> EnsureRedisPorts(json& pod_spec, size_t redis_index) {
+  std::vector<std::string> warnings;
+  std::set<std::string> taken = PortNamesInPod(pod_spec);
+  json& container = pod_spec["containers"][redis_index];
+  for (const auto& [number, name] : {std::pair<int, const char*>{kClientPort, "client"},
+                                     std::pair<int, const char*>{kClusterBusPort, "cluster-bus"}}) {
+    if (DeclaresPort(container, number)) continue;
+    json port = {{"containerPort", number}, {"protocol", "TCP"}};
+    if (taken.count(name) == 0) {
+      port["name"] = name;
+      taken.insert(name);
+    } else {
+      warnings.push_back(std::string("port name ") + name +
+                         " is already used by another port in the pod; port " +
+                         std::to_string(number) + " was added to container " +
+                         StringField(container, "name") + " without a name");
+    }
+    ArrayAt(container, "ports").push_back(port);
+  }
+  return warnings;
+}
+
+Status EnsureConfigMount(json& container, const std::string& container_field) {
+  json& mounts = ArrayAt(container, "volumeMounts");
+  for (const json& m : mounts) {
+    if (!m.is_object() || StringField(m, "mountPath") != kConfigDir) continue;
+    if (StringField(m, "name") == kConfigVolumeName) return Status::Ok();
+    return InvalidArgument(container_field + ".volumeMounts mounts volume " +
+                           StringField(m, "name") + " at " + kConfigDir +
+                           ", which the webhook needs for the " + kConfigVolumeName + " volume");
+  }
+  mounts.push_back({{"name", kConfigVolumeName}, {"mountPath", kConfigDir}});
+  return Status::Ok();
+}
+
+CommandPlan EnsureCommand(json& container, ServerFlavor flavor) {
+  CommandPlan plan = PlanCommand(container, flavor);
+  if (plan.replace) {
+    container["command"] = InjectedCommand(flavor);
+    container.erase("args");
+  }
+  return plan;
+}
+
+void EnsureReadinessProbe(json& container) {
+  if (container.contains("readinessProbe") && container["readinessProbe"].is_object()) return;
+  container["readinessProbe"] = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
+}
+
+std::optional<std::string> EnsurePreStop(json& container, int grace_seconds) {
+  const json want = {
+      {"exec", {{"command", json::array({"/bin/sh", "-c", PreStopScript(grace_seconds)})}}}};
+  json& lifecycle = ObjectAt(container, "lifecycle");
+  auto it = lifecycle.find("preStop");
+  if (it != lifecycle.end() && Covers(*it, want)) return std::nullopt;
+  std::optional<std::string> warning;
+  if (it != lifecycle.end() && it->is_object()) {
+    const json& pre = *it;
+    const json command = pre.contains("exec") && pre["exec"].is_object()
+                             ? pre["exec"].value("command", json())
+                             : json();
+    bool ours = command.is_array() && command.size() == 3 && command[2].is_string() &&
+                command[2].get<std::string>().rfind(std::string("touch ") + kConfigDir, 0) == 0;
+    if (!ours) {
+      warning = "the preStop hook of container " + StringField(container, "name") +
+                " was replaced by the drain hand-shake (the agent drains the node before redis "
+                "stops)";
+    }
+  }
+  lifecycle["preStop"] = want;
+  return warning;
+}
+
+}  // namespace rc::webhook
