@@ -8,7 +8,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors, resources, tables
+from . import discovery, errors, protobuf, resources, tables
 
 try:
     import yaml  # python3-yaml: kubectl sends JSON, but curl users may send YAML
@@ -94,10 +94,7 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.read_body()
         ctype = self.headers.get("Content-Type") or ""
         if "protobuf" in ctype:
-            raise errors.ApiError(415, "UnsupportedMediaType",
-                                  "kubesim accepts JSON bodies only, not protobuf (typed `kubectl create "
-                                  "configmap|secret` send protobuf): use `kubectl create ... --dry-run=client "
-                                  "-o yaml | kubectl apply -f -`")
+            return protobuf.decode(raw)
         try:
             if "yaml" in (self.headers.get("Content-Type") or "") and yaml:
                 return yaml.safe_load(raw)

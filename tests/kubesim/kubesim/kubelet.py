@@ -14,6 +14,7 @@ from .store import now_rfc3339
 
 POD = resources.find("", "v1", "pods")
 SERVICE = resources.find("", "v1", "services")
+MIN_TERMINATION_SECONDS = 1.0
 PKG_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -206,6 +207,7 @@ class PodWorker(threading.Thread):
 
     def _terminate(self):
         grace = self.terminate_deadline if self.terminate_deadline is not None else 0
+        self.terminate_started = time.monotonic()
         deadline = time.monotonic() + grace
         hooks = [threading.Thread(target=r.pre_stop, args=(deadline,), daemon=True) for r in self.mains]
         for t in hooks:
@@ -229,6 +231,11 @@ class PodWorker(threading.Thread):
         except OSError:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+        # A real kubelet takes a moment to report the final status before the API object goes;
+        # `kubectl delete` relies on that (it must see the old pod before its replacement exists).
+        started = getattr(self, "terminate_started", None)
+        if started is not None and not self.kubelet.stopping.is_set():
+            time.sleep(max(0.0, started + MIN_TERMINATION_SECONDS - time.monotonic()))
         cur = self.kubelet.store.get_or_none(POD, self.ns, self.name)
         if cur and cur["metadata"]["uid"] == self.uid and cur["metadata"].get("deletionTimestamp"):
             try:
@@ -304,7 +311,7 @@ class Kubelet:
         self.ips = netns.IpAllocator()
         self.workers = {}  # pod uid -> PodWorker
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = self.stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="kubelet")
 
     def start(self):
