@@ -43,13 +43,13 @@ class ContainerRunner:
         argv = images.argv_for(self.spec, self.w.kubelet.bin_dir)
         argv = [argv[0]] + [podenv.expand(a, env) for a in argv[1:]]
         self.env = env
-        self.w.save_exec_info()
         log_path = self.w.log_path(self.name, self.attempt)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(self.in_container(argv), env=env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.run_ended.clear()
+        self.w.save_exec_info()
         self.state = {"running": {"startedAt": now_rfc3339()}}
         self.started = True
         self.w.changed()

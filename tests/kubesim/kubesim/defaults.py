@@ -43,6 +43,12 @@ def apply(kind, obj):
             p.setdefault("targetPort", p.get("port"))
     elif kind == "Secret":
         obj.setdefault("type", "Opaque")
+        if obj.get("stringData"):  # the API server folds stringData into data on write
+            import base64
+            data = obj.setdefault("data", {}) or {}
+            for k, v in obj.pop("stringData").items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
+            obj["data"] = data
     elif kind == "MutatingWebhookConfiguration":
         for w in obj.get("webhooks") or []:
             w.setdefault("failurePolicy", "Fail")

@@ -73,8 +73,11 @@ class PodWorker(threading.Thread):
         return next((r for r in self.inits + self.mains if r.name == name), None)
 
     def save_exec_info(self):
+        default = (self.pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
         info = {"holder_pid": self.holder_pid, "rootfs": self.rootfs, "uid": self.uid,
-                "containers": {r.name: {"env": r.env, "workingDir": r.spec.get("workingDir") or "/"}
+                "default_container": default or (self.mains[0].name if self.mains else ""),
+                "containers": {r.name: {"env": r.env, "workingDir": r.spec.get("workingDir") or "/",
+                                        "pid": r.proc.pid if r.proc else None}
                                for r in self.inits + self.mains}}
         path = os.path.join(self.kubelet.state_dir, "exec", self.ns, self.name + ".json")
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -87,3 +87,9 @@ def redis_statefulset(name, replicas=3, policy="OrderedReady", extra_spec=None):
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
            "spec": {"clusterIP": "None", "selector": labels, "ports": [{"name": "redis", "port": 6379}]}}
     return svc, sts
+
+
+def container_pid(ns, pod, container):
+    """The host pid of a running container's process (from kubesim's exec records)."""
+    with open(os.path.join(STATE_DIR, "exec", ns, pod + ".json")) as f:
+        return json.load(f)["containers"][container]["pid"]
