@@ -121,7 +121,8 @@ MERGE_KEYS = {
     "containers": "name", "initContainers": "name", "ephemeralContainers": "name",
     "env": "name", "volumes": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
     "imagePullSecrets": "name", "hostAliases": "ip", "topologySpreadConstraints": "topologyKey",
-    "conditions": "type", "ownerReferences": "uid", "finalizers": None,
+    "conditions": "type", "ownerReferences": "uid", "finalizers": None, "webhooks": "name",
+    "readinessGates": "conditionType", "resourceClaims": "name",
 }
 
 
