@@ -21,8 +21,14 @@ def _pod_row(o):
     ready = sum(1 for c in cs if c.get("ready"))
     total = len(o.get("spec", {}).get("containers") or [])
     phase = st.get("phase", "Pending")
+    inits = o.get("spec", {}).get("initContainers") or []
+    init_cs = st.get("initContainerStatuses") or []
+    init_done = any(c.get("type") == "Initialized" and c.get("status") == "True" for c in st.get("conditions") or [])
     if o["metadata"].get("deletionTimestamp"):
         phase = "Terminating"
+    elif inits and not init_done:
+        done = sum(1 for c in init_cs if c.get("ready") or c.get("started"))
+        phase = f"Init:{done}/{len(inits)}"
     else:
         for c in cs:
             w = (c.get("state") or {}).get("waiting")

@@ -18,7 +18,8 @@ def pytest_configure(config):
             capman.stop_global_capturing()
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(KUBESIM_RUN, [KUBESIM_RUN, "--", "/usr/bin/python3", "-m", "pytest", *sys.argv[1:]])
+        os.execv(KUBESIM_RUN, [KUBESIM_RUN, "--bin-dir", os.path.join(HERE, "fakebin"), "--",
+                               "/usr/bin/python3", "-m", "pytest", *sys.argv[1:]])
 
 
 import support  # noqa: E402

@@ -40,7 +40,13 @@ def wait_for(what, fn, timeout=60, interval=0.2):
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    pods = kubectl("get", "pods", "-A", "-o", "wide", check=False).stdout
+    log = ""
+    if STATE_DIR and os.path.exists(os.path.join(STATE_DIR, "kubesim.log")):
+        with open(os.path.join(STATE_DIR, "kubesim.log")) as f:
+            log = f.read()[-3000:]
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})\n"
+                         f"pods:\n{pods}\nkubesim.log (tail):\n{log}")
 
 
 def pod_ready(pod):
