@@ -8,7 +8,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors, protobuf, resources, tables
+from . import discovery, errors, events, protobuf, resources, tables
 
 try:
     import yaml  # python3-yaml: kubectl sends JSON, but curl users may send YAML
@@ -193,6 +193,7 @@ class Handler(BaseHTTPRequestHandler):
                 if self.query.get("watch") in ("true", "1"):
                     return self._watch(rt)
                 items, rv = store.list(r, ns, self.query.get("labelSelector"), self.query.get("fieldSelector"))
+                items = [events.convert(o, r.group_version) for o in items]
                 if "as=Table" in (self.headers.get("Accept") or ""):
                     return self.send_json(200, tables.to_table(r.kind, items, rv))
                 return self.send_json(200, {"kind": f"{r.kind}List", "apiVersion": r.group_version,
@@ -206,7 +207,7 @@ class Handler(BaseHTTPRequestHandler):
                                             "metadata": {}, "items": items})
             raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed on {r.plural}")
         if m == "GET":
-            obj = store.get(r, ns, rt.name)
+            obj = events.convert(store.get(r, ns, rt.name), r.group_version)
             if rt.sub == "scale":
                 obj = reg.scale_of(r, obj)
             if "as=Table" in (self.headers.get("Accept") or "") and not rt.sub:
@@ -242,6 +243,7 @@ class Handler(BaseHTTPRequestHandler):
                     and (not fsel or selectors.field_matches(fsel, o)))
 
         def send(kind, o):
+            o = events.convert(o, r.group_version)
             if as_table:
                 o = tables.to_table(r.kind, [o], o["metadata"]["resourceVersion"])
             self.write_chunk(json.dumps({"type": kind, "object": o}).encode() + b"\n")

@@ -75,5 +75,8 @@ def by_kind(api_version, kind):
 
 
 def storage_key(r):
-    """Objects are stored per (group, plural): Event v1 and events.k8s.io/v1 are separate here."""
+    """Objects are stored per (group, plural), except that both Event APIs share one store
+    (converted on read, see events.py)."""
+    if r.plural == "events":
+        return "/events"
     return f"{r.group}/{r.plural}"

@@ -126,6 +126,9 @@ class Run:
 
     def _start(self):
         os.makedirs(self.state_dir, exist_ok=True)
+        for stale in ("ready", "kubeconfig"):
+            if os.path.exists(os.path.join(self.state_dir, stale)):
+                os.unlink(os.path.join(self.state_dir, stale))
         netns.setup_outer()
         log = open(os.path.join(self.state_dir, "kubesim.log"), "ab")
         env = dict(os.environ, PYTHONPATH=HERE)
