@@ -60,8 +60,9 @@ class ContainerRunner:
             try:
                 self._launch()
                 return True
-            except (podenv.ConfigError, images.ImageError) as e:
-                reason = "CreateContainerConfigError" if isinstance(e, podenv.ConfigError) else "ErrImagePull"
+            except Exception as e:  # the container waits with a reason and is retried
+                reason = {podenv.ConfigError: "CreateContainerConfigError",
+                          images.ImageError: "ErrImagePull"}.get(type(e), "RunContainerError")
                 if self.state.get("waiting", {}).get("message") != str(e):
                     self.w.kubelet.registry.record_event(self.w.pod, "Failed", f"Error: {e}", "Warning",
                                                          "kubelet")

@@ -39,6 +39,7 @@ class PodWorker(threading.Thread):
         self.terminate_deadline = None
         self.terminate_requested = threading.Event()
         self._changed = threading.Event()
+        self._exec_lock = threading.Lock()
         self.inits, self.sidecars, self.mains = [], [], []
         for c in pod["spec"].get("initContainers") or []:
             kind = "sidecar" if c.get("restartPolicy") == "Always" else "init"
@@ -80,10 +81,11 @@ class PodWorker(threading.Thread):
                                         "pid": r.proc.pid if r.proc else None}
                                for r in self.inits + self.mains}}
         path = os.path.join(self.kubelet.state_dir, "exec", self.ns, self.name + ".json")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + ".tmp", "w") as f:
-            json.dump(info, f)
-        os.replace(path + ".tmp", path)
+        with self._exec_lock:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path + ".tmp", "w") as f:
+                json.dump(info, f)
+            os.replace(path + ".tmp", path)
 
     def changed(self):
         self._changed.set()
@@ -322,13 +324,14 @@ class Kubelet:
 
     def _loop(self):
         while not self._stop.is_set():
+            seen = self.store.resource_version
             try:
                 self.sync()
             except Exception as e:  # keep the node alive; say what went wrong
                 import traceback
                 traceback.print_exc()
                 print(f"kubesim: kubelet sync failed: {e}", file=sys.stderr, flush=True)
-            self.store.wait_change(0.5)
+            self.store.wait_change(0.5, since=seen)
 
     def sync(self):
         pods, _ = self.store.list(POD)

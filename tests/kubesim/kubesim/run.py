@@ -42,6 +42,8 @@ def parse(argv):
     p.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("command", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
+    if args.bin_dir:
+        args.bin_dir = os.path.abspath(args.bin_dir)
     if args.command and args.command[0] == "--":
         args.command = args.command[1:]
     if not args.command:

@@ -170,10 +170,12 @@ class Store:
             evs = [(t, copy.deepcopy(o)) for (_, t, k, o) in self._log[start:] if k == sk]
             return evs, self._rv
 
-    def wait_change(self, timeout):
+    def wait_change(self, timeout, since=None):
+        """Waits until the store changed after resourceVersion `since` (default: now)."""
         with self.lock:
-            rv = self._rv
-            self.changed.wait(timeout)
+            rv = self._rv if since is None else int(since)
+            if self._rv == rv:
+                self.changed.wait(timeout)
             return self._rv != rv
 
 
