@@ -59,7 +59,7 @@ def main(argv):
             return 2
         inner = [sys.executable, os.path.join(HERE, "kubesim-run"), "--inner", "--bin-dir", args.bin_dir or "",
                  "--state-dir", args.state_dir, "--", *args.command]
-        os.execvp("unshare", ["unshare", "--net", "--", *inner])
+        os.execvp("unshare", ["unshare", "--net", "--mount", "--propagation", "private", "--", *inner])
     return Run(args).run()
 
 
@@ -132,6 +132,7 @@ class Run:
             if os.path.exists(os.path.join(self.state_dir, stale)):
                 os.unlink(os.path.join(self.state_dir, stale))
         netns.setup_outer()
+        self._cluster_resolver()
         log = open(os.path.join(self.state_dir, "kubesim.log"), "ab")
         env = dict(os.environ, PYTHONPATH=HERE)
         self.server = subprocess.Popen(
@@ -149,6 +150,16 @@ class Run:
         with open(os.path.join(self.state_dir, "kubeconfig"), "w") as f:
             f.write(KUBECONFIG.format(ca=os.path.join(self.state_dir, "pki", "ca.crt"), ip=netns.GATEWAY,
                                       port=API_PORT))
+
+    def _cluster_resolver(self):
+        """COMMAND resolves *.cluster.local through kubesim's DNS: /etc/resolv.conf is replaced
+        in this run's private mount namespace (the host's resolver is unreachable from the run's
+        network namespace anyway)."""
+        path = os.path.join(self.state_dir, "resolv.conf")
+        with open(path, "w") as f:
+            f.write(f"search default.svc.cluster.local svc.cluster.local cluster.local\n"
+                    f"nameserver {netns.GATEWAY}\noptions ndots:5 timeout:1 attempts:2\n")
+        subprocess.run(["mount", "--bind", path, os.path.realpath("/etc/resolv.conf")], check=True)
 
     def _command(self):
         env = dict(os.environ, KUBECONFIG=os.path.join(self.state_dir, "kubeconfig"),

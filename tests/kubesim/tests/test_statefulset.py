@@ -35,6 +35,9 @@ def test_pods_get_own_ips_and_cluster_dns(ns):
     assert out.split()[0] == "10.244.0.1"
     assert kubesim_exec(ns, "cache-0", "hostname").stdout.strip() == "cache-0"
     assert kubesim_exec(ns, "cache-0", "getent", "hosts", "nosuch.cache", check=False).returncode != 0
+    # The test itself (kubesim-run's COMMAND) resolves cluster names too.
+    out = subprocess.run(["getent", "hosts", f"cache-2.cache.{ns}.svc.cluster.local"], capture_output=True, text=True)
+    assert out.stdout.split()[0] == ips["cache-2"]
 
 
 def test_scale_adds_and_removes_highest_ordinal_first(ns):
