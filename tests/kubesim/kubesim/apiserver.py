@@ -186,6 +186,9 @@ class Handler(BaseHTTPRequestHandler):
         ns = rt.ns if r.namespaced else None
         if rt.sub == "log" and m == "GET":
             return self._logs(rt)
+        if rt.sub in ("exec", "attach", "portforward"):
+            raise errors.bad_request(f"kubesim does not support pods/{rt.sub} (kubectl {rt.sub}); "
+                                     "use `kubesim exec POD [-c CONTAINER] -- COMMAND`")
         if rt.sub and rt.sub not in r.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         if rt.name is None:

@@ -231,9 +231,13 @@ class PodWorker(threading.Thread):
         if self.holder and self.holder.poll() is None:
             self.holder.kill()
             self.holder.wait()
+        exec_info = os.path.join(self.kubelet.state_dir, "exec", self.ns, self.name + ".json")
         try:
-            os.unlink(os.path.join(self.kubelet.state_dir, "exec", self.ns, self.name + ".json"))
-        except OSError:
+            with open(exec_info) as f:
+                mine = json.load(f).get("uid") == self.uid
+            if mine:  # a replacement pod with the same name may already have written its own
+                os.unlink(exec_info)
+        except (OSError, ValueError):
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
         # A real kubelet takes a moment to report the final status before the API object goes;

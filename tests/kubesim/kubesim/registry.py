@@ -101,8 +101,9 @@ class Registry:
             if grace is None:
                 grace = pod.get("spec", {}).get("terminationGracePeriodSeconds", 30)
             pod = self.store.mark_deleting(r, ns, name, grace)
-            if self.on_pod_delete(pod):
-                return pod
+            if self.on_pod_delete(pod) and grace > 0:
+                return pod  # the kubelet removes it once terminated
+            # grace 0 (--force): gone from the API at once; the kubelet still kills the processes
             try:
                 return self.store.delete(r, ns, name)
             except errors.ApiError:

@@ -98,15 +98,25 @@ class Run:
         self.state_dir = os.path.abspath(args.state_dir or tempfile.mkdtemp(prefix="kubesim-"))
         self.server = None
         self.child = None
-        self.stopping = False
+        self.stopping = 0
+        self.kill_at = None
+        self.own_group = False
 
     def _on_signal(self, signum, frame):
-        self.stopping = True
+        """Passes SIGINT/SIGTERM to COMMAND's process group; SIGKILL to it 10 s later."""
+        self.stopping = signum
         if self.child and self.child.poll() is None:
-            try:
-                self.child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
-            except ProcessLookupError:
-                pass
+            self._signal_child(signum)
+            self.kill_at = time.monotonic() + 10
+
+    def _signal_child(self, signum):
+        try:
+            if self.own_group:
+                os.killpg(self.child.pid, signum)
+            else:
+                self.child.send_signal(signum)
+        except ProcessLookupError:
+            pass
 
     def run(self):
         signal.signal(signal.SIGTERM, self._on_signal)
@@ -166,18 +176,28 @@ class Run:
                    KUBESIM_STATE_DIR=self.state_dir, KUBESIM_BIN_DIR=self.args.bin_dir or "",
                    KUBESIM_API_SERVER=f"https://{netns.GATEWAY}:{API_PORT}",
                    PATH=os.path.join(HERE, "bin") + os.pathsep + os.environ.get("PATH", ""))
+        # Non-interactive: COMMAND gets its own process group so that a signal reaches all of it
+        # and nothing it started outlives the run. Interactive (stdin a tty): it stays in ours.
+        self.own_group = not os.isatty(0)
         try:
-            self.child = subprocess.Popen(self.args.command, env=env)
+            self.child = subprocess.Popen(self.args.command, env=env,
+                                          process_group=0 if self.own_group else None)
         except OSError as e:
             print(f"kubesim-run: cannot run {self.args.command[0]}: {e}", file=sys.stderr)
             return 127
         while True:
             try:
-                code = self.child.wait()
+                code = self.child.wait(timeout=0.5)
                 break
+            except subprocess.TimeoutExpired:
+                if self.kill_at and time.monotonic() > self.kill_at:
+                    self._signal_child(signal.SIGKILL)
             except KeyboardInterrupt:
                 continue
-        return 128 - code if code < 0 else code
+        if self.own_group:
+            self._signal_child(signal.SIGKILL)  # leftovers of COMMAND's process group
+        code = 128 - code if code < 0 else code
+        return 128 + self.stopping if self.stopping and code == 0 else code
 
     def _cleanup(self):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
