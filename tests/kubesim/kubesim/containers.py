@@ -34,7 +34,11 @@ class ContainerRunner:
 
     # -- launching ---------------------------------------------------------
     def in_container(self, argv):
-        """argv that runs inside this container's namespaces and root, in its working dir."""
+        """argv that runs inside this container's namespaces and root, in its working dir.
+        The project's binaries are mapped to the bin dir by basename (probes, hooks)."""
+        argv = list(argv)
+        if argv and os.path.basename(argv[0]) in images.PROJECT_BINARIES and self.w.kubelet.bin_dir:
+            argv[0] = os.path.join(self.w.kubelet.bin_dir, os.path.basename(argv[0]))
         return ["nsenter", "-t", str(self.w.holder_pid), "-n", "-m", "-u", "--", "chroot", self.w.rootfs,
                 "/usr/bin/env", "-C", self.spec.get("workingDir") or "/", "--", *argv]
 

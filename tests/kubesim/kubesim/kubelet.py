@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from . import netns, resources, volumes
+from . import images, netns, resources, volumes
 from .containers import ContainerRunner
 from .podenv import DEFAULT_PATH, ConfigError
 from .store import now_rfc3339
@@ -144,6 +144,8 @@ class PodWorker(threading.Thread):
         spec = {"scratch": os.path.join(self.dir, "scratch"), "rootfs": self.rootfs, "mounts": mounts,
                 "hostname": self.pod["spec"].get("hostname") or self.name,
                 "host_dirs": [d for d in [k.bin_dir] if d and os.path.isdir(d)],
+                "links": {f"/usr/local/bin/{b}": os.path.join(k.bin_dir, b) for b in images.PROJECT_BINARIES
+                          if k.bin_dir and os.path.exists(os.path.join(k.bin_dir, b))},
                 "files": {"/etc/hosts": self._hosts(), "/etc/resolv.conf": self._resolv(),
                           "/etc/hostname": (self.pod["spec"].get("hostname") or self.name) + "\n"}}
         spec_path = os.path.join(self.dir, "sandbox.json")
