@@ -1,6 +1,5 @@
 """The HTTPS API server: routing, discovery, CRUD, watch and pods/log over HTTP/1.1."""
 import json
-import sys
 import socket
 import ssl
 import threading

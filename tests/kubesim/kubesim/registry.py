@@ -39,7 +39,8 @@ class Registry:
             md["namespace"] = ns or md.get("namespace") or "default"
         if not md.get("name") and md.get("generateName"):
             md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
-        obj.pop("status", None) if r.kind not in ("Pod", "Event", "Node") else None
+        if r.kind not in ("Pod", "Event", "Node", "PersistentVolumeClaim"):
+            obj.pop("status", None)  # status is written through /status, not on create
         defaults.apply(r.kind, obj)
         if r.kind == "Service":
             self._assign_cluster_ip(obj)

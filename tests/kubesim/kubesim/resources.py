@@ -1,5 +1,5 @@
 """The API resources kubesim serves: one table, used by discovery and routing."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import datetime
 import threading
 import uuid
 
-from . import errors, selectors
+from . import errors, resources, selectors
 
 _LOG_LIMIT = 50000
 
@@ -28,12 +28,10 @@ class Store:
 
     # -- helpers --------------------------------------------------------
     def _key(self, r, ns, name):
-        from .resources import storage_key
-        return (storage_key(r), ns if r.namespaced else "", name)
+        return (resources.storage_key(r), ns if r.namespaced else "", name)
 
     def _record(self, kind, r, obj):
-        from .resources import storage_key
-        self._log.append((int(obj["metadata"]["resourceVersion"]), kind, storage_key(r),
+        self._log.append((int(obj["metadata"]["resourceVersion"]), kind, resources.storage_key(r),
                           copy.deepcopy(obj)))
         if len(self._log) > _LOG_LIMIT:
             del self._log[: len(self._log) // 2]
@@ -58,8 +56,7 @@ class Store:
                 raise errors.invalid(r, "", "metadata.name: Required value: name or generateName is required")
             if r.namespaced:
                 md["namespace"] = md.get("namespace") or "default"
-                if r.kind != "Namespace" and not self.get_or_none(_NS, "", md["namespace"]) \
-                        and md["namespace"] != "default":
+                if not self.get_or_none(resources.find("", "v1", "namespaces"), "", md["namespace"]):
                     raise errors.ApiError(404, "NotFound", f'namespaces "{md["namespace"]}" not found')
             else:
                 md.pop("namespace", None)
@@ -89,12 +86,11 @@ class Store:
         return o
 
     def list(self, r, ns=None, label_selector=None, field_selector=None, label_reqs=None):
-        from .resources import storage_key
         reqs = label_reqs if label_reqs is not None else selectors.parse(label_selector)
         with self.lock:
             out = []
             for (sk, ons, _), o in sorted(self._objs.items()):
-                if sk != storage_key(r) or (ns and r.namespaced and ons != ns):
+                if sk != resources.storage_key(r) or (ns and r.namespaced and ons != ns):
                     continue
                 if not selectors.matches(reqs, o["metadata"].get("labels")):
                     continue
@@ -158,8 +154,7 @@ class Store:
     # -- watch ----------------------------------------------------------
     def events_since(self, r, rv, timeout):
         """Blocks up to timeout for changes after rv; returns (events, newest rv) or None if rv is too old."""
-        from .resources import storage_key
-        sk = storage_key(r)
+        sk = resources.storage_key(r)
         rv = int(rv)
         with self.lock:
             if self._log and rv < self._log[0][0] - 1 and rv < self._rv - _LOG_LIMIT // 2:
@@ -178,9 +173,3 @@ class Store:
                 self.changed.wait(timeout)
             return self._rv != rv
 
-
-class _Ns:
-    group, version, plural, kind, namespaced = "", "v1", "namespaces", "Namespace", False
-
-
-_NS = _Ns()
