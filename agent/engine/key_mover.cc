@@ -19,11 +19,47 @@ long long InfoField(const std::string& info, const std::string& field) {
   return std::atoll(info.c_str() + pos + field.size() + 1);
 }
 
+// The value of `key` in a canonical form: members sorted for sets and hashes
+// (their DUMP follows hash-table order, which differs between two copies).
+Result<std::string> CanonicalValue(RedisClient& client, const std::string& key, bool asking) {
+  auto ask = [&](const RedisCommand& cmd) -> Result<RedisReply> {
+    std::vector<RedisCommand> cmds;
+    if (asking) cmds.push_back({"ASKING"});
+    cmds.push_back(cmd);
+    auto r = client.Pipeline(cmds);
+    if (!r.ok()) return r.status();
+    if (r->back().IsError()) return Internal("redis " + client.address() + ": " + r->back().str);
+    return r->back();
+  };
+  auto type = ask({"TYPE", key});
+  if (!type.ok()) return type.status();
+  RedisCommand read;
+  bool sort = true;
+  if (type->str == "set") read = {"SMEMBERS", key};
+  else if (type->str == "hash") read = {"HGETALL", key};
+  else if (type->str == "zset") read = {"ZRANGE", key, "0", "-1", "WITHSCORES"}, sort = false;
+  else if (type->str == "list") read = {"LRANGE", key, "0", "-1"}, sort = false;
+  else return Status(ErrorCode::kNotFound, "no canonical form for type " + type->str);
+  auto value = ask(read);
+  if (!value.ok()) return value.status();
+  std::vector<std::string> parts;
+  const auto& e = value->elements;
+  if (type->str == "hash") {
+    for (size_t i = 0; i + 1 < e.size(); i += 2) parts.push_back(e[i].str + '\x01' + e[i + 1].str);
+  } else {
+    for (const auto& x : e) parts.push_back(x.str);
+  }
+  if (sort) std::sort(parts.begin(), parts.end());
+  std::string out = type->str;
+  for (const auto& p : parts) out += '\x02' + p;
+  return out;
+}
+
 }  // namespace
 
 bool IsRetryableMigrateError(const std::string& error) {
   return Contains(error, "IOERR") || Contains(error, "timeout") || Contains(error, "TRYAGAIN") ||
-         Contains(error, "LOADING");
+         Contains(error, "LOADING") || Contains(error, "CLUSTERDOWN");
 }
 
 KeyMover::KeyMover(RedisClient& source, RedisClient& target, std::string target_host, int target_port,
@@ -168,7 +204,12 @@ Result<long long> KeyMover::MoveSlot(int slot) {
     }
     if (Contains(reply->str, "BUSYKEY")) {
       auto resolved = ResolveBusyKeys(slot, names, timeout);
-      if (!resolved.ok()) return resolved.status();
+      if (!resolved.ok()) {
+        ErrorCode code = resolved.status().code();
+        if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout) return resolved.status();
+        RC_RETURN_IF_ERROR(retry(resolved.status()));
+        continue;
+      }
       moved += *resolved;
       if (*resolved == 0) RC_RETURN_IF_ERROR(retry(Conflict(reply->str)));
       continue;
@@ -197,7 +238,13 @@ Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::str
     const RedisReply& a = (*src)[i];
     const RedisReply& b = (*dst)[2 * i + 1];
     if (a.type != RedisReply::Type::kString || b.type != RedisReply::Type::kString) continue;
-    if (a.str != b.str)
+    bool same_value = a.str == b.str;
+    if (!same_value) {  // same content, other iteration order? (big sets, hashes)
+      auto ca = CanonicalValue(source_, keys[i], false);
+      auto cb = CanonicalValue(target_, keys[i], true);
+      same_value = ca.ok() && cb.ok() && *ca == *cb;
+    }
+    if (!same_value)
       return Conflict("slot " + std::to_string(slot) + ": key '" + keys[i] + "' exists on both " +
                       source_.address() + " and " + target_.address() +
                       " with different values; not overwriting either (resolve it by hand, then rerun)");
@@ -206,7 +253,10 @@ Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::str
   if (same.empty()) return 0LL;
   auto reply = source_.Command(MigrateCommand(same, true, timeout_ms));
   if (!reply.ok()) return reply.status();
-  if (!MigrateOk(*reply)) return Internal("MIGRATE REPLACE of identical keys failed: " + reply->str);
+  if (!MigrateOk(*reply)) {
+    std::string what = "MIGRATE REPLACE of identical keys: " + reply->str;
+    return IsRetryableMigrateError(reply->str) ? Unavailable(what) : Internal(what);
+  }
   RC_LOG_INFO << "slot " << slot << ": " << same.size()
               << " key(s) were already on the target with the same value; replaced";
   return static_cast<long long>(same.size());
