@@ -119,10 +119,10 @@ TEST_F(MigrationEngineTest, PerSlotCommandsArePipelinedNotOneRoundTripEach) {
   EXPECT_LT(cluster_.RoundTrips(target), 64);
 }
 
-TEST_F(MigrationEngineTest, AnIoErrorIsRetriedAndTheMoveCompletes) {
-  int failures = 2;
+TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompletes) {
+  int failures = 3;  // slot 0's MIGRATE fails three times in a row
   cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
-    if (argv[0] == "MIGRATE" && failures > 0) {
+    if (argv[0] == "MIGRATE" && KeySlot(argv.back()) == 0 && failures > 0) {
       --failures;
       return RedisReply::Error("IOERR error or timeout reading to target instance");
     }
