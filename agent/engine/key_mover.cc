@@ -141,22 +141,34 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
       migrates.push_back(MigrateCommand(names, false, options_.migrate_timeout_ms));
       if (static_cast<int>(names.size()) >= batch) next.push_back(pending[i]);
     }
-    if (!migrates.empty()) {
-      auto replies = source_.Pipeline(migrates);
+    // MIGRATE blocks the source while it runs, and redis runs a client's whole
+    // pipeline in one go: send about `batch` keys per round trip so other
+    // clients get a turn in between.
+    size_t begin = 0;
+    while (begin < migrates.size()) {
+      size_t end = begin;
+      size_t keys_in_round = 0;
+      while (end < migrates.size() && (end == begin || keys_in_round + counts[end] <= static_cast<size_t>(batch)))
+        keys_in_round += counts[end++];
+      std::vector<RedisCommand> round(migrates.begin() + static_cast<long>(begin),
+                                      migrates.begin() + static_cast<long>(end));
+      auto replies = source_.Pipeline(round);
       if (!replies.ok()) {
-        for (int s : migrating) careful(s);
+        for (size_t i = begin; i < migrating.size(); ++i) careful(migrating[i]);
         return moved;
       }
-      for (size_t i = 0; i < migrating.size(); ++i) {
-        if (MigrateOk((*replies)[i])) {
-          if ((*replies)[i].str == "OK") moved += static_cast<long long>(counts[i]);
+      for (size_t i = begin; i < end; ++i) {
+        const RedisReply& reply = (*replies)[i - begin];
+        if (MigrateOk(reply)) {
+          if (reply.str == "OK") moved += static_cast<long long>(counts[i]);
           continue;
         }
         // BUSYKEY, IOERR, big keys: this slot goes the careful way.
-        RC_VLOG(1) << "slot " << migrating[i] << ": " << (*replies)[i].str << "; retrying carefully";
+        RC_VLOG(1) << "slot " << migrating[i] << ": " << reply.str << "; retrying carefully";
         next.erase(std::remove(next.begin(), next.end(), migrating[i]), next.end());
         careful(migrating[i]);
       }
+      begin = end;
     }
     pending = std::move(next);
   }

@@ -28,7 +28,7 @@ namespace rc::engine {
 struct EngineOptions {
   int batch_keys = 1000;                 // keys per MIGRATE (redis-cli: 10)
   long long batch_bytes = 8 << 20;       // bound on a MIGRATE's estimated payload
-  int slots_in_flight = 128;             // slots prepared / finalised per pipelined round
+  int slots_in_flight = 512;             // slots opened / closed per pipelined round
   int workers = 4;                       // concurrent source->target pairs
   int migrate_timeout_ms = 10000;        // MIGRATE's own timeout; doubled on each retry
   int max_retries = 4;                   // per batch on IOERR / timeout

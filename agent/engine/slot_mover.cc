@@ -1,6 +1,7 @@
 #include "agent/engine/slot_mover.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "agent/engine/key_mover.h"
@@ -43,6 +44,10 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   }
   RedisClient& s = **src;
   RedisClient& d = **dst;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ms = [&t0] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  };
 
   // 1. IMPORTING on the target, all slots in one round trip.
   std::vector<int> active;
@@ -88,6 +93,8 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   }
   undo_importing(undo);
 
+  RC_VLOG(1) << "group of " << slots.size() << " slot(s) " << s.address() << " -> " << d.address()
+             << ": opened at " << ms() << " ms";
   // 3. The keys.
   KeyMover keys(s, d, target.host, target.port, options_);
   std::map<int, Status> failed;
@@ -104,6 +111,7 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     }
   }
 
+  RC_VLOG(1) << "group: keys moved at " << ms() << " ms";
   // 4. SETSLOT NODE: target first, then the source, then every other master.
   auto on_target = SetSlots(d, done, "NODE", target.id);
   if (!on_target.ok()) {
@@ -150,6 +158,7 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     }
   }
   result.slots_moved += static_cast<int>(owned.size());
+  RC_VLOG(1) << "group: closed everywhere at " << ms() << " ms";
   return result;
 }
 
