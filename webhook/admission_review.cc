@@ -85,12 +85,12 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
   RC_RETURN_IF_ERROR(OptionalString(*kind_it, "group", "request.kind", &out.kind.group));
   RC_RETURN_IF_ERROR(OptionalString(*kind_it, "version", "request.kind", &out.kind.version));
   RC_RETURN_IF_ERROR(OptionalString(*kind_it, "kind", "request.kind", &out.kind.kind));
-  for (const auto& [key, target] : {std::pair<const char*, json*>{"object", &out.object},
-                                    std::pair<const char*, json*>{"oldObject", &out.old_object}}) {
-    auto it = request.find(key);
-    if (it == request.end() || it->is_null()) continue;
-    if (!it->is_object()) return InvalidArgument(std::string("request.") + key + " is not an object");
-    *target = std::move(*it);
+  auto object = request.find("object");
+  if (object != request.end() && !object->is_null()) {
+    if (!object->is_object()) return InvalidArgument("request.object is not an object");
+    out.object = std::move(*object);
+    auto metadata = out.object.find("metadata");
+    if (metadata != out.object.end() && metadata->is_object()) metadata->erase("managedFields");
   }
   return out;
 }

@@ -26,8 +26,11 @@ struct AdmissionRequest {
   std::string operation;  // CREATE, UPDATE, DELETE, CONNECT
   std::string name;
   std::string namespace_name;
-  nlohmann::json object;      // null for DELETE
-  nlohmann::json old_object;  // null for CREATE
+  // request.object without metadata.managedFields (never read nor patched
+  // here, and often the largest part: dropping it keeps it out of the copy and
+  // the diff); null for DELETE. request.oldObject is not kept: the mutation
+  // depends on the new object only.
+  nlohmann::json object;
 };
 
 struct AdmissionResponse {
