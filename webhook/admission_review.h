@@ -26,10 +26,11 @@ struct AdmissionRequest {
   std::string operation;  // CREATE, UPDATE, DELETE, CONNECT
   std::string name;
   std::string namespace_name;
-  // request.object without metadata.managedFields (never read nor patched
-  // here, and often the largest part: dropping it keeps it out of the copy and
-  // the diff); null for DELETE. request.oldObject is not kept: the mutation
-  // depends on the new object only.
+  // request.object without metadata.managedFields and the annotation
+  // kubectl.kubernetes.io/last-applied-configuration (never read nor patched
+  // here, and often most of the bytes: they are not even parsed); null for
+  // DELETE. request.oldObject is not parsed: the mutation depends on the new
+  // object only.
   nlohmann::json object;
 };
 
