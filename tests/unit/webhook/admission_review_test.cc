@@ -29,7 +29,15 @@ TEST(AdmissionReview, DecodesAValidRequest) {
   EXPECT_EQ(request->kind.kind, "StatefulSet");
   EXPECT_EQ(request->operation, "CREATE");
   EXPECT_EQ(request->namespace_name, "demo");
-  EXPECT_TRUE(request->old_object.is_null());
+}
+
+TEST(AdmissionReview, DropsManagedFieldsWhichThePatchNeverTouches) {
+  json review = ValidReview();
+  review["request"]["object"]["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+  auto request = DecodeAdmissionReview(review.dump());
+  ASSERT_TRUE(request.ok());
+  EXPECT_FALSE(request->object["metadata"].contains("managedFields"));
+  EXPECT_EQ(request->object["metadata"]["name"], "redis");
 }
 
 struct BadCase {
