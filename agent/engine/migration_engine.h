@@ -1,0 +1,149 @@
+// MigrationEngine: the only code that moves slots and keys between masters.
+//
+// A slot moves the safe way redis-cli uses (SETSLOT IMPORTING on the target,
+// MIGRATING on the source, MIGRATE ... KEYS in batches, then SETSLOT NODE on
+// the target, the source, and every other master), but many slots at once:
+// the per-slot commands are pipelined in groups of `slots_in_flight`, empty
+// slots skip MIGRATE, and distinct source->target pairs run on their own
+// workers (threads, each with its own connections).
+//
+// Safe to interrupt at any point: a later run starts with FixOpenSlots(),
+// which closes every MIGRATING/IMPORTING slot without losing a key, and
+// plans again from what it observes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agent/engine/cluster_view.h"
+#include "agent/engine/planner.h"
+#include "common/redis_client.h"
+#include "common/status.h"
+
+namespace rc::engine {
+
+struct EngineOptions {
+  int batch_keys = 1000;                 // keys per MIGRATE (redis-cli: 10)
+  long long batch_bytes = 8 << 20;       // bound on a MIGRATE's estimated payload
+  int slots_in_flight = 128;             // slots prepared / finalised per pipelined round
+  int workers = 4;                       // concurrent source->target pairs
+  int migrate_timeout_ms = 10000;        // MIGRATE's own timeout; doubled on each retry
+  int max_retries = 4;                   // per batch on IOERR / timeout
+  int gossip_wait_ms = 30000;            // wait for a target to learn the slot map
+  int converge_wait_ms = 20000;          // wait for nodes to agree after a fix / before planning
+  std::chrono::milliseconds progress_interval{3000};  // listener cadence
+  std::string username;                  // MIGRATE AUTH2 user (the connector AUTHs our links)
+  std::string password;                  // MIGRATE AUTH password; empty: none
+};
+
+struct MigrationProgress {
+  int slots_done = 0;
+  int slots_total = 0;
+  long long keys_moved = 0;
+  double keys_per_second = 0;
+  double elapsed_seconds = 0;
+  double eta_seconds = -1;  // -1 until there is a rate to extrapolate from
+  bool final = false;       // the last report of an Execute()
+};
+
+// Receives progress every EngineOptions::progress_interval and once at the
+// end. Called from one engine thread at a time.
+class ProgressListener {
+ public:
+  virtual ~ProgressListener() = default;
+  virtual void OnProgress(const MigrationProgress& progress) = 0;
+};
+
+// Logs "migrated 1200/4096 slots, 73201 keys, 51234 keys/s, ETA 3s".
+class LoggingProgressListener : public ProgressListener {
+ public:
+  explicit LoggingProgressListener(std::string what = "rebalance") : what_(std::move(what)) {}
+  void OnProgress(const MigrationProgress& progress) override;
+
+ private:
+  std::string what_;
+};
+
+std::string FormatProgress(const MigrationProgress& progress);
+
+struct MigrationReport {
+  int slots_planned = 0;
+  int slots_moved = 0;
+  long long keys_moved = 0;
+  double elapsed_seconds = 0;
+  std::vector<std::string> errors;  // one line per failed pair / slot
+};
+
+struct FixReport {
+  int slots_fixed = 0;
+  long long keys_moved = 0;
+  std::vector<std::string> actions;  // one line per slot: what was decided and why
+};
+
+// The outcome of Rebalance() / Drain().
+struct RunOutcome {
+  ClusterView before;         // after fixing open slots
+  FixReport fix;
+  MigrationPlan plan;
+  MigrationReport report;     // empty on dry runs
+  bool balanced_after = false;
+};
+
+class MigrationEngine {
+ public:
+  // `connector` opens every connection (it carries timeouts and AUTH) and
+  // must outlive the engine; it may be called from several threads.
+  MigrationEngine(RedisConnector& connector, EngineOptions options);
+
+  // Closes every open slot of `view`: finishes a move both sides agree on
+  // (source MIGRATING to a target that is IMPORTING from it or already owns
+  // the slot); otherwise settles the slot on its owner (or, with no single
+  // owner, on the node holding most of its keys), moving stray keys there.
+  // Never deletes a key; a key present on two nodes with different values
+  // stops with kConflict naming the slot and key.
+  Status FixOpenSlots(const ClusterView& view, FixReport* report = nullptr);
+
+  // Moves the plan's slots. Before importing into a target, waits until it
+  // knows the full slot map (WaitForSlotMap). Progress goes to `listener`
+  // (may be null). Returns the report even when some slots failed; the
+  // Status is not ok only when nothing could start (e.g. a target never
+  // learned the slot map). Check report.errors.
+  Result<MigrationReport> Execute(const ClusterView& view, const MigrationPlan& plan,
+                                  ProgressListener* listener = nullptr);
+
+  // Observe (with key counts), fix open slots, wait for agreement, plan,
+  // execute (unless dry_run), observe again. Fails when the cluster is not
+  // balanced and consistent at the end (outcome details in the Status).
+  Result<RunOutcome> Rebalance(const std::string& seed, const PlanOptions& options, bool dry_run,
+                               ProgressListener* listener = nullptr);
+  // Same, moving every slot off `node` (NODE_ID or HOST:PORT).
+  Result<RunOutcome> Drain(const std::string& seed, const std::string& node,
+                           const PlanOptions& options, bool dry_run,
+                           ProgressListener* listener = nullptr);
+
+  // Observes from `seed`; when the view has open slots, fixes them; then waits
+  // (up to converge_wait_ms) until every reachable node agrees on the owners.
+  Result<ClusterView> ObserveAndSettle(const std::string& seed, FixReport* fix = nullptr);
+
+  // Asks the engine to stop at the next safe point (between batches); a
+  // stopped Execute returns what it did so far with an error line.
+  void RequestStop() { stop_.store(true); }
+
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  RedisConnector& connector_;
+  EngineOptions options_;
+  std::atomic<bool> stop_{false};
+};
+
+// Waits until the node at `client` reports cluster_state:ok and maps every
+// slot to the owner given in `owners` (16384 ids, "" = don't care), polling
+// until `timeout`. Call before SETSLOT IMPORTING on a newly added node.
+Status WaitForSlotMap(RedisClient& client, const std::vector<std::string>& owners,
+                      std::chrono::milliseconds timeout);
+
+}  // namespace rc::engine
