@@ -1,0 +1,361 @@
+#include "tests/support/fake_redis.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "common/slot_hash.h"
+#include "common/slot_set.h"
+
+namespace rc::testing {
+namespace {
+
+std::string Upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+RedisReply Err(const std::string& s) { return RedisReply::Error(s); }
+
+bool ParseSlotArg(const std::string& s, int* slot) {
+  if (s.empty() || s.size() > 5) return false;
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  if (v >= kSlotCount) return false;
+  *slot = v;
+  return true;
+}
+
+std::string IdFor(int index) {
+  char buf[41];
+  std::snprintf(buf, sizeof buf, "%040x", index + 1);
+  return buf;
+}
+
+}  // namespace
+
+FakeNode& FakeRedisCluster::AddNode(const std::string& ip, int port) {
+  FakeNode n;
+  n.id = IdFor(static_cast<int>(nodes_.size()));
+  n.ip = ip;
+  n.port = port;
+  n.epoch = nodes_.size() + 1;
+  n.owners.assign(kSlotCount, "");
+  // A new node learns the current map (as gossip would).
+  if (!nodes_.empty()) n.owners = nodes_.front().owners;
+  nodes_.push_back(std::move(n));
+  return nodes_.back();
+}
+
+void FakeRedisCluster::AssignSlots(int index, int first, int last) {
+  for (auto& n : nodes_)
+    for (int s = first; s <= last; ++s) n.owners[static_cast<size_t>(s)] = node(index).id;
+}
+
+void FakeRedisCluster::MakeReplica(int replica, int master) { node(replica).master_id = node(master).id; }
+
+void FakeRedisCluster::PutKey(int index, const std::string& key, const std::string& value) {
+  node(index).keys[key] = value;
+}
+
+void FakeRedisCluster::FillOwned(int count) {
+  for (int i = 0; i < count; ++i) {
+    std::string key = "k:" + std::to_string(i);
+    const std::string& owner = nodes_.front().owners[static_cast<size_t>(KeySlot(key))];
+    if (FakeNode* n = FindById(owner)) n->keys[key] = "value-" + std::to_string(i);
+  }
+}
+
+FakeNode* FakeRedisCluster::FindByAddress(const std::string& ip, int port) {
+  for (auto& n : nodes_)
+    if (n.ip == ip && n.port == port) return &n;
+  return nullptr;
+}
+
+FakeNode* FakeRedisCluster::FindById(const std::string& id) {
+  for (auto& n : nodes_)
+    if (n.id == id) return &n;
+  return nullptr;
+}
+
+std::map<std::string, std::string> FakeRedisCluster::AllKeys(int* duplicates) {
+  std::map<std::string, std::string> all;
+  int dups = 0;
+  for (const auto& n : nodes_) {
+    if (!n.master_id.empty()) continue;
+    for (const auto& [k, v] : n.keys)
+      if (!all.emplace(k, v).second) ++dups;
+  }
+  if (duplicates) *duplicates = dups;
+  return all;
+}
+
+std::vector<RedisCommand> FakeRedisCluster::Log(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_[address];
+}
+
+void FakeRedisCluster::ClearLog() {
+  std::lock_guard<std::mutex> lock(mu_);
+  log_.clear();
+  round_trips_.clear();
+}
+
+int FakeRedisCluster::RoundTrips(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return round_trips_[address];
+}
+
+void FakeRedisCluster::CountRoundTrip(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  round_trips_[address]++;
+}
+
+Result<RedisReply> FakeRedisCluster::Execute(const std::string& address, const RedisCommand& argv) {
+  std::lock_guard<std::recursive_mutex> lock(exec_mu_);
+  FakeNode* self = nullptr;
+  for (auto& n : nodes_)
+    if (n.Address() == address) self = &n;
+  if (!self || !self->up) return Unavailable("fake " + address + ": connection refused");
+  {
+    std::lock_guard<std::mutex> log_lock(mu_);
+    log_[address].push_back(argv);
+  }
+  if (hook_) {
+    if (auto reply = hook_(*self, argv)) {
+      if (reply->type == RedisReply::Type::kNil && reply->str == "DISCONNECT")
+        return Unavailable("fake " + address + ": connection closed by the server");
+      return *reply;
+    }
+  }
+  if (argv.empty()) return Err("ERR empty command");
+  return Run(*self, argv);
+}
+
+long long FakeRedisCluster::CountKeys(const FakeNode& n, int slot) const {
+  long long c = 0;
+  for (const auto& [k, v] : n.keys)
+    if (KeySlot(k) == slot) ++c;
+  return c;
+}
+
+std::string FakeRedisCluster::ClusterNodesText(const FakeNode& self) const {
+  std::string out;
+  for (const auto& n : nodes_) {
+    std::string flags;
+    if (&n == &self) flags = "myself,";
+    flags += n.master_id.empty() ? "master" : "slave";
+    if (!n.up) flags += ",fail";
+    out += n.id + " " + n.ip + ":" + std::to_string(n.port) + "@" + std::to_string(n.port + 10000) +
+           " " + flags + " " + (n.master_id.empty() ? "-" : n.master_id) + " 0 0 " +
+           std::to_string(n.epoch) + " connected";
+    if (n.master_id.empty()) {
+      SlotSet owned;
+      for (int s = 0; s < kSlotCount; ++s)
+        if (self.owners[static_cast<size_t>(s)] == n.id) owned.Add(s);
+      for (const auto& r : owned.Ranges())
+        out += " " + (r.first == r.last ? std::to_string(r.first)
+                                         : std::to_string(r.first) + "-" + std::to_string(r.last));
+    }
+    if (&n == &self) {
+      for (const auto& [s, id] : self.migrating) out += " [" + std::to_string(s) + "->-" + id + "]";
+      for (const auto& [s, id] : self.importing) out += " [" + std::to_string(s) + "-<-" + id + "]";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv) {
+  std::string cmd = Upper(argv[0]);
+  if (cmd == "PING") return RedisReply::Status("PONG");
+  if (cmd == "ASKING") return RedisReply::Status("OK");
+  if (cmd == "DBSIZE") return RedisReply::Integer(static_cast<long long>(self.keys.size()));
+  if (cmd == "INFO") {
+    long long bytes = 0;
+    for (const auto& [k, v] : self.keys) bytes += static_cast<long long>(k.size() + v.size() + 50);
+    return RedisReply::String("# Memory\r\nused_memory:" + std::to_string(bytes + 1000000) +
+                              "\r\n# Keyspace\r\ndb0:keys=" + std::to_string(self.keys.size()) +
+                              ",expires=0,avg_ttl=0\r\n");
+  }
+  if (cmd == "DUMP" && argv.size() == 2) {
+    auto it = self.keys.find(argv[1]);
+    return it == self.keys.end() ? RedisReply::Nil() : RedisReply::String("dump:" + it->second);
+  }
+  if (cmd == "GET" && argv.size() == 2) {
+    auto it = self.keys.find(argv[1]);
+    return it == self.keys.end() ? RedisReply::Nil() : RedisReply::String(it->second);
+  }
+  if (cmd == "MIGRATE") return RunMigrate(self, argv);
+  if (cmd == "CLUSTER" && argv.size() >= 2) return RunCluster(self, argv);
+  return Err("ERR unknown command '" + argv[0] + "' (fake)");
+}
+
+RedisReply FakeRedisCluster::RunCluster(FakeNode& self, const RedisCommand& argv) {
+  std::string sub = Upper(argv[1]);
+  int slot = -1;
+  if (sub == "NODES") return RedisReply::String(ClusterNodesText(self));
+  if (sub == "MYID") return RedisReply::String(self.id);
+  if (sub == "INFO") {
+    bool ok = std::none_of(self.owners.begin(), self.owners.end(),
+                           [](const std::string& o) { return o.empty(); });
+    return RedisReply::String(std::string("cluster_state:") + (ok ? "ok" : "fail") +
+                              "\r\ncluster_known_nodes:" + std::to_string(nodes_.size()) + "\r\n");
+  }
+  if (sub == "BUMPEPOCH") {
+    unsigned long long max = 0;
+    for (const auto& n : nodes_) max = std::max(max, n.epoch);
+    self.epoch = max + 1;
+    return RedisReply::Status("BUMPED " + std::to_string(self.epoch));
+  }
+  if (sub == "COUNTKEYSINSLOT" && argv.size() == 3 && ParseSlotArg(argv[2], &slot))
+    return RedisReply::Integer(CountKeys(self, slot));
+  if (sub == "GETKEYSINSLOT" && argv.size() == 4 && ParseSlotArg(argv[2], &slot)) {
+    long long limit = std::stoll(argv[3]);
+    std::vector<RedisReply> keys;
+    for (const auto& [k, v] : self.keys) {
+      if (static_cast<long long>(keys.size()) >= limit) break;
+      if (KeySlot(k) == slot) keys.push_back(RedisReply::String(k));
+    }
+    return RedisReply::Array(std::move(keys));
+  }
+  if ((sub == "ADDSLOTS" || sub == "DELSLOTS") && argv.size() >= 3) {
+    for (size_t i = 2; i < argv.size(); ++i) {
+      if (!ParseSlotArg(argv[i], &slot)) return Err("ERR Invalid or out of range slot");
+      auto& owner = self.owners[static_cast<size_t>(slot)];
+      if (sub == "ADDSLOTS" && !owner.empty()) return Err("ERR Slot " + argv[i] + " is already busy");
+      if (sub == "DELSLOTS" && owner.empty())
+        return Err("ERR Slot " + argv[i] + " is already unassigned");
+    }
+    for (size_t i = 2; i < argv.size(); ++i) {
+      ParseSlotArg(argv[i], &slot);
+      self.owners[static_cast<size_t>(slot)] = sub == "ADDSLOTS" ? self.id : "";
+    }
+    return RedisReply::Status("OK");
+  }
+  if (sub == "SETSLOT" && argv.size() >= 4 && ParseSlotArg(argv[2], &slot)) {
+    std::string how = Upper(argv[3]);
+    auto& owner = self.owners[static_cast<size_t>(slot)];
+    if (how == "STABLE") {
+      self.migrating.erase(slot);
+      self.importing.erase(slot);
+      return RedisReply::Status("OK");
+    }
+    if (argv.size() != 5) return Err("ERR syntax error");
+    FakeNode* n = FindById(argv[4]);
+    if (!n) return Err("ERR I don't know about node " + argv[4]);
+    if (how == "IMPORTING") {
+      if (owner == self.id) return Err("ERR I'm already the owner of hash slot " + argv[2]);
+      self.importing[slot] = n->id;
+      return RedisReply::Status("OK");
+    }
+    if (how == "MIGRATING") {
+      if (owner != self.id) return Err("ERR I'm not the owner of hash slot " + argv[2]);
+      self.migrating[slot] = n->id;
+      return RedisReply::Status("OK");
+    }
+    if (how == "NODE") {
+      if (!n->master_id.empty()) return Err("ERR Target node is not a master");
+      long long keys = CountKeys(self, slot);
+      if (owner == self.id && n != &self && keys != 0)
+        return Err("ERR Can't assign hashslot " + argv[2] +
+                   " to a different node while I still hold keys for this hash slot.");
+      if (keys == 0) self.migrating.erase(slot);
+      owner = n->id;
+      if (n == &self && self.importing.count(slot)) {
+        self.importing.erase(slot);
+        unsigned long long max = 0;
+        for (const auto& x : nodes_) max = std::max(max, x.epoch);
+        self.epoch = max + 1;
+      }
+      return RedisReply::Status("OK");
+    }
+  }
+  return Err("ERR unknown or malformed CLUSTER subcommand (fake): " + argv[1]);
+}
+
+RedisReply FakeRedisCluster::RunMigrate(FakeNode& self, const RedisCommand& argv) {
+  if (argv.size() < 6) return Err("ERR wrong number of arguments for 'migrate' command");
+  int port = std::stoi(argv[2]);
+  bool replace = false;
+  std::vector<std::string> keys;
+  if (!argv[3].empty()) keys.push_back(argv[3]);
+  for (size_t i = 6; i < argv.size(); ++i) {
+    std::string opt = Upper(argv[i]);
+    if (opt == "REPLACE") {
+      replace = true;
+    } else if (opt == "COPY") {
+    } else if (opt == "AUTH") {
+      ++i;
+    } else if (opt == "AUTH2") {
+      i += 2;
+    } else if (opt == "KEYS") {
+      keys.assign(argv.begin() + static_cast<long>(i) + 1, argv.end());
+      break;
+    }
+  }
+  if (keys.empty()) return Err("ERR syntax error");
+  int slot = KeySlot(keys.front());
+  bool open = self.migrating.count(slot) || self.importing.count(slot);
+  const std::string& owner = self.owners[static_cast<size_t>(slot)];
+  if (owner != self.id && !open) {
+    FakeNode* o = FindById(owner);
+    return Err("MOVED " + std::to_string(slot) + " " + (o ? o->Address() : std::string(":0")));
+  }
+  FakeNode* target = FindByAddress(argv[1], port);
+  if (!target || !target->up) return Err("IOERR error or timeout connecting to the client");
+  std::vector<std::string> present;
+  for (const auto& k : keys)
+    if (self.keys.count(k)) present.push_back(k);
+  if (present.empty()) return RedisReply::Status("NOKEY");
+  std::string error;
+  for (const auto& k : present) {
+    int s = KeySlot(k);
+    bool accepts = target->owners[static_cast<size_t>(s)] == target->id || target->importing.count(s);
+    if (!accepts) {
+      FakeNode* o = FindById(target->owners[static_cast<size_t>(s)]);
+      error = "ERR Target instance replied with error: MOVED " + std::to_string(s) + " " +
+              (o ? o->Address() : std::string(":0"));
+      continue;
+    }
+    if (target->keys.count(k) && !replace) {
+      error = "ERR Target instance replied with error: BUSYKEY Target key name already exists.";
+      continue;
+    }
+    target->keys[k] = self.keys[k];
+    self.keys.erase(k);
+  }
+  if (!error.empty()) return Err(error);
+  return RedisReply::Status("OK");
+}
+
+Result<RedisReply> FakeClient::Command(const RedisCommand& argv) {
+  cluster_.CountRoundTrip(address_);
+  return cluster_.Execute(address_, argv);
+}
+
+Result<std::vector<RedisReply>> FakeClient::Pipeline(const std::vector<RedisCommand>& cmds) {
+  cluster_.CountRoundTrip(address_);
+  std::vector<RedisReply> out;
+  for (const auto& c : cmds) {
+    auto r = cluster_.Execute(address_, c);
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(r).value());
+  }
+  return out;
+}
+
+Result<std::unique_ptr<RedisClient>> FakeConnector::Connect(const std::string& host, int port) {
+  std::string address = host + ":" + std::to_string(port);
+  {
+    std::lock_guard<std::mutex> lock(cluster_.mutex());
+    FakeNode* n = cluster_.FindByAddress(host, port);
+    if (!n || !n->up) return Unavailable("fake " + address + ": connection refused");
+  }
+  return std::unique_ptr<RedisClient>(std::make_unique<FakeClient>(cluster_, address));
+}
+
+}  // namespace rc::testing

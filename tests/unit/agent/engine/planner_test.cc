@@ -1,0 +1,229 @@
+// The planner: fewest moves to within one slot of each weighted share,
+// deterministic, refuses inconsistent clusters.
+#include "agent/engine/planner.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "tests/unit/agent/engine/topology_builder.h"
+
+namespace rc::engine {
+namespace {
+
+using testing::Apply;
+using testing::TestId;
+using testing::TopologyBuilder;
+
+Topology ThreeMastersPlusEmpty() {
+  auto r = SplitEvenly(3);
+  return TopologyBuilder()
+      .Master(0, SlotSet::Of({r[0]}), true)
+      .Master(1, SlotSet::Of({r[1]}))
+      .Master(2, SlotSet::Of({r[2]}))
+      .Master(3, SlotSet())
+      .Replica(4, 0)
+      .Build();
+}
+
+std::map<std::string, int> CountsAfter(const Topology& t) {
+  std::map<std::string, int> out;
+  for (const auto& n : t.nodes())
+    if (n.IsMaster()) out[n.id] = n.slots.Count();
+  return out;
+}
+
+TEST(PlannerTest, GivenAnEmptyMasterAndUseEmptyMastersMovesExactlyItsShare) {
+  Topology topo = ThreeMastersPlusEmpty();
+  PlanOptions options;
+  options.use_empty_masters = true;
+  auto plan = PlanRebalance(topo, options);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->moves.size(), 4096u);  // 16384 / 4: nothing more
+  for (const auto& m : plan->moves) EXPECT_EQ(m.to_id, TestId(3));
+  auto after = CountsAfter(Apply(topo, *plan));
+  for (const auto& [id, count] : after) EXPECT_EQ(count, 4096) << id;
+  EXPECT_TRUE(IsBalanced(Apply(topo, *plan), options));
+  EXPECT_EQ(plan->slots_after.at(TestId(3)), 4096);
+}
+
+TEST(PlannerTest, WithoutUseEmptyMastersAnEvenClusterNeedsNoMove) {
+  auto plan = PlanRebalance(ThreeMastersPlusEmpty(), PlanOptions{});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->empty());
+  EXPECT_TRUE(IsBalanced(ThreeMastersPlusEmpty(), PlanOptions{}));
+}
+
+TEST(PlannerTest, IsDeterministic) {
+  PlanOptions options;
+  options.use_empty_masters = true;
+  auto a = PlanRebalance(ThreeMastersPlusEmpty(), options);
+  auto b = PlanRebalance(ThreeMastersPlusEmpty(), options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->moves, b->moves);
+}
+
+TEST(PlannerTest, MastersWithinOneSlotOfTheirShareAreLeftAlone) {
+  // 5461 / 5462 / 5461: each within one slot of 5461.33.
+  Topology topo = TopologyBuilder()
+                      .Master(0, SlotSet::Of({{0, 5460}}))
+                      .Master(1, SlotSet::Of({{5461, 10922}}))
+                      .Master(2, SlotSet::Of({{10923, 16383}}))
+                      .Build();
+  auto plan = PlanRebalance(topo, PlanOptions{});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->empty()) << plan->Summary();
+}
+
+TEST(PlannerTest, TakesTheFewestMovesFromAnUnevenCluster) {
+  // 10000 / 6000 / 384 -> about 5461 each: 4539 + 539 slots leave the first two.
+  Topology topo = TopologyBuilder()
+                      .Master(0, SlotSet::Of({{0, 9999}}))
+                      .Master(1, SlotSet::Of({{10000, 15999}}))
+                      .Master(2, SlotSet::Of({{16000, 16383}}))
+                      .Build();
+  auto plan = PlanRebalance(topo, PlanOptions{});
+  ASSERT_TRUE(plan.ok());
+  // Receiver needs at least 5461 - 384 = 5077 slots; no more should move.
+  EXPECT_EQ(plan->moves.size(), 5077u);
+  EXPECT_TRUE(IsBalanced(Apply(topo, *plan), PlanOptions{}));
+}
+
+TEST(PlannerTest, WeightZeroDrainsAMaster) {
+  Topology topo = ThreeMastersPlusEmpty();
+  PlanOptions options;
+  options.weights[TestId(0)] = 0;
+  auto plan = PlanRebalance(topo, options);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  auto after = CountsAfter(Apply(topo, *plan));
+  EXPECT_EQ(after[TestId(0)], 0);
+  EXPECT_EQ(after[TestId(1)] + after[TestId(2)], 16384);
+  EXPECT_LE(std::abs(after[TestId(1)] - after[TestId(2)]), 1);
+  EXPECT_EQ(after[TestId(3)], 0);  // empty master not used without use_empty_masters
+}
+
+TEST(PlannerTest, WeightsSplitSlotsProportionally) {
+  Topology topo = ThreeMastersPlusEmpty();
+  PlanOptions options;
+  options.use_empty_masters = true;
+  options.weights[TestId(0)] = 2;
+  auto plan = PlanRebalance(topo, options);
+  ASSERT_TRUE(plan.ok());
+  auto after = CountsAfter(Apply(topo, *plan));
+  EXPECT_NEAR(after[TestId(0)], 16384 * 2 / 5.0, 1);
+  EXPECT_NEAR(after[TestId(3)], 16384 / 5.0, 1);
+  EXPECT_TRUE(IsBalanced(Apply(topo, *plan), options));
+}
+
+TEST(PlannerTest, PrefersSlotsWithFewerKeys) {
+  Topology topo = TopologyBuilder()
+                      .Master(0, SlotSet::Of({{0, 16383}}))
+                      .Master(1, SlotSet())
+                      .Build();
+  std::vector<long long> keys(kSlotCount, 100);
+  for (int s = 0; s < 8192; ++s) keys[static_cast<size_t>(s)] = 1;  // the low half is light
+  PlanOptions options;
+  options.use_empty_masters = true;
+  auto plan = PlanRebalance(topo, options, keys);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->moves.size(), 8192u);
+  for (const auto& m : plan->moves) {
+    EXPECT_LT(m.slot, 8192);
+    EXPECT_EQ(m.keys, 1);
+  }
+  EXPECT_EQ(plan->KnownKeys(), 8192);
+}
+
+TEST(PlannerTest, RefusesOpenSlotsUncoveredSlotsAndFailedMasters) {
+  Topology open = ThreeMastersPlusEmpty();
+  open.mutable_nodes()[0].migrating[5] = TestId(1);
+  EXPECT_EQ(PlanRebalance(open, PlanOptions{}).status().code(), ErrorCode::kFailedPrecondition);
+
+  Topology uncovered = ThreeMastersPlusEmpty();
+  uncovered.mutable_nodes()[1].slots.Remove(7000);
+  auto r = PlanRebalance(uncovered, PlanOptions{});
+  EXPECT_EQ(r.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("not covered"), std::string::npos);
+
+  Topology failed = ThreeMastersPlusEmpty();
+  failed.mutable_nodes()[2].flags.fail = true;
+  EXPECT_EQ(PlanRebalance(failed, PlanOptions{}).status().code(), ErrorCode::kFailedPrecondition);
+}
+
+TEST(PlannerTest, RejectsWeightsForUnknownNodesAndNegativeWeights) {
+  PlanOptions unknown;
+  unknown.weights[TestId(42)] = 1;
+  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), unknown).status().code(), ErrorCode::kInvalidArgument);
+  PlanOptions negative;
+  negative.weights[TestId(0)] = -1;
+  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), negative).status().code(), ErrorCode::kInvalidArgument);
+  PlanOptions replica;
+  replica.weights[TestId(4)] = 1;
+  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), replica).status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(PlannerTest, DrainMovesEverySlotOffAndFillsTheEmptiestFirst) {
+  // 8000 / 4000 / 4384: draining the first gives most to the others evenly.
+  Topology topo = TopologyBuilder()
+                      .Master(0, SlotSet::Of({{0, 7999}}))
+                      .Master(1, SlotSet::Of({{8000, 11999}}))
+                      .Master(2, SlotSet::Of({{12000, 16383}}))
+                      .Build();
+  auto plan = PlanDrain(topo, TestId(0));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->moves.size(), 8000u);
+  auto after = CountsAfter(Apply(topo, *plan));
+  EXPECT_EQ(after[TestId(0)], 0);
+  EXPECT_EQ(after[TestId(1)], 8192);
+  EXPECT_EQ(after[TestId(2)], 8192);
+}
+
+TEST(PlannerTest, DrainNeedsAnotherMasterAndAMaster) {
+  Topology one = TopologyBuilder().Master(0, SlotSet::Of({{0, 16383}})).Master(1, SlotSet()).Replica(2, 0).Build();
+  EXPECT_EQ(PlanDrain(one, TestId(0)).status().code(), ErrorCode::kFailedPrecondition);
+  PlanOptions use_empty;
+  use_empty.use_empty_masters = true;
+  auto plan = PlanDrain(one, TestId(0), use_empty);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->moves.size(), 16384u);
+  EXPECT_EQ(PlanDrain(one, TestId(2)).status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(PlanDrain(one, TestId(9)).status().code(), ErrorCode::kNotFound);
+}
+
+TEST(PlannerTest, AnyRandomLayoutEndsBalancedWithTheFewestMoves) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    int masters = 2 + static_cast<int>(rng() % 7);
+    std::vector<int> cuts;
+    for (int i = 0; i < masters - 1; ++i) cuts.push_back(static_cast<int>(rng() % kSlotCount));
+    std::sort(cuts.begin(), cuts.end());
+    cuts.push_back(kSlotCount);
+    TopologyBuilder b;
+    int start = 0;
+    for (int i = 0; i < masters; ++i) {
+      SlotSet s;
+      if (cuts[static_cast<size_t>(i)] > start) s.AddRange({start, cuts[static_cast<size_t>(i)] - 1});
+      start = std::max(start, cuts[static_cast<size_t>(i)]);
+      b.Master(i, s);
+    }
+    PlanOptions options;
+    options.use_empty_masters = true;
+    if (round % 3 == 0) options.weights[TestId(0)] = static_cast<double>(rng() % 4);
+    Topology topo = b.Build();
+    auto plan = PlanRebalance(topo, options);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_TRUE(IsBalanced(Apply(topo, *plan), options)) << "round " << round;
+    // Fewest moves: exactly what the donors hold above their band's upper edge or more.
+    auto targets = ComputeTargets(topo, options);
+    ASSERT_TRUE(targets.ok());
+    int lower_bound = 0;
+    for (const auto& t : *targets) lower_bound += std::max(0, t.current - t.high);
+    int recv_bound = 0;
+    for (const auto& t : *targets) recv_bound += std::max(0, t.low - t.current);
+    EXPECT_EQ(static_cast<int>(plan->moves.size()), std::max(lower_bound, recv_bound)) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace rc::engine
