@@ -195,7 +195,27 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
       continue;
     }
     replica_count[target]++;
-    plan.assignments.push_back({n->pod, target, master_pod(target)->pod});
+    ReplicaAssignment assignment{n->pod, target, master_pod(target)->pod};
+    // Same host as its master: swap with an earlier assignment of this round
+    // when that puts both on other hosts.
+    auto same_host = [](const PodInfo& a, const PodInfo& b) {
+      return !a.node_name.empty() && a.node_name == b.node_name;
+    };
+    if (same_host(assignment.replica, assignment.master)) {
+      for (auto& earlier : plan.assignments) {
+        const ObservedNode* other = nullptr;
+        for (const auto& o : obs.nodes)
+          if (o.reachable && o.pod.name == earlier.replica.name) other = &o;
+        if (other && !same_host(earlier.replica, assignment.master) &&
+            !same_host(assignment.replica, earlier.master) &&
+            other->view.FindById(assignment.master_id) && n->view.FindById(earlier.master_id)) {
+          std::swap(earlier.master, assignment.master);
+          std::swap(earlier.master_id, assignment.master_id);
+          break;
+        }
+      }
+    }
+    plan.assignments.push_back(assignment);
   }
   if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
     return plan;

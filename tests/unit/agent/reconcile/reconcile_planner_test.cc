@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/unit/agent/reconcile/cluster_builder.h"
 
 namespace rc::agent {
@@ -123,6 +125,22 @@ TEST(PlanNextAction, ReplicaGoesToAnotherHostOnTies) {
   EXPECT_EQ(a.replicas[0].master_id, IdOf(1)) << "master 0 shares host h0";
 }
 
+TEST(PlanNextAction, NewReplicasLandOnOtherHostsThanTheirMasters) {
+  // Masters 0,1,2 on h0,h1,h2; the three new pods on h0,h1,h2 too.
+  std::vector<PodSpec> pods = {{0, "M", kA, -1, "h0"}, {1, "M", kB, -1, "h1"},
+                               {2, "M", kC, -1, "h2"}, {3, "M", "", -1, "h0"},
+                               {4, "M", "", -1, "h1"}, {5, "M", "", -1, "h2"}};
+  Action a = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
+  ASSERT_EQ(a.replicas.size(), 3u);
+  std::set<std::string> masters;
+  for (const auto& r : a.replicas) {
+    EXPECT_NE(r.replica.node_name, r.master.node_name) << r.replica.name << " -> " << r.master.name;
+    masters.insert(r.master_id);
+  }
+  EXPECT_EQ(masters.size(), 3u) << "one replica per master";
+}
+
 TEST(PlanNextAction, WaitsUntilTheNewNodeKnowsItsMaster) {
   auto pods = SixPods();
   pods.push_back({6, "M", "", -1, "h1"});
@@ -218,6 +236,30 @@ TEST(PlanNextAction, AFailedMasterWithSlotsBlocksChanges) {
   Action a = PlanNextAction(obs, OnePerMaster());
   EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
   EXPECT_NE(a.reason.find("failed"), std::string::npos) << a.reason;
+}
+
+TEST(PlanNextAction, ABalancedHealthyClusterNeedsNothing) {
+  Action a = PlanNextAction(Build(6, SixPods()), OnePerMaster());
+  EXPECT_EQ(a.kind, ActionKind::kNothing) << a.reason;
+}
+
+TEST(PlanNextAction, AKeptEmptyMasterGetsSlotsByRebalance) {
+  auto pods = SixPods();
+  pods.push_back({6, "M", "", -1, "h1"});
+  pods.push_back({7, "S", "", 6, "h2"});
+  Action a = PlanNextAction(Build(8, pods), OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
+  EXPECT_TRUE(a.weights.empty()) << "every master takes part";
+  EXPECT_EQ(a.seed, "127.50.0.1:6379");
+}
+
+TEST(PlanNextAction, ReplicaCountsAreEvenedOut) {
+  auto pods = SixPods();
+  pods[5] = {5, "S", "", 0, "h2"};  // master 0 has two replicas, master 2 none
+  Action a = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
+  ASSERT_EQ(a.replicas.size(), 1u);
+  EXPECT_EQ(a.replicas[0].master_id, IdOf(2));
 }
 
 TEST(PlanNextAction, NothingAnswersMeansWait) {
