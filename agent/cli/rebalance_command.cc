@@ -1,13 +1,81 @@
+// `redis-cluster-agent rebalance --seed HOST:PORT [--use-empty-masters]
+//    [--weight NODE=W ...] [--batch N] [--dry-run]`
+#include <charconv>
 #include <cstdio>
 
+#include "agent/cli/cluster_flags.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/engine_flags.h"
+#include "agent/cli/flag_parser.h"
+#include "agent/engine/migration_engine.h"
 
 namespace rc::agent {
+namespace {
 
-// Not implemented yet: says so and fails, never pretends.
-int RebalanceCommand(int, char**) {
-  std::fprintf(stderr, "redis-cluster-agent rebalance: not implemented yet\n");
-  return 1;
+// "NODE=W" -> node id (resolved against the cluster) and weight.
+Status ParseWeights(const std::vector<std::string>& specs, const engine::ClusterView& view,
+                    engine::PlanOptions* options) {
+  for (const auto& spec : specs) {
+    auto eq = spec.rfind('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return InvalidArgument("--weight '" + spec + "' is not NODE=W");
+    std::string w = spec.substr(eq + 1);
+    double weight = 0;
+    auto res = std::from_chars(w.data(), w.data() + w.size(), weight);
+    if (res.ec != std::errc() || res.ptr != w.data() + w.size() || weight < 0)
+      return InvalidArgument("--weight '" + spec + "': weight must be a number >= 0");
+    auto id = engine::ResolveNode(view, spec.substr(0, eq));
+    if (!id.ok()) return InvalidArgument("--weight '" + spec + "': " + id.status().message());
+    options->weights[*id] = weight;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RebalanceCommand(int argc, char** argv) {
+  ClusterFlags cluster;
+  EngineFlags tuning;
+  bool use_empty = false, dry_run = false;
+  std::vector<std::string> weights;
+  FlagParser parser(
+      "rebalance --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] [--dry-run]",
+      "Closes open slots left by an interrupted migration, then moves the fewest slots that\n"
+      "make every master hold its weighted share (within one slot). NODE is a node id (or\n"
+      "a unique prefix) or HOST:PORT; weight 0 empties a master. Exits 0 only when the\n"
+      "cluster ends balanced and consistent; rerun after any failure to finish.");
+  cluster.Register(parser);
+  tuning.Register(parser);
+  parser.AddBool("use-empty-masters", &use_empty, "give slots to masters that have none");
+  parser.AddList("weight", &weights, "weight of one master (default 1)", "NODE=W");
+  parser.AddBool("dry-run", &dry_run, "print the plan, move nothing");
+  if (int code = parser.ParseOrExit(argc, argv); code >= 0) return code;
+  RedisOptions redis;
+  engine::EngineOptions options;
+  for (Status s : {cluster.Resolve(&redis), tuning.Resolve(redis, &options)}) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "redis-cluster-agent rebalance: %s\n", s.message().c_str());
+      return s.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+    }
+  }
+  HiredisConnector connector(redis);
+  engine::PlanOptions plan;
+  plan.use_empty_masters = use_empty;
+  if (!weights.empty()) {
+    auto view = engine::ObserveCluster(connector, cluster.seed);
+    if (!view.ok()) {
+      std::fprintf(stderr, "redis-cluster-agent rebalance: %s\n", view.status().ToString().c_str());
+      return 1;
+    }
+    if (Status s = ParseWeights(weights, *view, &plan); !s.ok()) {
+      std::fprintf(stderr, "redis-cluster-agent rebalance: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  engine::MigrationEngine engine(connector, options);
+  engine::LoggingProgressListener progress("rebalance");
+  auto outcome = engine.Rebalance(cluster.seed, plan, dry_run, &progress);
+  return ReportOutcome("rebalance", outcome, dry_run);
 }
 
 }  // namespace rc::agent

@@ -1,0 +1,57 @@
+#include "agent/cli/engine_flags.h"
+
+#include <cstdio>
+
+namespace rc::agent {
+
+void EngineFlags::Register(FlagParser& parser) {
+  parser.AddInt("batch", &batch, "keys per MIGRATE (default 1000; also bounded by 8 MB)");
+  parser.AddInt("workers", &workers, "source->target pairs moved at once (default 4)");
+  parser.AddInt("slots-in-flight", &slots_in_flight, "slots opened per pipelined round (default 128)");
+  parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms, "MIGRATE timeout, doubled on retry (default 10000)");
+}
+
+Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* options) const {
+  if (batch < 1) return InvalidArgument("--batch must be at least 1");
+  if (workers < 1) return InvalidArgument("--workers must be at least 1");
+  if (slots_in_flight < 1) return InvalidArgument("--slots-in-flight must be at least 1");
+  if (migrate_timeout_ms < 1) return InvalidArgument("--migrate-timeout-ms must be positive");
+  options->batch_keys = batch;
+  options->workers = workers;
+  options->slots_in_flight = slots_in_flight;
+  options->migrate_timeout_ms = migrate_timeout_ms;
+  options->password = redis.password;
+  options->username = redis.username;
+  return Status::Ok();
+}
+
+int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome, bool dry_run) {
+  if (!outcome.ok()) {
+    std::fprintf(stderr, "redis-cluster-agent %s: FAILED: %s\n", what.c_str(),
+                 outcome.status().ToString().c_str());
+    return outcome.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  const auto& o = *outcome;
+  if (o.fix.slots_fixed > 0)
+    std::printf("closed %d open slot(s) left by an earlier run (%lld keys moved)\n", o.fix.slots_fixed,
+                o.fix.keys_moved);
+  if (dry_run) {
+    std::printf("dry run: %s\n", o.plan.Summary().c_str());
+    size_t shown = 0;
+    for (const auto& m : o.plan.moves) {
+      if (++shown > 50) {
+        std::printf("  ... and %zu more\n", o.plan.moves.size() - 50);
+        break;
+      }
+      std::printf("  slot %d  %s -> %s%s\n", m.slot, m.from_id.c_str(), m.to_id.c_str(),
+                  m.keys >= 0 ? ("  (" + std::to_string(m.keys) + " keys)").c_str() : "");
+    }
+    return 0;
+  }
+  std::printf("%s done: moved %d slot(s) and %lld key(s) in %.2fs; cluster %s\n", what.c_str(),
+              o.report.slots_moved, o.report.keys_moved, o.report.elapsed_seconds,
+              o.balanced_after ? "balanced and consistent" : "NOT balanced");
+  return o.balanced_after ? 0 : 1;
+}
+
+}  // namespace rc::agent

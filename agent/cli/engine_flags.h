@@ -1,0 +1,28 @@
+// Flags that tune the migration engine (shared by rebalance and drain), and
+// the way both commands report their outcome.
+#pragma once
+
+#include <string>
+
+#include "agent/cli/flag_parser.h"
+#include "agent/engine/migration_engine.h"
+#include "common/redis_client.h"
+
+namespace rc::agent {
+
+struct EngineFlags {
+  int batch = 1000;
+  int workers = 4;
+  int slots_in_flight = 128;
+  int migrate_timeout_ms = 10000;
+
+  void Register(FlagParser& parser);
+  // Validates (kInvalidArgument) and fills `options`, AUTH for MIGRATE included.
+  Status Resolve(const RedisOptions& redis, engine::EngineOptions* options) const;
+};
+
+// Prints the outcome (summary line on stdout, errors on stderr) and returns
+// the exit code: 0 done (or planned, on a dry run), 1 failure, 2 bad usage.
+int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome, bool dry_run);
+
+}  // namespace rc::agent

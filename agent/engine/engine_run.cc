@@ -1,0 +1,127 @@
+// MigrationEngine's one-shot runs: observe, fix open slots, wait for the
+// nodes to agree, plan, execute, verify. What `rebalance` and `drain` (and
+// the agent's scale-out / scale-in) call.
+#include <thread>
+
+#include "agent/engine/migration_engine.h"
+#include "common/log.h"
+
+namespace rc::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string JoinProblems(const std::vector<std::string>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+bool Settled(const ClusterView& v) {
+  return v.open_slots.empty() && v.owners_agree && v.uncovered.Empty() &&
+         v.UnreachableMastersWithSlots().empty();
+}
+
+}  // namespace
+
+Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, FixReport* fix) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options_.converge_wait_ms);
+  int fixes = 0;
+  bool logged_wait = false;
+  while (true) {
+    auto view = ObserveCluster(connector_, seed);
+    if (!view.ok()) return view.status();
+    if (!view->open_slots.empty() && fixes < 5) {
+      RC_LOG_INFO << "found " << view->open_slots.size()
+                  << " open slot(s) left by an earlier run; closing them first";
+      RC_RETURN_IF_ERROR(FixOpenSlots(*view, fix));
+      ++fixes;
+      continue;
+    }
+    if (Settled(*view) || Clock::now() >= deadline) {
+      ObserveOptions counted;
+      counted.count_keys_per_slot = true;
+      return ObserveCluster(connector_, seed, counted);
+    }
+    if (!logged_wait) {
+      RC_LOG_INFO << "waiting up to " << options_.converge_wait_ms
+                  << " ms for the nodes to agree: " << JoinProblems(view->Problems());
+      logged_wait = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+namespace {
+
+using Planner = std::function<Result<MigrationPlan>(const ClusterView&)>;
+
+}  // namespace
+
+static Result<RunOutcome> RunPlanned(MigrationEngine& engine, const std::string& seed,
+                                     const PlanOptions& options, bool dry_run, ProgressListener* listener,
+                                     const std::string& what, const Planner& plan_for,
+                                     const std::function<bool(const ClusterView&)>& done) {
+  RunOutcome outcome;
+  auto view = engine.ObserveAndSettle(seed, &outcome.fix);
+  if (!view.ok()) return view.status();
+  outcome.before = *view;
+  auto plan = plan_for(*view);
+  if (!plan.ok()) return plan.status();
+  outcome.plan = *plan;
+  RC_LOG_INFO << what << ": " << plan->Summary();
+  if (dry_run) {
+    outcome.balanced_after = plan->empty() && done(*view);
+    return outcome;
+  }
+  if (!plan->empty()) {
+    auto report = engine.Execute(*view, *plan, listener);
+    if (!report.ok()) return report.status();
+    outcome.report = *report;
+  }
+  // Close anything a failure left open and check the result.
+  FixReport after_fix;
+  auto after = engine.ObserveAndSettle(seed, &after_fix);
+  if (!after.ok()) return after.status();
+  outcome.balanced_after = after->Consistent() && done(*after);
+  if (!outcome.report.errors.empty()) {
+    std::string msg = what + ": " + std::to_string(outcome.report.errors.size()) +
+                      " slot(s) failed; first: " + outcome.report.errors.front() +
+                      ". Rerun to finish (open slots are closed first).";
+    return Status(ErrorCode::kUnavailable, msg);
+  }
+  if (!after->Consistent())
+    return FailedPrecondition(what + " finished but the cluster is not consistent: " +
+                              JoinProblems(after->Problems()));
+  if (!outcome.balanced_after) return FailedPrecondition(what + " finished but the cluster is not balanced yet");
+  (void)options;
+  return outcome;
+}
+
+Result<RunOutcome> MigrationEngine::Rebalance(const std::string& seed, const PlanOptions& options,
+                                              bool dry_run, ProgressListener* listener) {
+  return RunPlanned(
+      *this, seed, options, dry_run, listener, "rebalance",
+      [&](const ClusterView& v) { return PlanRebalance(v, options); },
+      [&](const ClusterView& v) { return IsBalanced(v.topology, options); });
+}
+
+Result<RunOutcome> MigrationEngine::Drain(const std::string& seed, const std::string& node,
+                                          const PlanOptions& options, bool dry_run,
+                                          ProgressListener* listener) {
+  std::string node_id;
+  return RunPlanned(
+      *this, seed, options, dry_run, listener, "drain",
+      [&](const ClusterView& v) -> Result<MigrationPlan> {
+        auto id = ResolveNode(v, node);
+        if (!id.ok()) return id.status();
+        node_id = *id;
+        return PlanDrain(v, node_id, options);
+      },
+      [&](const ClusterView& v) {
+        const ClusterNode* n = v.topology.FindById(node_id);
+        return n && n->slots.Empty();
+      });
+}
+
+}  // namespace rc::engine

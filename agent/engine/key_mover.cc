@@ -1,0 +1,215 @@
+#include "agent/engine/key_mover.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace rc::engine {
+namespace {
+
+bool Contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
+
+bool MigrateOk(const RedisReply& r) {
+  return r.type == RedisReply::Type::kStatus && (r.str == "OK" || r.str == "NOKEY");
+}
+
+long long InfoField(const std::string& info, const std::string& field) {
+  auto pos = info.find(field + ":");
+  if (pos == std::string::npos) return -1;
+  return std::atoll(info.c_str() + pos + field.size() + 1);
+}
+
+}  // namespace
+
+bool IsRetryableMigrateError(const std::string& error) {
+  return Contains(error, "IOERR") || Contains(error, "timeout") || Contains(error, "TRYAGAIN") ||
+         Contains(error, "LOADING");
+}
+
+KeyMover::KeyMover(RedisClient& source, RedisClient& target, std::string target_host, int target_port,
+                   const EngineOptions& options)
+    : source_(source),
+      target_(target),
+      target_host_(std::move(target_host)),
+      target_port_(target_port),
+      options_(options) {}
+
+int KeyMover::KeysPerBatch() {
+  if (keys_per_batch_ > 0) return keys_per_batch_;
+  keys_per_batch_ = std::max(1, options_.batch_keys);
+  auto replies = source_.Pipeline({{"INFO", "memory"}, {"DBSIZE"}});
+  if (replies.ok() && (*replies)[1].type == RedisReply::Type::kInteger && (*replies)[1].integer > 0) {
+    long long used = InfoField((*replies)[0].str, "used_memory");
+    long long avg = std::max(1LL, used / (*replies)[1].integer);
+    long long by_bytes = std::max(1LL, options_.batch_bytes / avg);
+    keys_per_batch_ = static_cast<int>(std::min<long long>(keys_per_batch_, by_bytes));
+  }
+  return keys_per_batch_;
+}
+
+RedisCommand KeyMover::MigrateCommand(const std::vector<std::string>& keys, bool replace,
+                                      int timeout_ms) const {
+  RedisCommand cmd = {"MIGRATE", target_host_, std::to_string(target_port_), "", "0",
+                      std::to_string(timeout_ms)};
+  if (replace) cmd.push_back("REPLACE");
+  if (!options_.password.empty()) {
+    if (options_.username.empty()) {
+      cmd.insert(cmd.end(), {"AUTH", options_.password});
+    } else {
+      cmd.insert(cmd.end(), {"AUTH2", options_.username, options_.password});
+    }
+  }
+  cmd.push_back("KEYS");
+  cmd.insert(cmd.end(), keys.begin(), keys.end());
+  return cmd;
+}
+
+long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Status>* failed) {
+  const int batch = KeysPerBatch();
+  source_.SetCommandTimeout(options_.migrate_timeout_ms + 5000);
+  long long moved = 0;
+  std::vector<int> pending = slots;
+  auto careful = [&](int slot) {
+    auto r = MoveSlot(slot);
+    if (r.ok()) {
+      moved += *r;
+    } else {
+      (*failed)[slot] = r.status();
+    }
+  };
+  while (!pending.empty()) {
+    std::vector<RedisCommand> gets;
+    gets.reserve(pending.size());
+    for (int s : pending) gets.push_back({"CLUSTER", "GETKEYSINSLOT", std::to_string(s), std::to_string(batch)});
+    auto keys = source_.Pipeline(gets);
+    if (!keys.ok()) {
+      for (int s : pending) careful(s);  // retries per slot, reconnecting
+      return moved;
+    }
+    std::vector<int> next;
+    std::vector<int> migrating;
+    std::vector<RedisCommand> migrates;
+    std::vector<size_t> counts;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const RedisReply& r = (*keys)[i];
+      if (r.IsError()) {
+        (*failed)[pending[i]] = Internal("GETKEYSINSLOT on " + source_.address() + ": " + r.str);
+        continue;
+      }
+      if (r.elements.empty()) continue;
+      std::vector<std::string> names;
+      names.reserve(r.elements.size());
+      for (const auto& k : r.elements) names.push_back(k.str);
+      migrating.push_back(pending[i]);
+      counts.push_back(names.size());
+      migrates.push_back(MigrateCommand(names, false, options_.migrate_timeout_ms));
+      if (static_cast<int>(names.size()) >= batch) next.push_back(pending[i]);
+    }
+    if (!migrates.empty()) {
+      auto replies = source_.Pipeline(migrates);
+      if (!replies.ok()) {
+        for (int s : migrating) careful(s);
+        return moved;
+      }
+      for (size_t i = 0; i < migrating.size(); ++i) {
+        if (MigrateOk((*replies)[i])) {
+          if ((*replies)[i].str == "OK") moved += static_cast<long long>(counts[i]);
+          continue;
+        }
+        // BUSYKEY, IOERR, big keys: this slot goes the careful way.
+        RC_VLOG(1) << "slot " << migrating[i] << ": " << (*replies)[i].str << "; retrying carefully";
+        next.erase(std::remove(next.begin(), next.end(), migrating[i]), next.end());
+        careful(migrating[i]);
+      }
+    }
+    pending = std::move(next);
+  }
+  return moved;
+}
+
+Result<long long> KeyMover::MoveSlot(int slot) {
+  int timeout = options_.migrate_timeout_ms;
+  int batch = KeysPerBatch();
+  int retries = 0;
+  long long moved = 0;
+  const std::string where = "slot " + std::to_string(slot) + " from " + source_.address() + " to " +
+                            target_host_ + ":" + std::to_string(target_port_);
+  auto retry = [&](const Status& why) -> Status {
+    if (++retries > options_.max_retries)
+      return Status(why.code(), "moving " + where + " failed after " + std::to_string(retries) +
+                                    " tries: " + why.message());
+    auto ping = target_.Command({"PING"});
+    if (!ping.ok()) return ping.status().WithContext("moving " + where + ": target unreachable");
+    timeout *= 2;  // big keys need longer
+    batch = std::max(1, batch / 4);
+    RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying with timeout "
+                   << timeout << " ms and " << batch << " key(s) per MIGRATE";
+    return Status::Ok();
+  };
+  while (true) {
+    auto keys = source_.Command({"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(batch)});
+    if (!keys.ok()) {
+      RC_RETURN_IF_ERROR(retry(keys.status()));
+      continue;
+    }
+    if (keys->IsError()) return Internal("GETKEYSINSLOT " + where + ": " + keys->str);
+    if (keys->elements.empty()) return moved;
+    std::vector<std::string> names;
+    for (const auto& k : keys->elements) names.push_back(k.str);
+    source_.SetCommandTimeout(timeout + 5000);
+    auto reply = source_.Command(MigrateCommand(names, false, timeout));
+    if (!reply.ok()) {
+      RC_RETURN_IF_ERROR(retry(reply.status()));
+      continue;
+    }
+    if (MigrateOk(*reply)) {
+      if (reply->str == "OK") moved += static_cast<long long>(names.size());
+      continue;
+    }
+    if (Contains(reply->str, "BUSYKEY")) {
+      auto resolved = ResolveBusyKeys(slot, names, timeout);
+      if (!resolved.ok()) return resolved.status();
+      moved += *resolved;
+      if (*resolved == 0) RC_RETURN_IF_ERROR(retry(Conflict(reply->str)));
+      continue;
+    }
+    if (IsRetryableMigrateError(reply->str)) {
+      RC_RETURN_IF_ERROR(retry(Unavailable(reply->str)));
+      continue;
+    }
+    return Internal("MIGRATE " + where + ": " + reply->str);
+  }
+}
+
+Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::string>& keys, int timeout_ms) {
+  std::vector<RedisCommand> src_cmds, dst_cmds;
+  for (const auto& k : keys) {
+    src_cmds.push_back({"DUMP", k});
+    dst_cmds.push_back({"ASKING"});
+    dst_cmds.push_back({"DUMP", k});
+  }
+  auto src = source_.Pipeline(src_cmds);
+  if (!src.ok()) return src.status();
+  auto dst = target_.Pipeline(dst_cmds);
+  if (!dst.ok()) return dst.status();
+  std::vector<std::string> same;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const RedisReply& a = (*src)[i];
+    const RedisReply& b = (*dst)[2 * i + 1];
+    if (a.type != RedisReply::Type::kString || b.type != RedisReply::Type::kString) continue;
+    if (a.str != b.str)
+      return Conflict("slot " + std::to_string(slot) + ": key '" + keys[i] + "' exists on both " +
+                      source_.address() + " and " + target_.address() +
+                      " with different values; not overwriting either (resolve it by hand, then rerun)");
+    same.push_back(keys[i]);
+  }
+  if (same.empty()) return 0LL;
+  auto reply = source_.Command(MigrateCommand(same, true, timeout_ms));
+  if (!reply.ok()) return reply.status();
+  if (!MigrateOk(*reply)) return Internal("MIGRATE REPLACE of identical keys failed: " + reply->str);
+  RC_LOG_INFO << "slot " << slot << ": " << same.size()
+              << " key(s) were already on the target with the same value; replaced";
+  return static_cast<long long>(same.size());
+}
+
+}  // namespace rc::engine

@@ -1,0 +1,54 @@
+// KeyMover: moves the keys of open slots from one node to another with
+// MIGRATE ... KEYS, many slots per round trip. Internal to the engine.
+//
+// Contract: the caller has opened the slots (the source can MIGRATE them: it
+// owns them and is MIGRATING, or it is IMPORTING them; the target owns them or
+// is IMPORTING them). The mover never deletes a key itself: only MIGRATE does,
+// after the target stored it. A key already on the target (BUSYKEY) is
+// replaced only when both copies hold the same value (same DUMP payload);
+// otherwise the slot fails with kConflict naming the key.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/engine/migration_engine.h"
+#include "common/redis_client.h"
+
+namespace rc::engine {
+
+class KeyMover {
+ public:
+  // `source` and `target` are connections the mover may use (the target one
+  // for BUSYKEY comparisons and IOERR checks); target_host/port is what the
+  // source dials for MIGRATE.
+  KeyMover(RedisClient& source, RedisClient& target, std::string target_host, int target_port,
+           const EngineOptions& options);
+
+  // Moves every key of every slot in `slots`. Returns keys moved; slots that
+  // failed are left open and listed in `failed` (slot -> reason).
+  long long MoveSlots(const std::vector<int>& slots, std::map<int, Status>* failed);
+
+  // One slot, carefully (batch by batch), with BUSYKEY and IOERR handling.
+  Result<long long> MoveSlot(int slot);
+
+ private:
+  // Keys per MIGRATE, bounded by batch_keys and by batch_bytes / average key size.
+  int KeysPerBatch();
+  RedisCommand MigrateCommand(const std::vector<std::string>& keys, bool replace, int timeout_ms) const;
+  // Replaces keys that exist on both sides with the same value; kConflict otherwise.
+  Result<long long> ResolveBusyKeys(int slot, const std::vector<std::string>& keys, int timeout_ms);
+
+  RedisClient& source_;
+  RedisClient& target_;
+  std::string target_host_;
+  int target_port_;
+  const EngineOptions& options_;
+  int keys_per_batch_ = -1;
+};
+
+// True for MIGRATE errors that a retry may cure (IOERR, timeouts).
+bool IsRetryableMigrateError(const std::string& error);
+
+}  // namespace rc::engine

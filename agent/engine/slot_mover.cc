@@ -1,0 +1,152 @@
+#include "agent/engine/slot_mover.h"
+
+#include <algorithm>
+#include <map>
+
+#include "agent/engine/key_mover.h"
+#include "common/log.h"
+
+namespace rc::engine {
+namespace {
+
+// CLUSTER SETSLOT <slot> <verb> <id> for every slot, one round trip.
+Result<std::vector<RedisReply>> SetSlots(RedisClient& client, const std::vector<int>& slots,
+                                         const char* verb, const std::string& node_id) {
+  std::vector<RedisCommand> cmds;
+  cmds.reserve(slots.size());
+  for (int s : slots) cmds.push_back({"CLUSTER", "SETSLOT", std::to_string(s), verb, node_id});
+  return client.Pipeline(cmds);
+}
+
+std::string SlotError(int slot, const std::string& what) {
+  return "slot " + std::to_string(slot) + ": " + what;
+}
+
+}  // namespace
+
+SlotGroupMover::SlotGroupMover(ConnectionCache& connections, const EngineOptions& options,
+                               std::vector<MasterAddress> masters)
+    : connections_(connections), options_(options), masters_(std::move(masters)) {}
+
+GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddress& target,
+                                 const std::vector<int>& slots, std::atomic<long long>* keys_moved) {
+  GroupResult result;
+  auto fail_all = [&](const std::vector<int>& which, const std::string& why) {
+    for (int s : which) result.errors.push_back(SlotError(s, why));
+  };
+  auto src = connections_.Get(source.host, source.port);
+  auto dst = connections_.Get(target.host, target.port);
+  if (!src.ok() || !dst.ok()) {
+    fail_all(slots, (!src.ok() ? src.status() : dst.status()).ToString());
+    return result;
+  }
+  RedisClient& s = **src;
+  RedisClient& d = **dst;
+
+  // 1. IMPORTING on the target, all slots in one round trip.
+  std::vector<int> active;
+  auto imp = SetSlots(d, slots, "IMPORTING", source.id);
+  if (!imp.ok()) {
+    fail_all(slots, imp.status().ToString());
+    return result;
+  }
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const RedisReply& r = (*imp)[i];
+    if (!r.IsError()) {
+      active.push_back(slots[i]);
+    } else if (r.str.find("already the owner") != std::string::npos) {
+      result.slots_moved++;  // moved by an earlier run
+    } else {
+      result.errors.push_back(SlotError(slots[i], "SETSLOT IMPORTING on " + d.address() + ": " + r.str));
+    }
+  }
+  // 2. MIGRATING on the source.
+  auto mig = SetSlots(s, active, "MIGRATING", target.id);
+  if (!mig.ok()) {
+    fail_all(active, mig.status().ToString());
+    return result;
+  }
+  std::vector<int> opened, undo;
+  for (size_t i = 0; i < active.size(); ++i) {
+    if ((*mig)[i].IsError()) {
+      result.errors.push_back(SlotError(active[i], "SETSLOT MIGRATING on " + s.address() + ": " + (*mig)[i].str));
+      undo.push_back(active[i]);
+    } else {
+      opened.push_back(active[i]);
+    }
+  }
+  if (!undo.empty()) {
+    std::vector<RedisCommand> stable;
+    for (int slot : undo) stable.push_back({"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"});
+    (void)d.Pipeline(stable);  // best effort; FixOpenSlots closes what remains
+  }
+
+  // 3. The keys.
+  KeyMover keys(s, d, target.host, target.port, options_);
+  std::map<int, Status> failed;
+  long long moved = keys.MoveSlots(opened, &failed);
+  result.keys_moved += moved;
+  if (keys_moved) *keys_moved += moved;
+  std::vector<int> done;
+  for (int slot : opened) {
+    auto it = failed.find(slot);
+    if (it == failed.end()) {
+      done.push_back(slot);
+    } else {
+      result.errors.push_back(SlotError(slot, it->second.ToString()));
+    }
+  }
+
+  // 4. SETSLOT NODE: target first, then the source, then every other master.
+  auto on_target = SetSlots(d, done, "NODE", target.id);
+  if (!on_target.ok()) {
+    fail_all(done, on_target.status().ToString());
+    return result;
+  }
+  std::vector<int> owned;
+  for (size_t i = 0; i < done.size(); ++i) {
+    if ((*on_target)[i].IsError()) {
+      result.errors.push_back(SlotError(done[i], "SETSLOT NODE on " + d.address() + ": " + (*on_target)[i].str));
+    } else {
+      owned.push_back(done[i]);
+    }
+  }
+  auto on_source = SetSlots(s, owned, "NODE", target.id);
+  if (!on_source.ok()) {
+    fail_all(owned, on_source.status().ToString());
+    return result;
+  }
+  for (size_t i = 0; i < owned.size(); ++i) {
+    const RedisReply& r = (*on_source)[i];
+    if (!r.IsError()) continue;
+    // A key arrived after the last GETKEYSINSLOT: move it and try once more.
+    auto again = keys.MoveSlot(owned[i]);
+    auto retry = again.ok() ? CommandChecked(s, {"CLUSTER", "SETSLOT", std::to_string(owned[i]), "NODE", target.id})
+                            : Result<RedisReply>(again.status());
+    if (!retry.ok()) {
+      result.errors.push_back(SlotError(owned[i], "SETSLOT NODE on source " + s.address() + ": " + r.str));
+      owned[i] = -1;
+    } else {
+      result.keys_moved += *again;
+    }
+  }
+  owned.erase(std::remove(owned.begin(), owned.end(), -1), owned.end());
+  for (const auto& m : masters_) {
+    if (m.id == source.id || m.id == target.id) continue;
+    auto other = connections_.Get(m.host, m.port);
+    if (!other.ok()) {
+      RC_LOG_WARNING << "cannot tell " << m.Address() << " about " << owned.size()
+                     << " moved slot(s): " << other.status().ToString() << "; gossip will";
+      continue;
+    }
+    auto told = SetSlots(**other, owned, "NODE", target.id);
+    if (!told.ok()) {
+      RC_LOG_WARNING << "SETSLOT NODE on " << m.Address() << ": " << told.status().ToString()
+                     << "; gossip will spread the new owners";
+    }
+  }
+  result.slots_moved += static_cast<int>(owned.size());
+  return result;
+}
+
+}  // namespace rc::engine

@@ -1,0 +1,107 @@
+// The engine against real clusters: scale out 3 -> 4 masters, scale in 4 -> 3,
+// weights; every key in place (checksum) and `redis-cli --cluster check` clean.
+#include <gtest/gtest.h>
+
+#include "agent/engine/migration_engine.h"
+#include "tests/support/redis_cluster_fixture.h"
+
+namespace rc::engine {
+namespace {
+
+using rc::testing::ClusterFixtureOptions;
+using rc::testing::RedisClusterFixture;
+
+ClusterFixtureOptions Options(int replicas = 0) {
+  ClusterFixtureOptions o;
+  o.first_index = 20;
+  o.masters = 3;
+  o.replicas_per_master = replicas;
+  return o;
+}
+
+struct CountingListener : ProgressListener {
+  int calls = 0;
+  MigrationProgress last;
+  void OnProgress(const MigrationProgress& p) override {
+    ++calls;
+    last = p;
+  }
+};
+
+TEST(EngineRebalanceTest, ScalesOutToAnEmptyMasterKeepingEveryKey) {
+  RedisClusterFixture cluster(Options(1));
+  ASSERT_TRUE(cluster.Create().ok());
+  ASSERT_TRUE(cluster.Fill(30000, 64).ok());
+  auto before = cluster.Checksum();
+  ASSERT_TRUE(before.ok());
+  auto added = cluster.AddNode();
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+
+  MigrationEngine engine(cluster.connector(), EngineOptions{});
+  PlanOptions plan;
+  plan.use_empty_masters = true;
+  CountingListener listener;
+  auto outcome = engine.Rebalance(cluster.seed(), plan, /*dry_run=*/false, &listener);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->plan.moves.size(), 4096u);
+  EXPECT_EQ(outcome->report.slots_moved, 4096);
+  // The planner picks the slots with the fewest keys; all of them moved.
+  EXPECT_EQ(outcome->report.keys_moved, outcome->plan.KnownKeys());
+  EXPECT_GT(outcome->report.keys_moved, 0);
+  EXPECT_TRUE(outcome->report.errors.empty());
+  EXPECT_TRUE(outcome->balanced_after);
+  EXPECT_GE(listener.calls, 1);
+  EXPECT_TRUE(listener.last.final);
+  EXPECT_EQ(listener.last.slots_done, 4096);
+
+  auto after = cluster.Checksum();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, *before);
+  EXPECT_EQ(cluster.MastersWithSlots().size(), 4u);
+  std::string out;
+  EXPECT_TRUE(cluster.RedisCliCheck(&out)) << out;
+
+  // Already balanced: a second run moves nothing.
+  auto again = engine.Rebalance(cluster.seed(), plan, false, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->plan.empty());
+}
+
+TEST(EngineRebalanceTest, DrainsAMasterAndRebalancesByWeight) {
+  ClusterFixtureOptions o = Options();
+  o.masters = 4;
+  RedisClusterFixture cluster(o);
+  ASSERT_TRUE(cluster.Create().ok());
+  ASSERT_TRUE(cluster.Fill(20000, 32).ok());
+  auto before = cluster.Checksum();
+  ASSERT_TRUE(before.ok());
+
+  MigrationEngine engine(cluster.connector(), EngineOptions{});
+  auto drained = engine.Drain(cluster.seed(), cluster.address(3), PlanOptions{}, false, nullptr);
+  ASSERT_TRUE(drained.ok()) << drained.status().ToString();
+  EXPECT_EQ(drained->report.slots_moved, 4096);
+  EXPECT_EQ(cluster.MastersWithSlots().size(), 3u);
+  auto after = cluster.Checksum();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, *before);
+  std::string out;
+  EXPECT_TRUE(cluster.RedisCliCheck(&out)) << out;
+
+  // Weights 2:1:1 over the three remaining masters (the drained one stays empty).
+  auto id0 = cluster.NodeId(0);
+  ASSERT_TRUE(id0.ok());
+  PlanOptions weighted;
+  weighted.weights[*id0] = 2;
+  auto rebalanced = engine.Rebalance(cluster.seed(), weighted, false, nullptr);
+  ASSERT_TRUE(rebalanced.ok()) << rebalanced.status().ToString();
+  auto topo = cluster.TopologyOf(0);
+  ASSERT_TRUE(topo.ok());
+  EXPECT_NEAR(topo->FindById(*id0)->slots.Count(), 8192, 1);
+  after = cluster.Checksum();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, *before);
+  EXPECT_TRUE(cluster.RedisCliCheck(&out)) << out;
+}
+
+}  // namespace
+}  // namespace rc::engine
