@@ -217,6 +217,8 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
     }
     plan.assignments.push_back(assignment);
   }
+  // Assign a round at once (so replicas can be spread over hosts), or not at all.
+  if (!plan.blocked.empty()) plan.assignments.clear();
   if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
     return plan;
 
