@@ -146,6 +146,12 @@ void AgentCluster::DeletePod(int ordinal) {
   WritePodList();
   if (pod.agent) pod.agent->Kill(15);
   if (pod.redis) pod.redis->Kill(9);
+  // The pod's emptyDir volumes go with it.
+  std::error_code ec;
+  std::filesystem::remove_all(pod.data_dir, ec);
+  std::filesystem::remove_all(pod.config_dir, ec);
+  std::filesystem::create_directories(pod.data_dir);
+  std::filesystem::create_directories(pod.config_dir);
 }
 
 void AgentCluster::KillAgent(int ordinal, int signal) {
