@@ -18,6 +18,7 @@ enum class ActionKind {
   kFixOpenSlots,   // close MIGRATING / IMPORTING slots (engine)
   kMeet,           // CLUSTER MEET new pods, or known nodes back on a new address
   kForget,         // forget nodes whose pods are gone (failed, no slots)
+  kPromoteReplica, // CLUSTER FAILOVER FORCE: a master's pod came back as a new node
   kDrainLeaving,   // move every slot off masters whose pods leave (engine, weight 0)
   kRemoveLeaving,  // reset drained leaving nodes and forget them everywhere
   kAssignReplicas, // CLUSTER REPLICATE: new pods, orphans, uneven replica counts
@@ -52,7 +53,7 @@ struct Action {
   std::vector<PodInfo> meet;                  // kBootstrap (all but the seed), kMeet
   std::vector<NodeRef> forget;                // kForget, kRemoveLeaving
   std::vector<std::string> forget_on;         // addresses that must run CLUSTER FORGET
-  std::vector<ReplicaAssignment> replicas;    // kAssignReplicas
+  std::vector<ReplicaAssignment> replicas;    // kAssignReplicas, kPromoteReplica (replica, old master)
   std::map<std::string, double> weights;      // kDrainLeaving, kRebalance (node id -> weight)
 };
 

@@ -33,6 +33,14 @@ Result<ActionOutcome> Actuator::Execute(const Action& action, engine::ProgressLi
       return Forget(action, /*reset_first=*/true);
     case ActionKind::kAssignReplicas:
       return AssignReplicas(action);
+    case ActionKind::kPromoteReplica: {
+      const auto& r = action.replicas.front();
+      auto client = Open(connector_, r.replica.Address());
+      if (!client.ok()) return client.status();
+      auto reply = CommandChecked(**client, {"CLUSTER", "FAILOVER", "FORCE"});
+      if (!reply.ok()) return reply.status().WithContext("promoting " + r.replica.name);
+      return ActionOutcome{0, 0, r.replica.name + " asked to take over (CLUSTER FAILOVER FORCE)"};
+    }
     case ActionKind::kFixOpenSlots: {
       engine::FixReport report;
       auto view = engine_.ObserveAndSettle(action.seed, &report);

@@ -90,7 +90,8 @@ bool PrestopHandshake::ReadyToStop(std::string* note) {
   }
   *note = "leaving for good (spec.replicas " + std::to_string(snapshot->spec_replicas) +
           "): waiting for the coordinator to drain " +
-          std::to_string(me ? me->slots.Count() : 0) + " slots and forget this node";
+          (me && !me->slots.Empty() ? "its slots" : std::string("nothing more")) +
+          " and forget this node";
   return false;
 }
 

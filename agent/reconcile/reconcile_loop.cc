@@ -40,6 +40,7 @@ const char* EventReason(ActionKind kind, bool ok) {
     case ActionKind::kRebalance: return ok ? "Rebalanced" : "RebalanceFailed";
     case ActionKind::kMeet: return ok ? "NodesJoined" : "JoinFailed";
     case ActionKind::kForget: return ok ? "StaleNodesForgotten" : "ForgetFailed";
+    case ActionKind::kPromoteReplica: return ok ? "ReplicaPromoted" : "PromoteFailed";
     case ActionKind::kFixOpenSlots: return ok ? "OpenSlotsFixed" : "OpenSlotsFixFailed";
     case ActionKind::kAssignReplicas: return ok ? "ReplicasAssigned" : "ReplicaAssignFailed";
     default: return "";

@@ -80,10 +80,17 @@ bool AllStayingPodsAnswer(const Observation& obs) {
   return true;
 }
 
-std::map<std::string, double> Weights(const Topology& ref, const RolePlan& roles) {
+// Weight 0 for every master that is not meant to hold slots. A node the
+// reference still lists as master but that says itself it is a replica (gossip
+// lag) gets no weight: the engine refuses weights for replicas.
+std::map<std::string, double> Weights(const Observation& obs, const Topology& ref,
+                                      const RolePlan& roles) {
   std::map<std::string, double> w;
-  for (const ClusterNode* m : ref.Masters())
+  for (const ClusterNode* m : ref.Masters()) {
+    const ObservedNode* own = obs.FindById(m->id);
+    if (own && own->Myself() && own->Myself()->flags.replica) continue;
     if (!roles.masters.count(m->id)) w[m->id] = 0.0;
+  }
   return w;
 }
 
@@ -273,6 +280,32 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     return a;
   }
 
+  // 3b. A master with slots whose address now answers as another node (its pod
+  // came back empty) is never detected as failed by redis (the node becomes
+  // "noaddr" and is no longer pinged): promote its replica.
+  for (const ClusterNode* m : ref.Masters()) {
+    if (m->slots.Empty() || obs.FindById(m->id)) continue;
+    bool replaced = m->flags.noaddr || m->ip.empty();
+    for (const auto& n : obs.nodes)
+      replaced = replaced || (n.reachable && n.id != m->id && n.pod.ip == m->ip && n.pod.port == m->port);
+    if (!replaced) continue;
+    for (const ClusterNode* r : ref.ReplicasOf(m->id)) {
+      const ObservedNode* replica = obs.FindById(r->id);
+      if (replica == nullptr || !replica->Myself() || replica->Myself()->master_id != m->id) continue;
+      Action a;
+      a.kind = ActionKind::kPromoteReplica;
+      a.seed = seed;
+      PodInfo old_master;
+      old_master.name = "(gone)";
+      old_master.ip = m->ip;
+      a.replicas.push_back({replica->pod, m->id, old_master});
+      a.reason = "master " + Short(m->id) + " owns " + std::to_string(m->slots.Count()) +
+                 " slots but its pod came back as a new node: promoting its replica " +
+                 Describe(replica->pod, replica->id) + " (CLUSTER FAILOVER FORCE)";
+      return a;
+    }
+  }
+
   // 4. MEET pods the cluster does not know, or knows on another address.
   Action meet;
   meet.kind = ActionKind::kMeet;
@@ -300,7 +333,7 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
   }
   if (!meet.meet.empty()) {
     for (const auto& w : why) meet.reason += (meet.reason.empty() ? "" : "; ") + w;
-    meet.reason += ": meeting it through " + Describe(reference->pod, reference->id);
+    meet.reason += (meet.meet.size() == 1 ? ": meeting it through " : ": meeting them through ") + Describe(reference->pod, reference->id);
     return meet;
   }
 
@@ -355,7 +388,7 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     Action a;
     a.kind = ActionKind::kDrainLeaving;
     a.seed = seed;
-    a.weights = Weights(ref, roles);
+    a.weights = Weights(obs, ref, roles);
     for (const auto& d : draining) a.reason += (a.reason.empty() ? "" : ", ") + d;
     a.reason = "spec.replicas is " + std::to_string(obs.spec_replicas) +
                ": draining leaving master(s) " + a.reason;
@@ -382,7 +415,7 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
   // 9. Balance.
   engine::PlanOptions options;
   options.use_empty_masters = true;
-  options.weights = Weights(ref, roles);
+  options.weights = Weights(obs, ref, roles);
   if (!engine::IsBalanced(ref, options)) {
     if (!unhealthy.empty()) return Wait("slots are uneven but " + unhealthy);
     Action a;
@@ -407,6 +440,7 @@ const char* ActionKindName(ActionKind kind) {
     case ActionKind::kFixOpenSlots: return "fix_open_slots";
     case ActionKind::kMeet: return "meet";
     case ActionKind::kForget: return "forget";
+    case ActionKind::kPromoteReplica: return "promote_replica";
     case ActionKind::kDrainLeaving: return "drain";
     case ActionKind::kRemoveLeaving: return "remove_leaving";
     case ActionKind::kAssignReplicas: return "assign_replicas";

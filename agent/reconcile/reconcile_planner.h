@@ -5,7 +5,8 @@
 //   1. nothing answers -> wait
 //   2. no node has cluster state -> create it, only when every pod answers
 //      (never "create" while any peer holds cluster state: join and heal instead)
-//   3. open slots -> fix them
+//   3. open slots -> fix them; a master whose pod came back as a new node
+//      (redis never marks it failed) -> promote its replica
 //   4. pods not in the cluster, or known on an old address -> MEET
 //   5. failed nodes no pod runs any more (no slots) -> FORGET
 //   6. roles: new pods, orphaned replicas, uneven replica counts -> REPLICATE

@@ -324,6 +324,8 @@ Status AgentCluster::Fill(long long count, const std::string& prefix) {
       for (const auto& r : *replies)
         if (!r.IsOk()) return Internal("SET on " + address + ": " + r.str);
     }
+    // Acknowledged by a replica too, so a master killed next loses nothing.
+    (void)(*client)->Command({"WAIT", "1", "5000"});
   }
   return Status::Ok();
 }
@@ -366,6 +368,29 @@ Status AgentCluster::Verify(long long count, const std::string& prefix) {
     }
   }
   return Status::Ok();
+}
+
+Result<std::string> AgentCluster::NodeIdOf(int ordinal) {
+  Pod& pod = PodAt(ordinal);
+  auto client = connector_.Connect(pod.ip, 6379);
+  if (!client.ok()) return client.status();
+  auto id = CommandChecked(**client, {"CLUSTER", "MYID"});
+  if (!id.ok()) return id.status();
+  return id->str;
+}
+
+Result<bool> AgentCluster::IsMaster(int ordinal) {
+  Pod& pod = PodAt(ordinal);
+  auto client = connector_.Connect(pod.ip, 6379);
+  if (!client.ok()) return client.status();
+  auto role = CommandChecked(**client, {"ROLE"});
+  if (!role.ok()) return role.status();
+  return !role->elements.empty() && role->elements[0].str == "master";
+}
+
+pid_t AgentCluster::AgentPid(int ordinal) {
+  Pod& pod = PodAt(ordinal);
+  return pod.agent ? pod.agent->pid() : -1;
 }
 
 std::string AgentCluster::AgentLog(int ordinal) const {

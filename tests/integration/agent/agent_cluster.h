@@ -67,6 +67,9 @@ class AgentCluster {
   Status Verify(long long count, const std::string& prefix = "key:");
   static std::string ValueFor(const std::string& prefix, long long i);
 
+  Result<std::string> NodeIdOf(int ordinal);  // CLUSTER MYID of the pod's redis
+  Result<bool> IsMaster(int ordinal);         // ROLE
+  pid_t AgentPid(int ordinal);
   std::string ip(int ordinal) const;
   std::string seed() const;  // a listed pod's address
   std::string AgentLog(int ordinal) const;

@@ -228,6 +228,20 @@ TEST(PlanNextAction, APodBackOnANewAddressIsMetAgain) {
   EXPECT_NE(a.reason.find("new address"), std::string::npos);
 }
 
+TEST(PlanNextAction, AMasterWhosePodCameBackAsANewNodeHasItsReplicaPromoted) {
+  // Pod 1 (master) was killed and came back empty on the same IP before the
+  // failover: redis marks the old id "noaddr" and never fails it over itself.
+  auto pods = SixPods();
+  pods[1] = {1, "-", "", -1, "h1", IdOf(91)};
+  auto obs = Build(6, pods, {{IdOf(1), "", "master,noaddr", "-", kB}});
+  // The builder does not list absent pods' nodes; pod 4 still follows master 1.
+  Action a = PlanNextAction(obs, OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kPromoteReplica) << a.reason;
+  ASSERT_EQ(a.replicas.size(), 1u);
+  EXPECT_EQ(a.replicas[0].replica.name, "redis-4");
+  EXPECT_EQ(a.replicas[0].master_id, IdOf(1));
+}
+
 TEST(PlanNextAction, AFailedMasterWithSlotsBlocksChanges) {
   auto pods = SixPods();
   pods[1].role = "X";
