@@ -181,6 +181,7 @@ Action ReconcileLoop::RunOnce() {
     return Action{ActionKind::kNothing, "not the coordinator", {}, {}, {}, {}, {}, {}, {}};
   }
 
+  if (chores_ != nullptr) chores_->Run();
   Observation obs = observer_.Observe(*snapshot);
   Action action = PlanNextAction(obs, options_.desired);
   if (const ObservedNode* ref = ReferenceNode(obs)) {

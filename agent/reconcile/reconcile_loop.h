@@ -18,6 +18,7 @@
 #include "agent/reconcile/cluster_observer.h"
 #include "agent/reconcile/coordinator_lease.h"
 #include "agent/reconcile/event_recorder.h"
+#include "agent/reconcile/kube_events.h"
 #include "agent/reconcile/pod_source.h"
 #include "agent/reconcile/reconcile_planner.h"
 
@@ -41,6 +42,9 @@ class ReconcileLoop {
                 AgentMetrics& metrics);
   ~ReconcileLoop();
 
+  // Chores the coordinator runs every loop (they rate-limit themselves); may be null.
+  void set_chores(CoordinatorChores* chores) { chores_ = chores; }
+
   // One pass; returns the action taken (kNothing / kWait when none).
   Action RunOnce();
   // Passes until `stop`; gives the lease up at the end.
@@ -61,6 +65,7 @@ class ReconcileLoop {
   AgentMetrics& metrics_;
   ClusterObserver observer_;
   Actuator actuator_;
+  CoordinatorChores* chores_ = nullptr;
 
   bool holding_ = false;
   std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "agent/reconcile/kube_lease.h"
+#include "agent/reconcile/kube_pod_source.h"
 #include "agent/reconcile/static_pod_source.h"
 
 namespace rc::agent {
@@ -72,7 +74,36 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
     return w;
   }
   if (discovery == "kube") {
-    return FailedPrecondition("--discovery=kube is not available in this build yet");
+    auto config = LoadInClusterConfig();
+    if (!config.ok())
+      return config.status().WithContext("--discovery=kube needs the in-cluster configuration");
+    KubeDiscoveryOptions kube;
+    kube.namespace_name =
+        settings.pod.namespace_name.empty() ? config->namespace_name : settings.pod.namespace_name;
+    kube.statefulset_name = settings.statefulset_name;
+    if (kube.statefulset_name.empty())
+      kube.statefulset_name = settings.pod.pod_name.substr(0, settings.pod.pod_name.rfind('-'));
+    kube.service_name = settings.pod.service_name;
+    kube.cluster_domain = settings.pod.cluster_domain;
+    kube.redis_port = settings.conf.port;
+    w->kube = MakeHttpsKubeClient(*config);
+    w->prestop_kube = MakeHttpsKubeClient(*config);
+    auto source = std::make_unique<KubePodSource>(*w->kube, kube, SystemResolver());
+    KubePodSource* raw = source.get();
+    StatefulSetGetter sts = [raw] { return raw->statefulset(); };
+    w->pods = std::move(source);
+    w->prestop_pods = std::make_unique<KubePodSource>(*w->prestop_kube, kube, SystemResolver());
+    auto lease_seconds = std::chrono::seconds(std::max(1, *lease_ms / 1000));
+    w->lease = std::make_unique<KubeLease>(*w->kube, kube.namespace_name,
+                                           kube.statefulset_name + "-coordinator", lease_seconds);
+    w->events = std::make_unique<KubeEventRecorder>(*w->kube, kube.namespace_name,
+                                                    settings.pod.pod_name, sts);
+    w->chores = std::make_unique<SeedObjectsKeeper>(*w->kube, kube.namespace_name,
+                                                    kube.service_name, sts, *w->events);
+    w->discovery_name = "kubernetes API (StatefulSet " + kube.namespace_name + "/" +
+                        kube.statefulset_name + ", Lease " + kube.statefulset_name +
+                        "-coordinator)";
+    return w;
   }
   return InvalidArgument("--discovery='" + discovery + "': use kube, static or auto");
 }

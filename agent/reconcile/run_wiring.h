@@ -12,9 +12,11 @@
 #include "agent/reconcile/agent_metrics.h"
 #include "agent/reconcile/coordinator_lease.h"
 #include "agent/reconcile/event_recorder.h"
+#include "agent/reconcile/kube_events.h"
 #include "agent/reconcile/pod_source.h"
 #include "agent/reconcile/prestop_handshake.h"
 #include "agent/reconcile/reconcile_loop.h"
+#include "common/kube_client.h"
 #include "common/redis_client.h"
 
 namespace rc::agent {
@@ -26,6 +28,9 @@ struct RunWiring {
   int http_port = 9121;
   int verbosity = 0;
   std::string discovery_name;
+  std::unique_ptr<KubeClient> kube;          // null with static discovery
+  std::unique_ptr<KubeClient> prestop_kube;
+  std::unique_ptr<CoordinatorChores> chores;  // PDB and Service checks; may be null
   std::unique_ptr<RedisConnector> connector;
   std::unique_ptr<RedisConnector> prestop_connector;
   std::unique_ptr<engine::MigrationEngine> engine;
