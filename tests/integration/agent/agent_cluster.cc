@@ -330,7 +330,7 @@ Status AgentCluster::Fill(long long count, const std::string& prefix) {
   return Status::Ok();
 }
 
-Status AgentCluster::Verify(long long count, const std::string& prefix) {
+Status AgentCluster::Verify(long long count, const std::string& prefix, long long other_keys) {
   auto groups = ByOwner(connector_, seed(), prefix, count);
   if (!groups.ok()) return groups.status();
   long long total_keys = 0;
@@ -344,9 +344,9 @@ Status AgentCluster::Verify(long long count, const std::string& prefix) {
     if (!size.ok()) return size.status();
     total_keys += size->integer;
   }
-  if (total_keys != count)
+  if (total_keys != count + other_keys)
     return Internal("the masters hold " + std::to_string(total_keys) + " keys, expected " +
-                    std::to_string(count));
+                    std::to_string(count + other_keys));
   for (const auto& [address, keys] : *groups) {
     std::string host;
     int port = 0;

@@ -63,8 +63,9 @@ class AgentCluster {
   std::string HostProblems();
 
   Status Fill(long long count, const std::string& prefix = "key:");
-  // Every key reads back its value, and the masters hold exactly `count` keys.
-  Status Verify(long long count, const std::string& prefix = "key:");
+  // Every key reads back its value, and the masters hold exactly `count` +
+  // `other_keys` keys (other_keys: written by a ClusterLoad, checked by it).
+  Status Verify(long long count, const std::string& prefix = "key:", long long other_keys = 0);
   static std::string ValueFor(const std::string& prefix, long long i);
 
   Result<std::string> NodeIdOf(int ordinal);  // CLUSTER MYID of the pod's redis

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "tests/integration/agent/agent_cluster.h"
+#include "tests/integration/agent/cluster_load.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -82,16 +83,26 @@ TEST(AgentRun, ScaleOutToEightMeetsAssignsAndRebalances) {
   AgentCluster cluster(options);
   long long keys = KeyCount();
   StartSix(cluster, keys);
+  ClusterLoad load(cluster.connector(), cluster.seed());
+  load.Start();
   cluster.SetReplicas(8);
   ASSERT_TRUE(cluster.StartPod(6).ok());
   ASSERT_TRUE(cluster.StartPod(7).ok());
   auto answering = std::chrono::steady_clock::now();
   EXPECT_SETTLED(cluster, 4, 8);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - answering).count();
-  std::printf("scale-out 6 -> 8 with %lld keys: new pods' redis answering -> balanced cluster in %.2f s\n",
-              keys, took);
+  std::printf("scale-out 6 -> 8 with %lld keys under client load: new pods' redis answering -> "
+              "balanced cluster in %.2f s\n", keys, took);
   RecordProperty("scale_out_seconds", std::to_string(took));
-  ExpectKeys(cluster, keys);
+  load.Stop();
+  ASSERT_EQ(load.failed(), 0) << "every write was eventually acknowledged";
+  Status verified = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+  EXPECT_GT(load.acknowledged(), 100);
+  Status no_loss = load.VerifyAcknowledged();
+  EXPECT_TRUE(no_loss.ok()) << no_loss.ToString();
+  std::printf("client load: %lld writes acknowledged, %lld given up, none lost\n",
+              load.acknowledged(), load.failed());
 }
 
 TEST(AgentRun, ScaleInDrainsLeavingPodsThroughThePreStopHandShake) {
