@@ -12,6 +12,10 @@
 #include <future>
 #include <iterator>
 #include <set>
+#include <sstream>
+
+#include <httplib.h>
+#include <unistd.h>
 
 #include "tests/integration/agent/agent_cluster.h"
 #include "tests/integration/agent/cluster_load.h"
@@ -69,12 +73,79 @@ void ScaleIn(AgentCluster& cluster, int from, int to) {
   for (int i = to; i < from; ++i) cluster.DeletePod(i);
 }
 
+// VmRSS of a process in kB; -1 when unknown.
+long long RssKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+  return -1;
+}
+
+// utime + stime of a process in clock ticks.
+long long CpuTicks(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::atoll(field.c_str());
+    if (i == 15) stime = std::atoll(field.c_str());
+  }
+  return utime + stime;
+}
+
 TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
   AgentClusterOptions options;
   options.subnet = 1;
   AgentCluster cluster(options);
   StartSix(cluster, 1000);
   ExpectKeys(cluster, 1000);
+
+  // Every agent serves /healthz, /readyz and /metrics.
+  for (int i = 0; i < 6; ++i) {
+    httplib::Client http(cluster.ip(i), 9121);
+    http.set_connection_timeout(2);
+    auto health = http.Get("/healthz");
+    ASSERT_TRUE(health) << "pod " << i;
+    EXPECT_EQ(health->status, 200);
+    auto ready = http.Get("/readyz");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200);
+    auto metrics = http.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(metrics->body.find("redis_cluster_agent_coordinator " + std::string(i == 0 ? "1" : "0")),
+              std::string::npos)
+        << metrics->body;
+  }
+  httplib::Client coordinator(cluster.ip(0), 9121);
+  auto metrics = coordinator.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("redis_cluster_agent_actions_total{action=\"bootstrap\",result=\"ok\"} 1"),
+            std::string::npos)
+      << metrics->body;
+
+  // Measured, not asserted: memory and CPU of agents while nothing changes.
+  long long ticks_before[6], rss_max = 0;
+  for (int i = 0; i < 6; ++i) ticks_before[i] = CpuTicks(cluster.AgentPid(i));
+  auto start = std::chrono::steady_clock::now();
+  WaitFor([&] { return std::chrono::steady_clock::now() - start > seconds(5); }, seconds(6),
+          milliseconds(500));
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double cpu_max = 0;
+  for (int i = 0; i < 6; ++i) {
+    rss_max = std::max(rss_max, RssKb(cluster.AgentPid(i)));
+    double cpu = static_cast<double>(CpuTicks(cluster.AgentPid(i)) - ticks_before[i]) /
+                 static_cast<double>(sysconf(_SC_CLK_TCK)) / elapsed * 100.0;
+    cpu_max = std::max(cpu_max, cpu);
+  }
+  std::printf("idle agents: max RSS %lld kB, max CPU %.2f%% of a core (coordinator included)\n",
+              rss_max, cpu_max);
+  RecordProperty("agent_rss_kb", std::to_string(rss_max));
+  RecordProperty("agent_idle_cpu_percent", std::to_string(cpu_max));
 }
 
 TEST(AgentRun, ScaleOutToEightMeetsAssignsAndRebalances) {
