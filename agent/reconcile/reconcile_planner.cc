@@ -130,6 +130,15 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   std::vector<const ObservedNode*> staying;
   for (const auto& n : obs.nodes)
     if (IsMember(n, ref) && !obs.Leaving(n.pod) && n.Myself()) staying.push_back(&n);
+  // Roles are decided for everyone at once (so replicas spread over hosts):
+  // wait while a staying pod is still joining.
+  for (const auto& n : obs.nodes) {
+    if (n.reachable && !obs.Leaving(n.pod) && !IsMember(n, ref) && n.Myself() &&
+        n.Myself()->slots.Empty()) {
+      plan.blocked = Describe(n.pod, n.id) + " is still joining the cluster";
+      return plan;
+    }
+  }
 
   // Masters that own slots and do not leave keep them.
   std::set<std::string> leaving_ids;
@@ -228,6 +237,28 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   if (!plan.blocked.empty()) plan.assignments.clear();
   if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
     return plan;
+
+  // Anti-affinity: a replica on its master's host swaps masters with another
+  // replica when that puts both on other hosts.
+  auto same_host_pods = [](const PodInfo& a, const PodInfo& b) {
+    return !a.node_name.empty() && a.node_name == b.node_name;
+  };
+  for (const auto* r : staying) {
+    const ClusterNode* me = r->Myself();
+    const ObservedNode* m = me->flags.replica ? master_pod(me->master_id) : nullptr;
+    if (m == nullptr || !plan.masters.count(me->master_id) || !same_host_pods(r->pod, m->pod))
+      continue;
+    for (const auto* r2 : staying) {
+      const ClusterNode* other = r2->Myself();
+      const ObservedNode* m2 = other->flags.replica ? master_pod(other->master_id) : nullptr;
+      if (r2 == r || m2 == nullptr || m2 == m || !plan.masters.count(other->master_id)) continue;
+      if (same_host_pods(r->pod, m2->pod) || same_host_pods(r2->pod, m->pod)) continue;
+      if (!r->view.FindById(m2->id) || !r2->view.FindById(m->id)) continue;
+      plan.assignments.push_back({r->pod, m2->id, m2->pod});
+      plan.assignments.push_back({r2->pod, m->id, m->pod});
+      return plan;
+    }
+  }
 
   // Even out: a master with too many replicas gives one to a master with too few.
   std::string most, fewest;

@@ -141,6 +141,37 @@ TEST(PlanNextAction, NewReplicasLandOnOtherHostsThanTheirMasters) {
   EXPECT_EQ(masters.size(), 3u) << "one replica per master";
 }
 
+TEST(PlanNextAction, ReplicasOnTheirMastersHostSwapMasters) {
+  std::vector<PodSpec> pods = {{0, "M", kA, -1, "h0"}, {1, "M", kB, -1, "h1"},
+                               {2, "M", kC, -1, "h2"}, {3, "S", "", 1, "h0"},
+                               {4, "S", "", 0, "h1"},  {5, "S", "", 2, "h2"}};
+  Action a = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
+  ASSERT_EQ(a.replicas.size(), 2u);
+  for (const auto& r : a.replicas)
+    EXPECT_NE(r.replica.node_name, r.master.node_name) << r.replica.name << " -> " << r.master.name;
+}
+
+TEST(PlanRoles, WaitWhileAPodIsStillJoining) {
+  Observation obs = Build(7, SixPods());
+  // redis-6 answers and knows redis-0, but the reference does not list it yet.
+  ObservedNode joining;
+  joining.pod.name = "redis-6";
+  joining.pod.ordinal = 6;
+  joining.pod.ip = "127.50.0.7";
+  joining.reachable = true;
+  joining.id = IdOf(6);
+  auto self = Topology::ParseClusterNodes(
+      testing::Line(IdOf(6), "127.50.0.7", "myself,master", "-", "") +
+      testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
+  ASSERT_TRUE(self.ok());
+  joining.view = *self;
+  obs.nodes.push_back(joining);
+  RolePlan roles = PlanRoles(obs, obs.nodes[0], OnePerMaster());
+  EXPECT_TRUE(roles.assignments.empty());
+  EXPECT_NE(roles.blocked.find("still joining"), std::string::npos) << roles.blocked;
+}
+
 TEST(PlanNextAction, WaitsUntilTheNewNodeKnowsItsMaster) {
   auto pods = SixPods();
   pods.push_back({6, "M", "", -1, "h1"});
