@@ -78,12 +78,17 @@ void AgentCluster::WritePodList() {
     pods.push_back({{"name", "redis-" + std::to_string(ordinal)},
                     {"ip", pod.ip},
                     {"node", pod.host},
-                    {"ready", true}});
+                    {"ready", pod.ready}});
   }
   nlohmann::json list = {{"replicas", replicas_}, {"pods", pods}};
   std::string path = dir_ + "/pods.json";
   std::ofstream(path + ".tmp") << list.dump(1);
   std::filesystem::rename(path + ".tmp", path);
+}
+
+void AgentCluster::SetReady(int ordinal, bool ready) {
+  PodAt(ordinal).ready = ready;
+  WritePodList();
 }
 
 void AgentCluster::SetReplicas(int replicas) {

@@ -40,6 +40,8 @@ class AgentCluster {
 
   // Starts redis and the agent of pod `ordinal` and lists it (ready).
   Status StartPod(int ordinal);
+  // Marks the pod (not) ready in the pod list, as its readiness probe would.
+  void SetReady(int ordinal, bool ready);
   // Sets spec.replicas in the pod list.
   void SetReplicas(int replicas);
   // Removes the pod from the list and stops its processes (agent first).
@@ -86,6 +88,7 @@ class AgentCluster {
     std::string data_dir;
     std::string config_dir;
     bool listed = false;
+    bool ready = true;
     std::unique_ptr<RedisServerProcess> redis;
     std::unique_ptr<ChildProcess> agent;
   };

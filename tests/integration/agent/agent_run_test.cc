@@ -320,6 +320,29 @@ TEST(AgentRun, AScaleDownRevertedMidDrainEndsConsistentAndBalanced) {
   ExpectKeys(cluster, keys);
 }
 
+TEST(AgentRun, TheLowestReadyPodCoordinatesWhilePodZeroIsGoneAndHandsBack) {
+  AgentClusterOptions options;
+  options.subnet = 11;
+  AgentCluster cluster(options);
+  StartSix(cluster, 2000);
+  // Pod-0's agent is gone and its pod not ready (its redis keeps serving).
+  cluster.KillAgent(0);
+  cluster.SetReady(0, false);
+  cluster.SetReplicas(8);
+  ASSERT_TRUE(cluster.StartPod(6).ok());
+  ASSERT_TRUE(cluster.StartPod(7).ok());
+  EXPECT_TRUE(LogSays(cluster, 1, "redis-1 coordinates the cluster", seconds(30)))
+      << cluster.AgentLog(1);
+  EXPECT_SETTLED(cluster, 4, 8);
+  ExpectKeys(cluster, 2000);
+  // Pod-0 is back: redis-1 hands coordination back.
+  cluster.SetReady(0, true);
+  ASSERT_TRUE(cluster.StartAgent(0).ok());
+  EXPECT_TRUE(LogSays(cluster, 1, "hands coordination back", seconds(30))) << cluster.AgentLog(1);
+  EXPECT_TRUE(LogSays(cluster, 0, "redis-0 coordinates the cluster", seconds(30)))
+      << cluster.AgentLog(0);
+}
+
 TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
   AgentClusterOptions options;
   options.subnet = 10;
