@@ -36,4 +36,13 @@ struct Observation {
   const ObservedNode* FindById(const std::string& id) const;  // reachable nodes only
 };
 
+// "redis-3 (127.50.0.4, 1a2b3c4d)" for log lines.
+std::string Describe(const PodInfo& pod, const std::string& id = "");
+// The first 8 characters of a node id, as log lines show it.
+inline std::string ShortId(const std::string& id) { return id.substr(0, 8); }
+// Answers and is listed in `ref` (the reference view) under its own id.
+inline bool IsMember(const ObservedNode& n, const Topology& ref) {
+  return n.reachable && !n.id.empty() && ref.FindById(n.id) != nullptr;
+}
+
 }  // namespace rc::agent
