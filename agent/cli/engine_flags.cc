@@ -7,7 +7,7 @@ namespace rc::agent {
 void EngineFlags::Register(FlagParser& parser) {
   parser.AddInt("batch", &batch, "keys per MIGRATE (default 1000; also bounded by 8 MB)");
   parser.AddInt("workers", &workers, "source->target pairs moved at once (default 4)");
-  parser.AddInt("slots-in-flight", &slots_in_flight, "slots opened per pipelined round (default 128)");
+  parser.AddInt("slots-in-flight", &slots_in_flight, "slots opened per pipelined round (default 512)");
   parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms, "MIGRATE timeout, doubled on retry (default 10000)");
 }
 

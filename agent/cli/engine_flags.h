@@ -13,7 +13,7 @@ namespace rc::agent {
 struct EngineFlags {
   int batch = 1000;
   int workers = 4;
-  int slots_in_flight = 128;
+  int slots_in_flight = 512;
   int migrate_timeout_ms = 10000;
 
   void Register(FlagParser& parser);

@@ -31,12 +31,18 @@ Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, F
   while (true) {
     auto view = ObserveCluster(connector_, seed);
     if (!view.ok()) return view.status();
-    if (!view->open_slots.empty() && fixes < 5) {
+    if (!view->open_slots.empty() && fixes < 20) {
       RC_LOG_INFO << "found " << view->open_slots.size()
                   << " open slot(s) left by an earlier run; closing them first";
-      RC_RETURN_IF_ERROR(FixOpenSlots(*view, fix));
+      FixReport pass;
+      RC_RETURN_IF_ERROR(FixOpenSlots(*view, &pass));
+      if (fix) {
+        fix->slots_fixed += pass.slots_fixed;
+        fix->keys_moved += pass.keys_moved;
+        fix->actions.insert(fix->actions.end(), pass.actions.begin(), pass.actions.end());
+      }
       ++fixes;
-      continue;
+      if (pass.slots_fixed > 0) continue;  // look again at once; else wait (e.g. for a failover)
     }
     if (Settled(*view) || Clock::now() >= deadline) {
       ObserveOptions counted;

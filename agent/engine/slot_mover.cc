@@ -1,6 +1,7 @@
 #include "agent/engine/slot_mover.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "agent/engine/key_mover.h"
@@ -38,16 +39,22 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   auto dst = connections_.Get(target.host, target.port);
   if (!src.ok() || !dst.ok()) {
     fail_all(slots, (!src.ok() ? src.status() : dst.status()).ToString());
+    result.unreachable_id = !src.ok() ? source.id : target.id;
     return result;
   }
   RedisClient& s = **src;
   RedisClient& d = **dst;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ms = [&t0] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  };
 
   // 1. IMPORTING on the target, all slots in one round trip.
   std::vector<int> active;
   auto imp = SetSlots(d, slots, "IMPORTING", source.id);
   if (!imp.ok()) {
     fail_all(slots, imp.status().ToString());
+    result.unreachable_id = target.id;
     return result;
   }
   for (size_t i = 0; i < slots.size(); ++i) {
@@ -60,10 +67,19 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
       result.errors.push_back(SlotError(slots[i], "SETSLOT IMPORTING on " + d.address() + ": " + r.str));
     }
   }
+  // Closes IMPORTING on the target for slots the source never opened.
+  auto undo_importing = [&d](const std::vector<int>& which) {
+    if (which.empty()) return;
+    std::vector<RedisCommand> stable;
+    for (int slot : which) stable.push_back({"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"});
+    (void)d.Pipeline(stable);  // best effort; FixOpenSlots closes what remains
+  };
   // 2. MIGRATING on the source.
   auto mig = SetSlots(s, active, "MIGRATING", target.id);
   if (!mig.ok()) {
     fail_all(active, mig.status().ToString());
+    result.unreachable_id = source.id;
+    undo_importing(active);
     return result;
   }
   std::vector<int> opened, undo;
@@ -75,12 +91,10 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
       opened.push_back(active[i]);
     }
   }
-  if (!undo.empty()) {
-    std::vector<RedisCommand> stable;
-    for (int slot : undo) stable.push_back({"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"});
-    (void)d.Pipeline(stable);  // best effort; FixOpenSlots closes what remains
-  }
+  undo_importing(undo);
 
+  RC_VLOG(1) << "group of " << slots.size() << " slot(s) " << s.address() << " -> " << d.address()
+             << ": opened at " << ms() << " ms";
   // 3. The keys.
   KeyMover keys(s, d, target.host, target.port, options_);
   std::map<int, Status> failed;
@@ -97,6 +111,7 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     }
   }
 
+  RC_VLOG(1) << "group: keys moved at " << ms() << " ms";
   // 4. SETSLOT NODE: target first, then the source, then every other master.
   auto on_target = SetSlots(d, done, "NODE", target.id);
   if (!on_target.ok()) {
@@ -132,20 +147,18 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   }
   owned.erase(std::remove(owned.begin(), owned.end(), -1), owned.end());
   for (const auto& m : masters_) {
-    if (m.id == source.id || m.id == target.id) continue;
+    if (m.id == source.id || m.id == target.id || unreachable_.count(m.id)) continue;
     auto other = connections_.Get(m.host, m.port);
-    if (!other.ok()) {
-      RC_LOG_WARNING << "cannot tell " << m.Address() << " about " << owned.size()
-                     << " moved slot(s): " << other.status().ToString() << "; gossip will";
-      continue;
-    }
-    auto told = SetSlots(**other, owned, "NODE", target.id);
+    auto told = other.ok() ? SetSlots(**other, owned, "NODE", target.id)
+                           : Result<std::vector<RedisReply>>(other.status());
     if (!told.ok()) {
-      RC_LOG_WARNING << "SETSLOT NODE on " << m.Address() << ": " << told.status().ToString()
-                     << "; gossip will spread the new owners";
+      unreachable_.insert(m.id);
+      RC_LOG_WARNING << "cannot tell master " << m.Address() << " about moved slots ("
+                     << told.status().ToString() << "); gossip will spread the new owners";
     }
   }
   result.slots_moved += static_cast<int>(owned.size());
+  RC_VLOG(1) << "group: closed everywhere at " << ms() << " ms";
   return result;
 }
 

@@ -110,6 +110,8 @@ int FakeRedisCluster::RoundTrips(const std::string& address) {
 }
 
 void FakeRedisCluster::CountRoundTrip(const std::string& address) {
+  std::lock_guard<std::recursive_mutex> exec_lock(exec_mu_);
+  for (auto& n : nodes_) n.index_valid = false;
   std::lock_guard<std::mutex> lock(mu_);
   round_trips_[address]++;
 }
@@ -135,11 +137,19 @@ Result<RedisReply> FakeRedisCluster::Execute(const std::string& address, const R
   return Run(*self, argv);
 }
 
-long long FakeRedisCluster::CountKeys(const FakeNode& n, int slot) const {
-  long long c = 0;
-  for (const auto& [k, v] : n.keys)
-    if (KeySlot(k) == slot) ++c;
-  return c;
+const std::vector<std::string>& FakeRedisCluster::KeysInSlot(FakeNode& n, int slot) {
+  if (!n.index_valid) {
+    n.slot_index.clear();
+    for (const auto& [k, v] : n.keys) n.slot_index[KeySlot(k)].push_back(k);  // sorted per slot
+    n.index_valid = true;
+  }
+  static const std::vector<std::string> kNone;
+  auto it = n.slot_index.find(slot);
+  return it == n.slot_index.end() ? kNone : it->second;
+}
+
+long long FakeRedisCluster::CountKeys(FakeNode& n, int slot) {
+  return static_cast<long long>(KeysInSlot(n, slot).size());
 }
 
 std::string FakeRedisCluster::ClusterNodesText(const FakeNode& self) const {
@@ -216,9 +226,9 @@ RedisReply FakeRedisCluster::RunCluster(FakeNode& self, const RedisCommand& argv
   if (sub == "GETKEYSINSLOT" && argv.size() == 4 && ParseSlotArg(argv[2], &slot)) {
     long long limit = std::stoll(argv[3]);
     std::vector<RedisReply> keys;
-    for (const auto& [k, v] : self.keys) {
+    for (const auto& k : KeysInSlot(self, slot)) {
       if (static_cast<long long>(keys.size()) >= limit) break;
-      if (KeySlot(k) == slot) keys.push_back(RedisReply::String(k));
+      keys.push_back(RedisReply::String(k));
     }
     return RedisReply::Array(std::move(keys));
   }
@@ -327,6 +337,7 @@ RedisReply FakeRedisCluster::RunMigrate(FakeNode& self, const RedisCommand& argv
     }
     target->keys[k] = self.keys[k];
     self.keys.erase(k);
+    self.index_valid = target->index_valid = false;
   }
   if (!error.empty()) return Err(error);
   return RedisReply::Status("OK");

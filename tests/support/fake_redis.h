@@ -34,6 +34,10 @@ struct FakeNode {
   std::map<int, std::string> migrating;         // slot -> target id
   std::map<int, std::string> importing;         // slot -> source id
   std::map<std::string, std::string> keys;      // key -> value (strings only)
+  // Slot -> keys, rebuilt lazily; invalidated at every client call because
+  // tests edit `keys` directly between calls.
+  std::map<int, std::vector<std::string>> slot_index;
+  bool index_valid = false;
   std::string Address() const { return ip + ":" + std::to_string(port); }
 };
 
@@ -69,7 +73,7 @@ class FakeRedisCluster {
 
   // Runs one command on the node at `address` (used by FakeClient).
   Result<RedisReply> Execute(const std::string& address, const RedisCommand& argv);
-  void CountRoundTrip(const std::string& address);
+  void CountRoundTrip(const std::string& address);  // also invalidates key indexes
   std::mutex& mutex() { return mu_; }
 
  private:
@@ -77,7 +81,8 @@ class FakeRedisCluster {
   RedisReply RunCluster(FakeNode& self, const RedisCommand& argv);
   RedisReply RunMigrate(FakeNode& self, const RedisCommand& argv);
   std::string ClusterNodesText(const FakeNode& self) const;
-  long long CountKeys(const FakeNode& n, int slot) const;
+  long long CountKeys(FakeNode& n, int slot);
+  const std::vector<std::string>& KeysInSlot(FakeNode& n, int slot);
 
   std::recursive_mutex exec_mu_;
   std::mutex mu_;

@@ -1,0 +1,212 @@
+// Execute() and the key mover against the fake cluster: every key moves,
+// the per-slot work is pipelined, IOERR is retried, a dead target stops
+// before anything is opened.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "agent/engine/migration_engine.h"
+#include "tests/unit/agent/engine/fake_cluster_test_util.h"
+
+namespace rc::engine {
+namespace {
+
+using rc::testing::FakeConnector;
+using rc::testing::FakeNode;
+using rc::testing::FakeRedisCluster;
+using testing::BuildThreeMasters;
+
+class MigrationEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    BuildThreeMasters(cluster_, /*extra_empty=*/1);
+    cluster_.FillOwned(3000);
+    // Slots 0..1023 (node 0's) hold many keys, so moving them moves keys.
+    for (int i = 0; dense_keys_ < 6000; ++i) {
+      std::string key = "d:" + std::to_string(i);
+      if (KeySlot(key) < 1024) {
+        cluster_.PutKey(0, key, "dense-" + std::to_string(i));
+        ++dense_keys_;
+      }
+    }
+    before_ = cluster_.AllKeys();
+  }
+  // Slots 0..1023 from node 0 to the empty node 3.
+  MigrationPlan DensePlan() {
+    MigrationPlan plan;
+    for (int s = 0; s < 1024; ++s) plan.moves.push_back({s, cluster_.node(0).id, cluster_.node(3).id, -1});
+    return plan;
+  }
+  long long KeysOn(int node, int first_slot, int last_slot) {
+    long long n = 0;
+    for (const auto& [k, v] : cluster_.node(node).keys)
+      if (KeySlot(k) >= first_slot && KeySlot(k) <= last_slot) ++n;
+    return n;
+  }
+  long long dense_keys_ = 0;
+  ClusterView Observe() {
+    ObserveOptions o;
+    o.count_keys_per_slot = true;
+    auto view = ObserveCluster(connector_, "10.0.0.1:6379", o);
+    EXPECT_TRUE(view.ok()) << view.status().ToString();
+    return *view;
+  }
+  FakeRedisCluster cluster_;
+  FakeConnector connector_{cluster_};
+  std::map<std::string, std::string> before_;
+};
+
+struct Recorder : ProgressListener {
+  std::vector<MigrationProgress> seen;
+  void OnProgress(const MigrationProgress& p) override { seen.push_back(p); }
+};
+
+TEST_F(MigrationEngineTest, ScaleOutMovesEveryPlannedSlotAndKey) {
+  ClusterView view = Observe();
+  PlanOptions po;
+  po.use_empty_masters = true;
+  auto plan = PlanRebalance(view, po);
+  ASSERT_TRUE(plan.ok());
+  MigrationEngine engine(connector_, EngineOptions{});
+  Recorder rec;
+  auto report = engine.Execute(view, *plan, &rec);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->errors.empty()) << report->errors.front();
+  EXPECT_EQ(report->slots_moved, 4096);
+  EXPECT_EQ(report->keys_moved, plan->KnownKeys());
+  int dups = 0;
+  EXPECT_EQ(cluster_.AllKeys(&dups), before_);
+  EXPECT_EQ(dups, 0);
+  ClusterView after = Observe();
+  EXPECT_TRUE(after.Consistent());
+  EXPECT_TRUE(IsBalanced(after.topology, po));
+  ASSERT_FALSE(rec.seen.empty());
+  EXPECT_TRUE(rec.seen.back().final);
+  EXPECT_EQ(rec.seen.back().slots_done, 4096);
+}
+
+TEST_F(MigrationEngineTest, MovesEveryKeyOfDenseSlots) {
+  ClusterView view = Observe();
+  MigrationEngine engine(connector_, EngineOptions{});
+  auto report = engine.Execute(view, DensePlan(), nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_EQ(report->slots_moved, 1024);
+  EXPECT_EQ(report->keys_moved, KeysOn(3, 0, 1023));
+  EXPECT_GE(report->keys_moved, dense_keys_);
+  EXPECT_EQ(KeysOn(0, 0, 1023), 0);
+  int dups = 0;
+  EXPECT_EQ(cluster_.AllKeys(&dups), before_);
+  EXPECT_EQ(dups, 0);
+  EXPECT_TRUE(Observe().Consistent());
+}
+
+TEST_F(MigrationEngineTest, PerSlotCommandsArePipelinedNotOneRoundTripEach) {
+  ClusterView view = Observe();
+  PlanOptions po;
+  po.use_empty_masters = true;
+  auto plan = PlanRebalance(view, po);
+  ASSERT_TRUE(plan.ok());
+  EngineOptions eo;
+  eo.slots_in_flight = 512;
+  MigrationEngine engine(connector_, eo);
+  cluster_.ClearLog();
+  ASSERT_TRUE(engine.Execute(view, *plan, nullptr).ok());
+  // The target gets IMPORTING and NODE for 4096 slots: 8192 commands, but in
+  // a few pipelines per group of 512 (plus the slot-map wait), not thousands.
+  const std::string target = cluster_.node(3).Address();
+  EXPECT_EQ(cluster_.Log(target).size() > 8192u, true);
+  EXPECT_LT(cluster_.RoundTrips(target), 64);
+}
+
+TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompletes) {
+  int failures = 3;  // slot 0's MIGRATE fails three times in a row
+  cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
+    if (argv[0] == "MIGRATE" && KeySlot(argv.back()) == 0 && failures > 0) {
+      --failures;
+      return RedisReply::Error("IOERR error or timeout reading to target instance");
+    }
+    return std::nullopt;
+  });
+  ClusterView view = Observe();
+  MigrationEngine engine(connector_, EngineOptions{});
+  auto report = engine.Execute(view, DensePlan(), nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(KeysOn(3, 0, 1023), KeysOn(3, 0, 16383));
+  EXPECT_EQ(KeysOn(0, 0, 1023), 0);
+  EXPECT_GE(report->keys_moved, dense_keys_);
+  // The retries ran with a growing MIGRATE timeout (big keys need longer).
+  std::set<int> timeouts;
+  for (const auto& cmd : cluster_.Log(cluster_.node(0).Address()))
+    if (cmd[0] == "MIGRATE") timeouts.insert(std::stoi(cmd[5]));
+  EXPECT_TRUE(timeouts.count(10000) && timeouts.count(20000) && timeouts.count(40000))
+      << "timeouts seen: " << timeouts.size();
+  EXPECT_EQ(cluster_.AllKeys(), before_);
+}
+
+TEST_F(MigrationEngineTest, APersistentIoErrorLeavesTheSlotOpenAndReportsIt) {
+  cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
+    if (argv[0] == "MIGRATE") return RedisReply::Error("IOERR error or timeout connecting to the client");
+    return std::nullopt;
+  });
+  ClusterView view = Observe();
+  MigrationPlan plan;
+  int slot = -1;
+  for (int s = 0; s < kSlotCount && slot < 0; ++s)
+    if (view.slot_keys[static_cast<size_t>(s)] > 0 && view.topology.SlotOwners()[static_cast<size_t>(s)] == cluster_.node(0).id) slot = s;
+  plan.moves.push_back({slot, cluster_.node(0).id, cluster_.node(3).id, -1});
+  EngineOptions eo;
+  eo.max_retries = 1;
+  MigrationEngine engine(connector_, eo);
+  auto report = engine.Execute(view, plan, nullptr);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_NE(report->errors[0].find("IOERR"), std::string::npos);
+  EXPECT_EQ(report->slots_moved, 0);
+  // Left open for the next run's FixOpenSlots; no key lost.
+  EXPECT_FALSE(Observe().open_slots.empty());
+  EXPECT_EQ(cluster_.AllKeys(), before_);
+  cluster_.set_hook(nullptr);
+  ASSERT_TRUE(engine.FixOpenSlots(Observe()).ok());
+  EXPECT_TRUE(Observe().Consistent());
+  EXPECT_EQ(cluster_.AllKeys(), before_);
+}
+
+TEST_F(MigrationEngineTest, ATargetThatDoesNotKnowTheSlotMapIsNotImportedInto) {
+  cluster_.node(3).owners.assign(kSlotCount, "");  // a new node before gossip
+  ClusterView view = Observe();
+  MigrationPlan plan;
+  plan.moves.push_back({0, cluster_.node(0).id, cluster_.node(3).id, -1});
+  EngineOptions eo;
+  eo.gossip_wait_ms = 200;
+  MigrationEngine engine(connector_, eo);
+  auto report = engine.Execute(view, plan, nullptr);
+  EXPECT_EQ(report.status().code(), ErrorCode::kTimeout);
+  for (const auto& cmd : cluster_.Log(cluster_.node(3).Address()))
+    EXPECT_FALSE(cmd.size() > 3 && cmd[1] == "SETSLOT") << "SETSLOT sent to a node without the map";
+}
+
+TEST_F(MigrationEngineTest, BigKeysGetSmallerBatchesByBytes) {
+  // Mostly large values: the byte bound, not batch_keys, limits a MIGRATE.
+  for (auto& [k, v] : cluster_.node(0).keys) v.append(10000, 'x');
+  ClusterView view = Observe();
+  EngineOptions eo;
+  eo.batch_bytes = 25000;  // ~2 keys of 10 KB
+  MigrationEngine engine(connector_, eo);
+  cluster_.ClearLog();
+  auto report = engine.Execute(view, DensePlan(), nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_EQ(KeysOn(0, 0, 1023), 0);
+  size_t largest = 0;
+  for (int n = 0; n < 3; ++n)
+    for (const auto& cmd : cluster_.Log(cluster_.node(n).Address()))
+      if (cmd[0] == "MIGRATE") largest = std::max(largest, cmd.size() - 7);
+  EXPECT_GE(largest, 1u);
+  EXPECT_LE(largest, 3u);
+}
+
+}  // namespace
+}  // namespace rc::engine
