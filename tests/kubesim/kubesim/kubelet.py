@@ -420,6 +420,9 @@ class Kubelet:
             attempt -= 1
             follow = False
         path = os.path.join(base, f"{attempt}.log")
+        if not previous and attempt > 0 and not os.path.exists(path) and not follow:
+            attempt -= 1  # waiting to restart: the last run's log, as the kubelet shows it
+            path = os.path.join(base, f"{attempt}.log")
         if attempt < 0 or not os.path.exists(path):
             from .errors import bad_request
             if previous:
