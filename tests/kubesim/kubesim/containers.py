@@ -53,6 +53,8 @@ class ContainerRunner:
             self.proc = subprocess.Popen(self.in_container(argv), env=env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.run_ended.clear()
+        if self.stopping.is_set():  # stopped while launching
+            self.signal(signal.SIGKILL)
         self.w.save_exec_info()
         self.state = {"running": {"startedAt": now_rfc3339()}}
         self.started = True

@@ -104,25 +104,33 @@ class PodWorker(threading.Thread):
             return
         self._push_status()
         threading.Thread(target=self._status_loop, daemon=True).start()
+        starter = threading.Thread(target=self._start_containers, daemon=True, name=f"start-{self.name}")
+        starter.start()
+        self.terminate_requested.wait()
+        self._terminate()  # also stops an init container that is still running
+        starter.join(timeout=5)
+        self._teardown()
+
+    def _start_containers(self):
+        """Init containers in order (sidecars started, not awaited), then the main containers."""
         for r in self.inits:
             if self.terminate_requested.is_set():
-                break
+                return
             if r.kind == "sidecar":
                 r.start()
-                while not r.started and not self.terminate_requested.wait(0.05):
+                while not r.started and not r.stopping.is_set() and not self.terminate_requested.wait(0.05):
                     pass
             elif not r.run_to_completion():
                 if self.pod["spec"].get("restartPolicy") == "Never":
                     self.failed_reason = f"init container {r.name} failed"
-                break
-        else:
-            self.initialized = True
-            self.changed()
-            for r in self.mains:
-                r.start()
-        self.terminate_requested.wait()
-        self._terminate()
-        self._teardown()
+                    self.changed()
+                return
+        if self.terminate_requested.is_set():
+            return
+        self.initialized = True
+        self.changed()
+        for r in self.mains:
+            r.start()
 
     def _setup(self):
         k = self.kubelet

@@ -119,3 +119,17 @@ def test_deployment_creates_and_replaces_pods(ns):
     kubectl("-n", ns, "rollout", "status", "deployment/web", "--timeout=30s", timeout=40)
     wait_for("old pods gone", lambda: len(get(ns, "pods", selector="app=web")["items"]) == 2
              and not names & {p["metadata"]["name"] for p in get(ns, "pods", selector="app=web")["items"]})
+
+
+def test_pod_stuck_in_init_is_deleted_promptly(ns):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "initwait"},
+           "spec": {"terminationGracePeriodSeconds": 2,
+                    "initContainers": [{"name": "wait", "image": "busybox", "command": ["sleep", "1000"]}],
+                    "containers": [{"name": "main", "image": "busybox", "command": ["sleep", "1000"]}]}}
+    apply(ns, pod)
+    wait_for("init running", lambda: (get(ns, "pod", "initwait")["status"].get("initContainerStatuses") or [{}])[0]
+             .get("state", {}).get("running"))
+    assert "Init:0/1" in kubectl("-n", ns, "get", "pod", "initwait").stdout
+    t0 = time.monotonic()
+    kubectl("-n", ns, "delete", "pod", "initwait", timeout=30)
+    assert time.monotonic() - t0 < 8
