@@ -69,9 +69,11 @@ def test_parallel_scale_down_deletes_all_leaving_pods_at_once(ns):
     apply(ns, *redis_statefulset("par", replicas=4, policy="Parallel"))
     wait_for("4 ready pods", lambda: len(ready_pods(ns, "app=par")) == 4)
     kubectl("-n", ns, "scale", "statefulset/par", "--replicas=2")
-    pods = wait_for("2 pods terminating", lambda: [p for p in get(ns, "pods", selector="app=par")["items"]
-                                                   if p["metadata"].get("deletionTimestamp")])
-    assert len(pods) == 2 or len(get(ns, "pods", selector="app=par")["items"]) == 2
+    # Both leaving pods are terminating at the same time (each takes at least a second to go).
+    wait_for("par-2 and par-3 terminating together", lambda: sorted(
+        p["metadata"]["name"] for p in get(ns, "pods", selector="app=par")["items"]
+        if p["metadata"].get("deletionTimestamp")) == ["par-2", "par-3"], timeout=20, interval=0.1)
+    wait_for("2 pods left", lambda: len(get(ns, "pods", selector="app=par")["items"]) == 2)
 
 
 def test_deleted_pod_comes_back_with_same_name_new_ip(ns):
