@@ -175,6 +175,7 @@ class Run:
         env = dict(os.environ, KUBECONFIG=os.path.join(self.state_dir, "kubeconfig"),
                    KUBESIM_STATE_DIR=self.state_dir, KUBESIM_BIN_DIR=self.args.bin_dir or "",
                    KUBESIM_API_SERVER=f"https://{netns.GATEWAY}:{API_PORT}",
+                   KUBECACHEDIR=os.path.join(self.state_dir, "kubectl-cache"),  # no stale discovery
                    PATH=os.path.join(HERE, "bin") + os.pathsep + os.environ.get("PATH", ""))
         # Non-interactive: COMMAND gets its own process group so that a signal reaches all of it
         # and nothing it started outlives the run. Interactive (stdin a tty): it stays in ours.

@@ -103,6 +103,16 @@ def test_rolling_update_replaces_pods_and_rollout_status_completes(ns):
     kubectl("-n", ns, "rollout", "status", "statefulset/ru", "--timeout=60s", timeout=70)
     before = {n: p["metadata"]["uid"] for n, p in ready_pods(ns, "app=ru").items()}
     kubectl("-n", ns, "rollout", "restart", "statefulset/ru")
+    order = []
+
+    def replaced_in_order():
+        for p in get(ns, "pods", selector="app=ru")["items"]:
+            name = p["metadata"]["name"]
+            if p["metadata"]["uid"] != before[name] and name not in order:
+                order.append(name)
+        return len(order) == 2
+    wait_for("both pods replaced", replaced_in_order, timeout=60, interval=0.1)
+    assert order == ["ru-1", "ru-0"]  # highest ordinal first
     out = kubectl("-n", ns, "rollout", "status", "statefulset/ru", "--timeout=60s", timeout=70).stdout
     assert "complete" in out
     after = wait_for("2 ready pods", lambda: len(ready_pods(ns, "app=ru")) == 2 and ready_pods(ns, "app=ru"))
