@@ -48,6 +48,8 @@ class Kubelet:
                     pod = self.store.update(POD, pod)
                 except Exception:
                     continue
+                self.registry.record_event(pod, "Scheduled", f"Successfully assigned {md.get('namespace')}/"
+                                           f"{md['name']} to {pod['spec']['nodeName']}", component="default-scheduler")
             with self._lock:
                 if md["uid"] not in self.workers and not md.get("deletionTimestamp") and not self._stop.is_set():
                     w = PodWorker(self, pod)

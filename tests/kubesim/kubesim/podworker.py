@@ -224,6 +224,9 @@ class PodWorker(threading.Thread):
         grace = self.terminate_deadline if self.terminate_deadline is not None else 0
         self.terminate_started = time.monotonic()
         deadline = time.monotonic() + grace
+        if not self.kubelet.stopping.is_set():
+            self.kubelet.registry.record_event(self.pod, "Killing", f"Stopping pod with grace period {grace:g}s",
+                                               component="kubelet")
         hooks = [threading.Thread(target=r.pre_stop, args=(deadline,), daemon=True) for r in self.mains]
         for t in hooks:
             t.start()

@@ -102,6 +102,9 @@ def test_init_sidecar_env_volumes_and_restart(ns):
     os.kill(support.container_pid(ns, "full", "main"), signal.SIGKILL)
     wait_for("restartCount 1", lambda: (get(ns, "pod", "full")["status"]["containerStatuses"][0]["restartCount"] == 1), 30)
     wait_for("ready again", lambda: ready_pods(ns, "t=full").get("full"), 30)
+    assert kubectl("-n", ns, "logs", "full", "-c", "main", "--previous").stdout.strip() == "from-init"
+    events = kubectl("-n", ns, "get", "events").stdout
+    assert "Scheduled" in events
 
 
 def test_deployment_creates_and_replaces_pods(ns):
