@@ -86,8 +86,7 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def read_body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        return self._raw
 
     def body_object(self):
         raw = self.read_body()
@@ -109,6 +108,9 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _dispatch(self):
+        # The body is always read first, so an early error never leaves it in the connection.
+        n = int(self.headers.get("Content-Length") or 0)
+        self._raw = self.rfile.read(n) if n else b""
         url = urllib.parse.urlsplit(self.path)
         self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         parts = [p for p in url.path.split("/") if p]
@@ -190,6 +192,10 @@ class Handler(BaseHTTPRequestHandler):
                                      "use `kubesim exec POD [-c CONTAINER] -- COMMAND`")
         if rt.sub and rt.sub not in r.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        verb = {"GET": "get" if rt.name else "list", "HEAD": "get", "POST": "create", "PUT": "update",
+                "PATCH": "patch", "DELETE": "delete" if rt.name else "deletecollection"}[m]
+        if verb not in r.verbs and not rt.sub:
+            raise errors.ApiError(405, "MethodNotAllowed", f"kubesim does not support {verb} on {r.plural}")
         if rt.name is None:
             if m == "GET":
                 if self.query.get("watch") in ("true", "1"):

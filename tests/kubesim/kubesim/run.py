@@ -147,7 +147,8 @@ class Run:
         env = dict(os.environ, PYTHONPATH=HERE)
         self.server = subprocess.Popen(
             [sys.executable, "-m", "kubesim", "--state-dir", self.state_dir, "--bin-dir", self.args.bin_dir or "",
-             "--api-ip", netns.GATEWAY, "--port", str(API_PORT), "--bridge", netns.BRIDGE],
+             "--api-ip", netns.GATEWAY, "--port", str(API_PORT), "--bridge", netns.BRIDGE]
+            + (["--verbose"] if os.environ.get("KUBESIM_VERBOSE") else []),
             cwd=HERE, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         ready = os.path.join(self.state_dir, "ready")
         deadline = time.monotonic() + 30

@@ -37,3 +37,12 @@ def test_scale_subresource_and_discovery(ns):
     stale["spec"]["holderIdentity"] = "redis-2"
     p = kubectl("-n", ns, "replace", "-f", "-", input=json.dumps(stale), check=False)
     assert p.returncode != 0 and "the object has been modified" in p.stderr
+
+
+def test_refused_request_leaves_the_connection_clean():
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+           "metadata: {name: foos.example.com}\nspec: {}\n")
+    p = kubectl("apply", "-f", "-", input=crd, check=False)
+    assert p.returncode != 0 and "does not support create on customresourcedefinitions" in p.stderr
+    assert "Unsolicited response" not in p.stderr
+    assert "No resources found" in kubectl("get", "crd").stderr
