@@ -270,8 +270,12 @@ class Handler(BaseHTTPRequestHandler):
                         410, "Expired", "too old resource version").status()}).encode() + b"\n")
                     break
                 evs, rv = got
-                for kind, o in evs:
-                    if wanted(o):
+                for kind, o, prev in evs:
+                    now, before = wanted(o), prev is not None and wanted(prev)
+                    if kind == "MODIFIED" and prev is not None and now != before:
+                        kind = "ADDED" if now else "DELETED"  # entered or left the selection
+                        now = True
+                    if now:
                         send(kind, o)
             self.end_chunked()
         except (OSError, ssl.SSLError):

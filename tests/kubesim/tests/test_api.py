@@ -46,3 +46,36 @@ def test_refused_request_leaves_the_connection_clean():
     assert p.returncode != 0 and "does not support create on customresourcedefinitions" in p.stderr
     assert "Unsolicited response" not in p.stderr
     assert "No resources found" in kubectl("get", "crd").stderr
+
+
+def test_watch_with_label_selector_sees_objects_enter_and_leave(ns):
+    import http.client
+    import os
+    import ssl
+    import threading
+    state = os.environ["KUBESIM_STATE_DIR"]
+    ctx = ssl.create_default_context(cafile=os.path.join(state, "pki", "ca.crt"))
+    host = os.environ["KUBESIM_API_SERVER"].split("//")[1]
+    rv = json.loads(kubectl("get", "--raw", f"/api/v1/namespaces/{ns}/configmaps").stdout)["metadata"]["resourceVersion"]
+    conn = http.client.HTTPSConnection(host, context=ctx, timeout=20)
+    conn.request("GET", f"/api/v1/namespaces/{ns}/configmaps?watch=true&labelSelector=w%3D1&resourceVersion={rv}"
+                 "&timeoutSeconds=15", headers={"Authorization": "Bearer test"})
+    resp = conn.getresponse()
+    seen = []
+
+    def read():
+        for line in resp:
+            ev = json.loads(line)
+            seen.append((ev["type"], ev["object"]["metadata"]["name"]))
+            if len(seen) == 4:
+                return
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    apply(ns, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": {"w": "1"}}})
+    apply(ns, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "labels": {"w": "0"}}})
+    kubectl("-n", ns, "label", "configmap", "a", "w=2", "--overwrite")
+    kubectl("-n", ns, "label", "configmap", "b", "w=1", "--overwrite")
+    kubectl("-n", ns, "delete", "configmap", "b")
+    reader.join(15)
+    conn.close()
+    assert seen == [("ADDED", "a"), ("DELETED", "a"), ("ADDED", "b"), ("DELETED", "b")]
