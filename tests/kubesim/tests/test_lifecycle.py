@@ -2,7 +2,6 @@
 restarts."""
 import os
 import signal
-import tempfile
 import time
 
 import support
@@ -20,8 +19,8 @@ def _pod(name, marker_dir, pre_stop, grace):
                                      "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", pre_stop]}}}}]}}
 
 
-def test_prestop_runs_before_sigterm_and_holds_termination(ns):
-    marker = tempfile.mkdtemp(prefix="kubesim-prestop-")
+def test_prestop_runs_before_sigterm_and_holds_termination(ns, tmp_path):
+    marker = str(tmp_path)
     apply(ns, _pod("hold", marker, "sleep 2; echo preStop done at $(date +%s.%N) >> /marker/events", 30))
     wait_for("pod ready", lambda: "hold" in ready_pods(ns, "t=hold"))
     t0 = time.monotonic()
@@ -33,8 +32,8 @@ def test_prestop_runs_before_sigterm_and_holds_termination(ns):
     assert events[0].startswith("preStop done") and events[1].startswith("TERM"), events
 
 
-def test_grace_period_ends_a_stuck_prestop(ns):
-    marker = tempfile.mkdtemp(prefix="kubesim-grace-")
+def test_grace_period_ends_a_stuck_prestop(ns, tmp_path):
+    marker = str(tmp_path)
     apply(ns, _pod("stuck", marker, "sleep 60", 3))
     wait_for("pod ready", lambda: "stuck" in ready_pods(ns, "t=stuck"))
     t0 = time.monotonic()
