@@ -20,6 +20,10 @@ def test_pods_get_own_ips_and_cluster_dns(ns):
     for ip in ips.values():
         out = subprocess.run(["redis-cli", "-h", ip, "ping"], capture_output=True, text=True, timeout=10)
         assert out.stdout.strip() == "PONG"
+    eps = wait_for("endpoints of the 3 pods", lambda: (e := get(ns, "endpoints", "cache")) and e.get("subsets")
+                   and len(e["subsets"][0].get("addresses", [])) == 3 and e)
+    assert sorted(a["ip"] for a in eps["subsets"][0]["addresses"]) == sorted(ips.values())
+    assert eps["subsets"][0]["ports"] == [{"name": "redis", "port": 6379, "protocol": "TCP"}]
     # 127.0.0.1 inside a pod is that pod's own redis: run ids differ.
     run_ids = {kubesim_exec(ns, n, "redis-cli", "-h", "127.0.0.1", "info", "server").stdout.split("run_id:")[1][:40]
                for n in pods}
