@@ -85,6 +85,20 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _read_request_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
     def read_body(self):
         return self._raw
 
@@ -109,8 +123,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self):
         # The body is always read first, so an early error never leaves it in the connection.
-        n = int(self.headers.get("Content-Length") or 0)
-        self._raw = self.rfile.read(n) if n else b""
+        self._raw = self._read_request_body()
         url = urllib.parse.urlsplit(self.path)
         self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         parts = [p for p in url.path.split("/") if p]
