@@ -241,6 +241,8 @@ class PodWorker(threading.Thread):
             r.stop(max(deadline, time.monotonic() + 2) if grace > 0 else time.monotonic())
 
     def _teardown(self):
+        if self.holder_pid:  # leftovers (e.g. from kubesim exec) die with the pod, as in a runtime
+            netns.kill_namespace_members([self.holder_pid], keep={self.holder_pid})
         if self.holder and self.holder.poll() is None:
             self.holder.kill()
             self.holder.wait()

@@ -74,21 +74,7 @@ def sweep(state_dir):
                     holders.append(int(json.load(fh)["holder_pid"]))
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-    inodes = set()
-    for pid in holders:
-        try:
-            inodes.add(os.stat(f"/proc/{pid}/ns/net").st_ino)
-        except OSError:
-            pass
-    if not inodes:
-        return
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}/ns/net").st_ino in inodes:
-                    os.kill(int(entry), signal.SIGKILL)
-            except OSError:
-                pass
+    netns.kill_namespace_members(holders)
 
 
 class Run:
