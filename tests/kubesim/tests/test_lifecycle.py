@@ -36,11 +36,15 @@ def test_grace_period_ends_a_stuck_prestop(ns, tmp_path):
     marker = str(tmp_path)
     apply(ns, _pod("stuck", marker, "sleep 60", 3))
     wait_for("pod ready", lambda: "stuck" in ready_pods(ns, "t=stuck"))
+    stray = int(kubesim_exec(ns, "stuck", "sh", "-c", "setsid sleep 300 >/dev/null 2>&1 & echo $!").stdout)
     t0 = time.monotonic()
     kubectl("-n", ns, "delete", "pod", "stuck", timeout=40)
     elapsed = time.monotonic() - t0
     assert 3 <= elapsed < 12, elapsed
     assert get(ns, "pod", "stuck") is None
+    # A process started in the pod with kubesim exec (in its own session) went with the pod.
+    wait_for("stray process gone", lambda: not os.path.exists(f"/proc/{stray}") or
+             open(f"/proc/{stray}/stat").read().split()[2] == "Z", timeout=5)
 
 
 def test_init_sidecar_env_volumes_and_restart(ns):
