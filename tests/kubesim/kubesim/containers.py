@@ -24,6 +24,7 @@ class ContainerRunner:
         self.ready = False
         self.started = False
         self.finished_ok = False          # init containers: exited 0
+        self.exit_code = None             # main containers that will not be restarted
         self.run_ended = threading.Event()  # set when the current attempt's process has exited
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -126,6 +127,8 @@ class ContainerRunner:
         while self._wait_config():
             code = self._wait_exit()
             if self.stopping.is_set() or policy == "Never" or (policy == "OnFailure" and code == 0):
+                self.exit_code = code  # done for good: the pod may be Succeeded or Failed
+                self.w.changed()
                 return
             self.restart_count += 1
             self.attempt += 1

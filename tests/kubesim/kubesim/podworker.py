@@ -298,6 +298,9 @@ class PodWorker(threading.Thread):
         ready = self.initialized and mains_ready and sidecars_ok and bool(self.mains)
         if self.failed_reason and self.pod["spec"].get("restartPolicy") == "Never":
             phase = "Failed"
+        elif self.mains and not self.terminate_requested.is_set() and \
+                all(r.exit_code is not None for r in self.mains):
+            phase = "Succeeded" if all(r.exit_code == 0 for r in self.mains) else "Failed"
         elif self.initialized and any(r.started for r in self.mains):
             phase = "Running"
         else:

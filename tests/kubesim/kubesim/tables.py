@@ -26,6 +26,8 @@ def _pod_row(o):
     init_done = any(c.get("type") == "Initialized" and c.get("status") == "True" for c in st.get("conditions") or [])
     if o["metadata"].get("deletionTimestamp"):
         phase = "Terminating"
+    elif phase in ("Succeeded", "Failed") and cs:
+        phase = "Completed" if phase == "Succeeded" else "Error"
     elif inits and not init_done:
         sidecars = {c["name"] for c in inits if c.get("restartPolicy") == "Always"}
         done = sum(1 for c in init_cs if (c.get("started") if c["name"] in sidecars else c.get("ready")))

@@ -139,3 +139,16 @@ def test_pod_stuck_in_init_is_deleted_promptly(ns):
     t0 = time.monotonic()
     kubectl("-n", ns, "delete", "pod", "initwait", timeout=30)
     assert time.monotonic() - t0 < 8
+
+
+def test_run_once_pods_end_succeeded_or_failed(ns):
+    def pod(name, code):
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"restartPolicy": "Never",
+                         "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", f"echo bye; exit {code}"]}]}}
+    apply(ns, pod("ok", 0), pod("bad", 3))
+    wait_for("ok Succeeded", lambda: get(ns, "pod", "ok")["status"]["phase"] == "Succeeded")
+    wait_for("bad Failed", lambda: get(ns, "pod", "bad")["status"]["phase"] == "Failed")
+    assert get(ns, "pod", "bad")["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
+    assert kubectl("-n", ns, "logs", "bad").stdout == "bye\n"
+    assert "Completed" in kubectl("-n", ns, "get", "pod", "ok").stdout
