@@ -152,3 +152,7 @@ def test_run_once_pods_end_succeeded_or_failed(ns):
     assert get(ns, "pod", "bad")["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
     assert kubectl("-n", ns, "logs", "bad").stdout == "bye\n"
     assert "Completed" in kubectl("-n", ns, "get", "pod", "ok").stdout
+    kubectl("-n", ns, "run", "once", "--image=busybox", "--restart=Never", "--env=WHO=kubesim", "--",
+            "sh", "-c", "echo hello $WHO")
+    wait_for("kubectl run pod Succeeded", lambda: get(ns, "pod", "once")["status"]["phase"] == "Succeeded")
+    assert kubectl("-n", ns, "logs", "once").stdout == "hello kubesim\n"
