@@ -79,3 +79,39 @@ def test_watch_with_label_selector_sees_objects_enter_and_leave(ns):
     reader.join(15)
     conn.close()
     assert seen == [("ADDED", "a"), ("DELETED", "a"), ("ADDED", "b"), ("DELETED", "b")]
+
+
+def _contained(want, got, path=""):
+    """Differences where `want` (ignoring empty values) is not found in `got`."""
+    if isinstance(want, dict):
+        out = []
+        for k, v in want.items():
+            if k not in ("creationTimestamp", "status") and v not in ({}, [], None, ""):
+                out += _contained(v, got.get(k) if isinstance(got, dict) else None, f"{path}.{k}")
+        return out
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return [f"{path}: {want} != {got}"]
+        return [d for i, (a, b) in enumerate(zip(want, got)) for d in _contained(a, b, f"{path}[{i}]")]
+    return [] if want == got else [f"{path}: {want!r} != {got!r}"]
+
+
+def test_typed_kubectl_create_commands_are_decoded_from_protobuf(ns):
+    commands = [
+        ["service", "clusterip", "svc1", "--tcp=80:8080", "--tcp=443:https"],
+        ["role", "r1", "--verb=get,list", "--resource=pods,statefulsets.apps", "--resource-name=a"],
+        ["rolebinding", "rb1", "--role=r1", f"--serviceaccount={ns}:default", "--user=bob"],
+        ["poddisruptionbudget", "pdb1", "--selector=a=b", "--max-unavailable=50%"],
+        ["deployment", "d1", "--image=busybox", "--replicas=1", "--port=80", "--", "sleep", "100"],
+        ["secret", "generic", "s1", "--from-literal=password=s3cret"],
+        ["configmap", "c1", "--from-literal=a=b"],
+        ["serviceaccount", "sa1"],
+    ]
+    for cmd in commands:
+        split = cmd.index("--") if "--" in cmd else len(cmd)
+        want = json.loads(kubectl("-n", ns, "create", *cmd[:split], "--dry-run=client", "-o", "json",
+                                  *cmd[split:]).stdout)
+        kubectl("-n", ns, "create", *cmd)
+        got = get(ns, f"{want['kind'].lower()}.{want['apiVersion'].split('/')[0] if '/' in want['apiVersion'] else ''}"
+                  .rstrip("."), want["metadata"]["name"])
+        assert not _contained(want, got), (cmd, _contained(want, got))
