@@ -39,7 +39,7 @@ class Registry:
             md["namespace"] = ns or md.get("namespace") or "default"
         if not md.get("name") and md.get("generateName"):
             md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
-        if r.kind not in ("Pod", "Event", "Node", "PersistentVolumeClaim"):
+        if r.kind not in ("Event", "Node", "PersistentVolumeClaim"):
             obj.pop("status", None)  # status is written through /status, not on create
         defaults.apply(r.kind, obj)
         if r.kind == "Service":
