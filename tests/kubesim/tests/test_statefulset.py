@@ -70,7 +70,10 @@ def test_scale_adds_and_removes_highest_ordinal_first(ns):
 
 
 def test_parallel_scale_down_deletes_all_leaving_pods_at_once(ns):
-    apply(ns, *redis_statefulset("par", replicas=4, policy="Parallel"))
+    svc, sts = redis_statefulset("par", replicas=4, policy="Parallel")
+    # A 2 s preStop keeps leaving pods visible while they terminate, even on a loaded machine.
+    sts["spec"]["template"]["spec"]["containers"][0]["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "2"]}}}
+    apply(ns, svc, sts)
     wait_for("4 ready pods", lambda: len(ready_pods(ns, "app=par")) == 4)
     kubectl("-n", ns, "scale", "statefulset/par", "--replicas=2")
     # Both leaving pods are terminating at the same time (each takes at least a second to go).
