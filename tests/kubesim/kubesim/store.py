@@ -7,7 +7,7 @@ import uuid
 
 from . import errors, resources, selectors
 
-_LOG_LIMIT = 50000
+_LOG_LIMIT = 10000  # watch history; older resourceVersions get 410 Gone (clients re-list)
 
 
 def now_rfc3339():
@@ -158,7 +158,7 @@ class Store:
         sk = resources.storage_key(r)
         rv = int(rv)
         with self.lock:
-            if self._log and rv < self._log[0][0] - 1 and rv < self._rv - _LOG_LIMIT // 2:
+            if self._log and rv < self._log[0][0] - 1:  # history after rv was dropped
                 return None
             if self._rv <= rv:
                 self.changed.wait(timeout)
