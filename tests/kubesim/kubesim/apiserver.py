@@ -235,15 +235,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, tables.to_table(r.kind, [obj], obj["metadata"]["resourceVersion"]))
             return self.send_json(200, obj)
         if m == "PUT":
-            obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub)
+            obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub,
+                                       dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
             return self.send_json(200, obj, self._warnings(warnings))
         if m == "PATCH":
-            obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(), sub=rt.sub)
+            obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(),
+                                      sub=rt.sub, dry_run="dryRun" in self.query)
             return self.send_json(200, obj, self._warnings(warnings))
         if m == "DELETE":
-            opts = self.body_object() if int(self.headers.get("Content-Length") or 0) else {}
+            opts = self.body_object() if self._raw else {}
             grace = self.query.get("gracePeriodSeconds", opts.get("gracePeriodSeconds"))
-            obj = reg.delete(r, ns, rt.name, grace=int(grace) if grace not in (None, "") else None)
+            obj = reg.delete(r, ns, rt.name, grace=int(grace) if grace not in (None, "") else None,
+                             dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
             return self.send_json(200, obj)
         raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed")
 

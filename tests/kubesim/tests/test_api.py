@@ -115,3 +115,15 @@ def test_typed_kubectl_create_commands_are_decoded_from_protobuf(ns):
         got = get(ns, f"{want['kind'].lower()}.{want['apiVersion'].split('/')[0] if '/' in want['apiVersion'] else ''}"
                   .rstrip("."), want["metadata"]["name"])
         assert not _contained(want, got), (cmd, _contained(want, got))
+
+
+def test_server_dry_run_changes_nothing(ns):
+    import yaml
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dry", "namespace": ns}, "data": {"k": "1"}}
+    apply(ns, cm)
+    cm["data"]["k"] = "2"
+    p = kubectl("diff", "-f", "-", input=yaml.safe_dump(cm), check=False)
+    assert p.returncode == 1 and '-  k: "1"' in p.stdout and '+  k: "2"' in p.stdout, p.stdout + p.stderr
+    kubectl("apply", "--dry-run=server", "-f", "-", input=yaml.safe_dump(cm))
+    kubectl("-n", ns, "delete", "configmap", "dry", "--dry-run=server")
+    assert get(ns, "configmap", "dry")["data"] == {"k": "1"}
