@@ -85,9 +85,22 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def read_body(self):
+    def _read_request_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
+
+    def read_body(self):
+        return self._raw
 
     def body_object(self):
         raw = self.read_body()
@@ -109,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _dispatch(self):
+        # The body is always read first, so an early error never leaves it in the connection.
+        self._raw = self._read_request_body()
         url = urllib.parse.urlsplit(self.path)
         self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         parts = [p for p in url.path.split("/") if p]
@@ -190,6 +205,10 @@ class Handler(BaseHTTPRequestHandler):
                                      "use `kubesim exec POD [-c CONTAINER] -- COMMAND`")
         if rt.sub and rt.sub not in r.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        verb = {"GET": "get" if rt.name else "list", "HEAD": "get", "POST": "create", "PUT": "update",
+                "PATCH": "patch", "DELETE": "delete" if rt.name else "deletecollection"}[m]
+        if verb not in r.verbs and not rt.sub:
+            raise errors.ApiError(405, "MethodNotAllowed", f"kubesim does not support {verb} on {r.plural}")
         if rt.name is None:
             if m == "GET":
                 if self.query.get("watch") in ("true", "1"):
@@ -216,15 +235,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, tables.to_table(r.kind, [obj], obj["metadata"]["resourceVersion"]))
             return self.send_json(200, obj)
         if m == "PUT":
-            obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub)
+            obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub,
+                                       dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
             return self.send_json(200, obj, self._warnings(warnings))
         if m == "PATCH":
-            obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(), sub=rt.sub)
+            obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(),
+                                      sub=rt.sub, dry_run="dryRun" in self.query)
             return self.send_json(200, obj, self._warnings(warnings))
         if m == "DELETE":
-            opts = self.body_object() if int(self.headers.get("Content-Length") or 0) else {}
+            opts = self.body_object() if self._raw else {}
             grace = self.query.get("gracePeriodSeconds", opts.get("gracePeriodSeconds"))
-            obj = reg.delete(r, ns, rt.name, grace=int(grace) if grace not in (None, "") else None)
+            obj = reg.delete(r, ns, rt.name, grace=int(grace) if grace not in (None, "") else None,
+                             dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
             return self.send_json(200, obj)
         raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed")
 
@@ -264,8 +286,12 @@ class Handler(BaseHTTPRequestHandler):
                         410, "Expired", "too old resource version").status()}).encode() + b"\n")
                     break
                 evs, rv = got
-                for kind, o in evs:
-                    if wanted(o):
+                for kind, o, prev in evs:
+                    now, before = wanted(o), prev is not None and wanted(prev)
+                    if kind == "MODIFIED" and prev is not None and now != before:
+                        kind = "ADDED" if now else "DELETED"  # entered or left the selection
+                        now = True
+                    if now:
                         send(kind, o)
             self.end_chunked()
         except (OSError, ssl.SSLError):

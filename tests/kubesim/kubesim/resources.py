@@ -50,6 +50,9 @@ RESOURCES = [
              "MutatingWebhookConfiguration", namespaced=False),
     Resource("coordination.k8s.io", "v1", "leases", "Lease"),
     Resource("events.k8s.io", "v1", "events", "Event", short_names=("ev",)),
+    # Listed (always empty) because kubectl apply looks for CRDs; creating one is refused.
+    Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
+             namespaced=False, short_names=("crd", "crds"), verbs=("get", "list", "watch")),
 ]
 
 # Order of groups in discovery; the legacy core group "" is served under /api.

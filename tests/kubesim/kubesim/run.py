@@ -74,21 +74,7 @@ def sweep(state_dir):
                     holders.append(int(json.load(fh)["holder_pid"]))
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-    inodes = set()
-    for pid in holders:
-        try:
-            inodes.add(os.stat(f"/proc/{pid}/ns/net").st_ino)
-        except OSError:
-            pass
-    if not inodes:
-        return
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}/ns/net").st_ino in inodes:
-                    os.kill(int(entry), signal.SIGKILL)
-            except OSError:
-                pass
+    netns.kill_namespace_members(holders)
 
 
 class Run:
@@ -147,7 +133,8 @@ class Run:
         env = dict(os.environ, PYTHONPATH=HERE)
         self.server = subprocess.Popen(
             [sys.executable, "-m", "kubesim", "--state-dir", self.state_dir, "--bin-dir", self.args.bin_dir or "",
-             "--api-ip", netns.GATEWAY, "--port", str(API_PORT), "--bridge", netns.BRIDGE],
+             "--api-ip", netns.GATEWAY, "--port", str(API_PORT), "--bridge", netns.BRIDGE]
+            + (["--verbose"] if os.environ.get("KUBESIM_VERBOSE") else []),
             cwd=HERE, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         ready = os.path.join(self.state_dir, "ready")
         deadline = time.monotonic() + 30
@@ -175,6 +162,7 @@ class Run:
         env = dict(os.environ, KUBECONFIG=os.path.join(self.state_dir, "kubeconfig"),
                    KUBESIM_STATE_DIR=self.state_dir, KUBESIM_BIN_DIR=self.args.bin_dir or "",
                    KUBESIM_API_SERVER=f"https://{netns.GATEWAY}:{API_PORT}",
+                   KUBECACHEDIR=os.path.join(self.state_dir, "kubectl-cache"),  # no stale discovery
                    PATH=os.path.join(HERE, "bin") + os.pathsep + os.environ.get("PATH", ""))
         # Non-interactive: COMMAND gets its own process group so that a signal reaches all of it
         # and nothing it started outlives the run. Interactive (stdin a tty): it stays in ours.

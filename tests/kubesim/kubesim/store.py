@@ -7,7 +7,7 @@ import uuid
 
 from . import errors, resources, selectors
 
-_LOG_LIMIT = 50000
+_LOG_LIMIT = 10000  # watch history; older resourceVersions get 410 Gone (clients re-list)
 
 
 def now_rfc3339():
@@ -24,15 +24,15 @@ class Store:
         self.changed = threading.Condition(self.lock)
         self._objs = {}   # (storage key, namespace, name) -> object
         self._rv = 1
-        self._log = []    # (rv, event type, storage key, object)
+        self._log = []    # (rv, event type, storage key, object, previous object or None)
 
     # -- helpers --------------------------------------------------------
     def _key(self, r, ns, name):
         return (resources.storage_key(r), ns if r.namespaced else "", name)
 
-    def _record(self, kind, r, obj):
+    def _record(self, kind, r, obj, prev=None):
         self._log.append((int(obj["metadata"]["resourceVersion"]), kind, resources.storage_key(r),
-                          copy.deepcopy(obj)))
+                          copy.deepcopy(obj), prev))
         if len(self._log) > _LOG_LIMIT:
             del self._log[: len(self._log) // 2]
         self.changed.notify_all()
@@ -126,7 +126,7 @@ class Store:
                 nmd["generation"] += 1
             nmd["resourceVersion"] = self._next_rv()
             self._objs[key] = new
-            self._record("MODIFIED", r, new)
+            self._record("MODIFIED", r, new, cur)
             return copy.deepcopy(new)
 
     def mark_deleting(self, r, ns, name, grace):
@@ -153,16 +153,17 @@ class Store:
 
     # -- watch ----------------------------------------------------------
     def events_since(self, r, rv, timeout):
-        """Blocks up to timeout for changes after rv; returns (events, newest rv) or None if rv is too old."""
+        """Blocks up to timeout for changes after rv; returns ([(type, object, previous object or
+        None)], newest rv) or None if rv is too old. Previous objects are shared: do not modify."""
         sk = resources.storage_key(r)
         rv = int(rv)
         with self.lock:
-            if self._log and rv < self._log[0][0] - 1 and rv < self._rv - _LOG_LIMIT // 2:
+            if self._log and rv < self._log[0][0] - 1:  # history after rv was dropped
                 return None
             if self._rv <= rv:
                 self.changed.wait(timeout)
             start = bisect.bisect_right([e[0] for e in self._log], rv)
-            evs = [(t, copy.deepcopy(o)) for (_, t, k, o) in self._log[start:] if k == sk]
+            evs = [(t, copy.deepcopy(o), p) for (_, t, k, o, p) in self._log[start:] if k == sk]
             return evs, self._rv
 
     def wait_change(self, timeout, since=None):

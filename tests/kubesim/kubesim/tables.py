@@ -26,9 +26,16 @@ def _pod_row(o):
     init_done = any(c.get("type") == "Initialized" and c.get("status") == "True" for c in st.get("conditions") or [])
     if o["metadata"].get("deletionTimestamp"):
         phase = "Terminating"
+    elif phase in ("Succeeded", "Failed") and cs:
+        phase = "Completed" if phase == "Succeeded" else "Error"
     elif inits and not init_done:
-        done = sum(1 for c in init_cs if c.get("ready") or c.get("started"))
+        sidecars = {c["name"] for c in inits if c.get("restartPolicy") == "Always"}
+        done = sum(1 for c in init_cs if (c.get("started") if c["name"] in sidecars else c.get("ready")))
         phase = f"Init:{done}/{len(inits)}"
+        for c in init_cs:
+            w = (c.get("state") or {}).get("waiting") or {}
+            if w.get("reason") in ("CrashLoopBackOff", "ErrImagePull", "CreateContainerConfigError", "RunContainerError"):
+                phase = f"Init:{w['reason']}"
     else:
         for c in cs:
             w = (c.get("state") or {}).get("waiting")

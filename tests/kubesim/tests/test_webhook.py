@@ -45,7 +45,8 @@ def test_webhook_called_over_verified_tls_and_patch_applied(ns, tmp_path):
                                                 "--cert", "/tls/tls.crt", "--key", "/tls/tls.key"],
                                     "ports": [{"name": "https", "containerPort": 8443}],
                                     "volumeMounts": [{"name": "tls", "mountPath": "/tls"}],
-                                    "readinessProbe": {"tcpSocket": {"port": "https"}, "periodSeconds": 1}}]}}
+                                    "readinessProbe": {"httpGet": {"path": "/healthz", "port": "https",
+                                                                   "scheme": "HTTPS"}, "periodSeconds": 1}}]}}
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hook"},
            "spec": {"selector": {"app": "hook"}, "ports": [{"port": 443, "targetPort": "https"}]}}
     apply(ns, secret, pod, svc)
