@@ -21,6 +21,17 @@ struct EngineFlags {
   Status Resolve(const RedisOptions& redis, engine::EngineOptions* options) const;
 };
 
+// Until the returned guard goes away, SIGTERM / SIGINT ask `engine` to stop
+// at its next safe point (the run then reports what it did and exits 1; a
+// rerun finishes). A second signal is left to its default action.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(engine::MigrationEngine& engine);
+  ~StopOnSignal();
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+};
+
 // Prints the outcome (summary line on stdout, errors on stderr) and returns
 // the exit code: 0 done (or planned, on a dry run), 1 failure, 2 bad usage.
 int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome, bool dry_run);

@@ -73,6 +73,7 @@ int RebalanceCommand(int argc, char** argv) {
     }
   }
   engine::MigrationEngine engine(connector, options);
+  StopOnSignal stop_on_signal(engine);
   engine::LoggingProgressListener progress("rebalance");
   auto outcome = engine.Rebalance(cluster.seed, plan, dry_run, &progress);
   return ReportOutcome("rebalance", outcome, dry_run);

@@ -96,7 +96,9 @@ wait_until 60 cluster_ok
 
 declare -A T P
 latency_start() { rm -f "$WORK/stop"; "$TOOL" latency "$SEED" "$1" "$WORK/stop" > "$WORK/lat.txt" 2>&1 & LAT=$!; }
-latency_stop() { touch "$WORK/stop"; wait "$LAT"; sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' "$WORK/lat.txt"; }
+# Not in $(...): `wait` only works for children of this shell.
+latency_stop() { touch "$WORK/stop"; wait "$LAT" || true; }
+p99_of() { sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' "$WORK/lat.txt"; }
 errors_of() { sed -n 's/.*errors=\([0-9]*\).*/\1/p' "$WORK/lat.txt"; }
 
 # run NAME KEYS CMD...: times one move under the latency probe, then checks it.
@@ -107,7 +109,8 @@ run() {
   local t0; t0=$(now)
   "$@" > "$WORK/$name.log" 2>&1 || { echo "FAILED: $name (see below)"; tail -20 "$WORK/$name.log"; exit 1; }
   local t1; t1=$(now)
-  P[$name]=$(latency_stop)
+  latency_stop
+  P[$name]=$(p99_of)
   local errs; errs=$(errors_of)
   cp "$WORK/lat.txt" "$WORK/lat-$name.txt"
   T[$name]=$(echo "$t1 - $t0" | bc -l)
@@ -124,7 +127,7 @@ bench() {  # bench LABEL KEYS SIZE
   "$TOOL" fill "$SEED" "$nkeys" "$size"
   SUM=$("$TOOL" checksum "$SEED")
   echo "== $label: $SUM"
-  latency_start "$nkeys"; sleep 5; P[idle]=$(latency_stop); cp "$WORK/lat.txt" "$WORK/lat-idle-$nkeys.txt"
+  latency_start "$nkeys"; sleep 5; latency_stop; P[idle]=$(p99_of); cp "$WORK/lat.txt" "$WORK/lat-idle-$nkeys.txt"
   echo "  client p99 with no move running: ${P[idle]} ms"
   # shellcheck disable=SC2086
   run agent-out "$nkeys" "$AGENT" rebalance --seed "$SEED" --use-empty-masters $AGENT_FLAGS
