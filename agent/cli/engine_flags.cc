@@ -28,8 +28,8 @@ StopOnSignal::~StopOnSignal() {
 }
 
 void EngineFlags::Register(FlagParser& parser) {
-  parser.AddInt("batch", &batch, "keys per MIGRATE (default 1000; also bounded by 8 MB)");
-  parser.AddInt("workers", &workers, "source->target pairs moved at once (default 4)");
+  parser.AddInt("batch", &batch, "keys per MIGRATE (default 100; also bounded by 8 MB)");
+  parser.AddInt("workers", &workers, "source->target pairs moved at once (default 2)");
   parser.AddInt("slots-in-flight", &slots_in_flight, "slots opened per pipelined round (default 512)");
   parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms, "MIGRATE timeout, doubled on retry (default 10000)");
 }

@@ -11,8 +11,8 @@
 namespace rc::agent {
 
 struct EngineFlags {
-  int batch = 1000;
-  int workers = 4;
+  int batch = 100;
+  int workers = 2;
   int slots_in_flight = 512;
   int migrate_timeout_ms = 10000;
 

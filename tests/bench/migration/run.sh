@@ -120,6 +120,7 @@ run() {
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+keys_of() { sed -n 's/.* and \([0-9]*\) key(s) in .*/\1/p' "$WORK/$1.log"; }
 
 bench() {  # bench LABEL KEYS SIZE
   local label=$1 nkeys=$2 size=$3
@@ -133,6 +134,11 @@ bench() {  # bench LABEL KEYS SIZE
   run agent-out "$nkeys" "$AGENT" rebalance --seed "$SEED" --use-empty-masters $AGENT_FLAGS
   # shellcheck disable=SC2086
   run agent-drain "$nkeys" "$AGENT" drain --seed "$SEED" --node "$ID7" $AGENT_FLAGS
+  # The same data volume as redis-cli moves: slots picked without key counts.
+  # shellcheck disable=SC2086
+  run agent-samekeys-out "$nkeys" "$AGENT" rebalance --seed "$SEED" --use-empty-masters --ignore-key-counts $AGENT_FLAGS
+  # shellcheck disable=SC2086
+  run agent-samekeys-drain "$nkeys" "$AGENT" drain --seed "$SEED" --node "$ID7" $AGENT_FLAGS
   if [[ -n ${BENCH_ONLY_AGENT:-} ]]; then return; fi
   run cli-out "$nkeys" redis-cli --cluster rebalance "$SEED" --cluster-use-empty-masters
   run cli-drain "$nkeys" redis-cli --cluster rebalance "$SEED" --cluster-weight "$ID7=0"
@@ -142,8 +148,9 @@ bench() {  # bench LABEL KEYS SIZE
     echo "== $label ($nkeys keys of $size bytes; 3 masters + 3 replicas, + 1 empty master + replica)"
     echo "   client p99 idle ${P[idle]} ms"
     for dir in out drain; do
-      echo "   $dir: agent ${T[agent-$dir]}s (p99 ${P[agent-$dir]} ms) | redis-cli ${T[cli-$dir]}s (p99 ${P[cli-$dir]} ms) | redis-cli pipeline 1000 ${T[cli1000-$dir]}s (p99 ${P[cli1000-$dir]} ms)"
+      echo "   $dir: agent ${T[agent-$dir]}s (p99 ${P[agent-$dir]} ms; $(keys_of agent-$dir) keys) | agent --ignore-key-counts ${T[agent-samekeys-$dir]}s (p99 ${P[agent-samekeys-$dir]} ms; $(keys_of agent-samekeys-$dir) keys) | redis-cli ${T[cli-$dir]}s (p99 ${P[cli-$dir]} ms) | redis-cli pipeline 1000 ${T[cli1000-$dir]}s (p99 ${P[cli1000-$dir]} ms)"
       echo "   $dir: agent is $(ratio "${T[cli-$dir]}" "${T[agent-$dir]}")x faster than redis-cli default, $(ratio "${T[cli1000-$dir]}" "${T[agent-$dir]}")x faster than --cluster-pipeline 1000"
+      echo "   $dir: agent --ignore-key-counts is $(ratio "${T[cli-$dir]}" "${T[agent-samekeys-$dir]}")x faster than redis-cli default, $(ratio "${T[cli1000-$dir]}" "${T[agent-samekeys-$dir]}")x faster than --cluster-pipeline 1000"
     done
   } | tee -a "$OUT"
 }
