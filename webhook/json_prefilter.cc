@@ -88,7 +88,8 @@ PrefilteredJson BlankMembers(std::string_view s,
       i = end - 1;
     } else if (c == '{' || c == '[') {
       stack.push_back(Frame{c == '{', c == '{', {}});
-      if (static_cast<int>(stack.size()) > out.max_depth) out.max_depth = static_cast<int>(stack.size());
+      if (static_cast<int>(stack.size()) > out.max_depth)
+        out.max_depth = static_cast<int>(stack.size());
     } else if (c == '}' || c == ']') {
       if (stack.empty()) break;
       stack.pop_back();

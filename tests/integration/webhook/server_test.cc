@@ -4,9 +4,9 @@
 // test time by certs/make-certs.sh (openssl); nothing is committed.
 #include "webhook/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -15,10 +15,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/wait_for.h"
 #include "webhook/base64.h"
@@ -90,7 +89,9 @@ class WebhookServerTest : public ::testing::Test {
   }
 
   std::string MinimalReview() {
-    return json::parse(ReadFile(kSourceDir / "tests/unit/webhook/testdata/minimal.in.json"))["review"].dump();
+    return json::parse(
+               ReadFile(kSourceDir / "tests/unit/webhook/testdata/minimal.in.json"))["review"]
+        .dump();
   }
 
   httplib::Result Post(httplib::SSLClient& client, const std::string& body) {
@@ -142,11 +143,20 @@ TEST_F(WebhookServerTest, HealthzAndMetrics) {
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
   const std::string& text = metrics->body;
-  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"patched\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"bad_request\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("redis_cluster_webhook_admission_duration_seconds_count 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("# TYPE redis_cluster_webhook_admission_duration_seconds histogram"), std::string::npos);
-  EXPECT_EQ(text.find("redis_cluster_webhook_patch_operations_total 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"patched\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("redis_cluster_webhook_admission_requests_total{outcome=\"bad_request\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("redis_cluster_webhook_admission_duration_seconds_count 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE redis_cluster_webhook_admission_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_EQ(text.find("redis_cluster_webhook_patch_operations_total 0\n"), std::string::npos)
+      << text;
 }
 
 TEST_F(WebhookServerTest, BadInputsGetAMessageAndTheServerKeepsServing) {
@@ -241,7 +251,8 @@ TEST_F(WebhookServerTest, KeepsTheOldCertificateWhenTheNewKeyDoesNotMatch) {
   EXPECT_TRUE(testing::WaitFor(
       [&] {
         auto res = Client(dir_ / "a/ca.crt")->Get("/metrics");
-        return res && res->body.find("certificate_reloads_total{result=\"error\"} 1") != std::string::npos;
+        return res &&
+               res->body.find("certificate_reloads_total{result=\"error\"} 1") != std::string::npos;
       },
       milliseconds(5000)));
   auto res = Client(dir_ / "a/ca.crt")->Get("/healthz");

@@ -33,7 +33,8 @@ TEST(AdmissionReview, DecodesAValidRequest) {
 
 TEST(AdmissionReview, DropsManagedFieldsWhichThePatchNeverTouches) {
   json review = ValidReview();
-  review["request"]["object"]["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+  review["request"]["object"]["metadata"]["managedFields"] =
+      json::array({{{"manager", "kubectl"}}});
   auto request = DecodeAdmissionReview(review.dump());
   ASSERT_TRUE(request.ok());
   EXPECT_FALSE(request->object["metadata"].contains("managedFields"));
@@ -73,7 +74,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BadCase{"empty", "", "not valid JSON"},
                       BadCase{"truncated", "{\"apiVersion\":", "not valid JSON"},
                       BadCase{"array", "[1,2]", "not a JSON object"},
-                      BadCase{"deep", std::string(5000, '[') + std::string(5000, ']'), "nests deeper"},
+                      BadCase{"deep", std::string(5000, '[') + std::string(5000, ']'),
+                              "nests deeper"},
                       Mutated("v1beta1", "/apiVersion", "admission.k8s.io/v1beta1", "apiVersion"),
                       Mutated("no_api_version", "/apiVersion", nullptr, "apiVersion"),
                       Mutated("kind", "/kind", "Pod", "kind"),

@@ -15,11 +15,13 @@ const std::vector<std::vector<std::string_view>> kPaths = {
     {"request", "oldObject"}, {"request", "object", "metadata", "managedFields"}};
 
 TEST(BlankMembers, BlanksTheChosenMembersOnly) {
-  json doc = {{"request",
-               {{"uid", "u"},
-                {"oldObject", {{"big", json::array({1, 2, {{"x", "}]\"{"}}})}}},
-                {"object", {{"metadata", {{"name", "n"}, {"managedFields", json::array({{{"f:x", {}}}})}}}}}}},
-              {"oldObject", "kept: not under request"}};
+  json doc = {
+      {"request",
+       {{"uid", "u"},
+        {"oldObject", {{"big", json::array({1, 2, {{"x", "}]\"{"}}})}}},
+        {"object",
+         {{"metadata", {{"name", "n"}, {"managedFields", json::array({{{"f:x", {}}}})}}}}}}},
+      {"oldObject", "kept: not under request"}};
   PrefilteredJson out = BlankMembers(doc.dump(), kPaths);
   json want = doc;
   want["request"]["oldObject"] = nullptr;
@@ -29,7 +31,8 @@ TEST(BlankMembers, BlanksTheChosenMembersOnly) {
 }
 
 TEST(BlankMembers, HandlesWhitespaceEscapesAndScalars) {
-  std::string text = R"( { "request" : { "a\"b" : "x:{" , "oldObject" :  42 , "z":[{"oldObject":1}] } } )";
+  std::string text =
+      R"( { "request" : { "a\"b" : "x:{" , "oldObject" :  42 , "z":[{"oldObject":1}] } } )";
   json out = json::parse(BlankMembers(text, kPaths).text);
   EXPECT_EQ(out["request"]["oldObject"], nullptr);
   EXPECT_EQ(out["request"]["a\"b"], "x:{");
@@ -37,8 +40,8 @@ TEST(BlankMembers, HandlesWhitespaceEscapesAndScalars) {
 }
 
 TEST(BlankMembers, LeavesMalformedInputForTheParser) {
-  for (std::string text : {"{\"request\":{\"oldObject\":", "{\"request\":{\"oldObject\":[1,2", "\"abc",
-                           "}}}", "{\"request\":{\"oldObject\":\"unterminated}}"}) {
+  for (std::string text : {"{\"request\":{\"oldObject\":", "{\"request\":{\"oldObject\":[1,2",
+                           "\"abc", "}}}", "{\"request\":{\"oldObject\":\"unterminated}}"}) {
     PrefilteredJson out = BlankMembers(text, kPaths);
     EXPECT_TRUE(json::parse(out.text, nullptr, false).is_discarded()) << text;
   }
