@@ -38,7 +38,11 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
                            " levels; not a Kubernetes object");
   }
   json review = json::parse(filtered.text, nullptr, /*allow_exceptions=*/false);
-  if (review.is_discarded()) {
+  bool skipped_valid = true;
+  for (std::string_view value : filtered.blanked) {
+    skipped_valid = skipped_valid && json::accept(value);  // lexes, builds nothing
+  }
+  if (review.is_discarded() || !skipped_valid) {
     return InvalidArgument(
         "request body is not valid JSON; want an admission.k8s.io/v1 "
         "AdmissionReview");

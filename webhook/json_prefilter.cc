@@ -84,6 +84,7 @@ PrefilteredJson BlankMembers(std::string_view s,
       if (end == std::string_view::npos) break;
       out.text.append(s.substr(copied, start - copied));
       out.text.append("null");
+      out.blanked.push_back(s.substr(start, end - start));
       copied = end;
       i = end - 1;
     } else if (c == '{' || c == '[') {

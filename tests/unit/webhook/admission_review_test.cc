@@ -31,6 +31,14 @@ TEST(AdmissionReview, DecodesAValidRequest) {
   EXPECT_EQ(request->namespace_name, "demo");
 }
 
+TEST(AdmissionReview, MalformedJsonInsideSkippedPartsIsStillRejected) {
+  std::string body = ValidReview().dump();
+  body.insert(body.size() - 2, R"(,"oldObject":{"a":[1,tru]})");
+  auto request = DecodeAdmissionReview(body);
+  ASSERT_FALSE(request.ok());
+  EXPECT_NE(request.status().message().find("not valid JSON"), std::string::npos);
+}
+
 TEST(AdmissionReview, DropsManagedFieldsWhichThePatchNeverTouches) {
   json review = ValidReview();
   review["request"]["object"]["metadata"]["managedFields"] =

@@ -28,6 +28,9 @@ TEST(BlankMembers, BlanksTheChosenMembersOnly) {
   want["request"]["object"]["metadata"]["managedFields"] = nullptr;
   EXPECT_EQ(json::parse(out.text), want);
   EXPECT_EQ(out.max_depth, 4);
+  ASSERT_EQ(out.blanked.size(), 2u);
+  EXPECT_EQ(json::parse(out.blanked[1]), doc["request"]["oldObject"]);  // "object" dumps first
+  EXPECT_EQ(json::parse(out.blanked[0]), doc["request"]["object"]["metadata"]["managedFields"]);
 }
 
 TEST(BlankMembers, HandlesWhitespaceEscapesAndScalars) {
