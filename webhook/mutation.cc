@@ -214,12 +214,9 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
     }
   }
 
+  // No warning when overriding OrderedReady: the API server defaults the field
+  // before admission, so an explicit choice cannot be told from the default.
   if (operation == "CREATE" && FieldRef(mutated["spec"], "podManagementPolicy") != "Parallel") {
-    if (mutated["spec"].contains("podManagementPolicy")) {
-      warnings->push_back(
-          "spec.podManagementPolicy was set to Parallel (leaving pods of a "
-          "scale-down drain together, coordinated by the agent)");
-    }
     mutated["spec"]["podManagementPolicy"] = "Parallel";
   }
   return mutated;
