@@ -245,6 +245,54 @@ TEST_F(WebhookServerTest, PicksUpARotatedCertificateWithoutRestart) {
   EXPECT_NE(metrics->body.find("certificate_reloads_total{result=\"ok\"} 1"), std::string::npos);
 }
 
+// How the kubelet updates a mounted Secret: files are symlinks through
+// `..data`, which is swapped atomically to a new timestamped directory.
+TEST(WebhookServerSecretVolume, PicksUpASecretUpdateDoneBySymlinkSwap) {
+  char pattern[] = "/tmp/rc-webhook-secret-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const fs::path dir = pattern;
+  MakeCerts(dir / "a");
+  MakeCerts(dir / "b");
+  const fs::path volume = dir / "volume";
+  fs::create_directories(volume / "..2026_01");
+  fs::copy_file(dir / "a/tls.crt", volume / "..2026_01/tls.crt");
+  fs::copy_file(dir / "a/tls.key", volume / "..2026_01/tls.key");
+  fs::create_directory_symlink("..2026_01", volume / "..data");
+  fs::create_symlink("..data/tls.crt", volume / "tls.crt");
+  fs::create_symlink("..data/tls.key", volume / "tls.key");
+
+  ServerOptions options;
+  options.bind_address = "127.0.0.1";
+  options.port = 0;
+  options.tls_cert_file = (volume / "tls.crt").string();
+  options.tls_key_file = (volume / "tls.key").string();
+  options.cert_check_interval = milliseconds(50);
+  auto server = WebhookServer::Create(options);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto port = (*server)->Bind();
+  ASSERT_TRUE(port.ok());
+  std::thread serving([&] { EXPECT_TRUE((*server)->Serve().ok()); });
+  auto healthy_with = [&](const fs::path& ca) {
+    httplib::SSLClient client("127.0.0.1", *port);
+    client.set_ca_cert_path(ca.string().c_str());
+    client.enable_server_certificate_verification(true);
+    auto res = client.Get("/healthz");
+    return res && res->status == 200;
+  };
+  EXPECT_TRUE(testing::WaitFor([&] { return healthy_with(dir / "a/ca.crt"); }, milliseconds(5000)));
+
+  fs::create_directories(volume / "..2026_02");
+  fs::copy_file(dir / "b/tls.crt", volume / "..2026_02/tls.crt");
+  fs::copy_file(dir / "b/tls.key", volume / "..2026_02/tls.key");
+  fs::create_directory_symlink("..2026_02", volume / "..data_tmp");
+  fs::rename(volume / "..data_tmp", volume / "..data");  // the atomic swap
+  EXPECT_TRUE(testing::WaitFor([&] { return healthy_with(dir / "b/ca.crt"); }, milliseconds(5000)));
+
+  (*server)->Stop();
+  serving.join();
+  fs::remove_all(dir);
+}
+
 TEST_F(WebhookServerTest, KeepsTheOldCertificateWhenTheNewKeyDoesNotMatch) {
   MakeCerts(dir_ / "b");
   fs::copy_file(dir_ / "b/tls.key", dir_ / "a/tls.key", fs::copy_options::overwrite_existing);
