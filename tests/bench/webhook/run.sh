@@ -86,6 +86,10 @@ printf "%-28s %10s %9s %9s %8s\n" "POST /mutate, 100 conns" "$M100_RPS" "$M100_P
 echo "peak RSS (VmHWM): ${RSS_MB} MB"
 echo "mutate/healthz throughput ratio at 100 conns: ${RATIO}"
 verdict() { if awk "BEGIN { exit !($2) }"; then echo "  ok   $1"; else echo "  MISS $1"; fi; }
+CORE_BENCH=$BUILD/tests/bench/webhook/webhook_core_bench
+if [ -x "$CORE_BENCH" ]; then
+  "$CORE_BENCH" "$HERE/review.json" 3
+fi
 echo "targets:"
 verdict "p99 <= 5 ms at 100 connections (${M100_P99} ms)" "$M100_P99 <= 5"
 verdict ">= 5000 admissions/s (${M100_RPS}/s at 100, ${M16_RPS}/s at 16)" "$M100_RPS >= 5000"
