@@ -42,6 +42,17 @@ TEST(BlankMembers, HandlesWhitespaceEscapesAndScalars) {
   EXPECT_EQ(out["request"]["z"][0]["oldObject"], 1) << "members inside arrays are not matched";
 }
 
+TEST(BlankMembers, EscapedQuotesAndBackslashRuns) {
+  // Values ending in backslash runs of both parities, inside and before the blanked member.
+  json doc = {{"request", {{"a", "x\\"}, {"b", "\\\""}, {"oldObject", {{"s", "q\"}\\"}}}, {"c", "\\\\"}}}};
+  PrefilteredJson out = BlankMembers(doc.dump(), kPaths);
+  json want = doc;
+  want["request"]["oldObject"] = nullptr;
+  EXPECT_EQ(json::parse(out.text), want);
+  ASSERT_EQ(out.blanked.size(), 1u);
+  EXPECT_EQ(json::parse(out.blanked[0]), doc["request"]["oldObject"]);
+}
+
 TEST(BlankMembers, LeavesMalformedInputForTheParser) {
   for (std::string text : {"{\"request\":{\"oldObject\":", "{\"request\":{\"oldObject\":[1,2",
                            "\"abc", "}}}", "{\"request\":{\"oldObject\":\"unterminated}}"}) {
