@@ -38,9 +38,14 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
                            " levels; not a Kubernetes object");
   }
   json review = json::parse(filtered.text, nullptr, /*allow_exceptions=*/false);
-  if (review.is_discarded()) {
-    return InvalidArgument("request body is not valid JSON; want an admission.k8s.io/v1 "
-                           "AdmissionReview");
+  bool skipped_valid = true;
+  for (std::string_view value : filtered.blanked) {
+    skipped_valid = skipped_valid && json::accept(value);  // lexes, builds nothing
+  }
+  if (review.is_discarded() || !skipped_valid) {
+    return InvalidArgument(
+        "request body is not valid JSON; want an admission.k8s.io/v1 "
+        "AdmissionReview");
   }
   if (!review.is_object()) return InvalidArgument("request body is not a JSON object");
   if (!review.contains("apiVersion") || review["apiVersion"] != kApiVersion) {
@@ -93,11 +98,13 @@ std::string EncodeAdmissionReview(const AdmissionResponse& response) {
   auto dump = [](const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
   };
-  std::string out = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":)";
+  std::string out =
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":)";
   out += dump(response.uid);
   out += response.allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
   if (!response.allowed) {
-    json status = {{"code", response.code == 0 ? 403 : response.code}, {"message", response.message}};
+    json status = {{"code", response.code == 0 ? 403 : response.code},
+                   {"message", response.message}};
     out += R"(,"status":)" + dump(status);
   }
   if (response.patch.is_array() && !response.patch.empty()) {

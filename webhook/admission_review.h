@@ -3,11 +3,10 @@
 // no exception escapes); a typed response in, bytes out.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -37,8 +36,8 @@ struct AdmissionRequest {
 struct AdmissionResponse {
   std::string uid;
   bool allowed = true;
-  std::string message;              // denial reason (one line)
-  int code = 0;                     // HTTP-like status code of a denial
+  std::string message;                             // denial reason (one line)
+  int code = 0;                                    // HTTP-like status code of a denial
   nlohmann::json patch = nlohmann::json::array();  // RFC 6902 operations
   std::vector<std::string> warnings;
 };

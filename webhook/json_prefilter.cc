@@ -1,5 +1,7 @@
 #include "webhook/json_prefilter.h"
 
+#include <cstring>
+
 namespace rc::webhook {
 namespace {
 
@@ -9,14 +11,19 @@ struct Frame {
   std::string_view key;  // the member being read (objects only)
 };
 
-// Index just past the string literal starting at `i` (a '"'), or npos.
+// Index just past the string literal starting at `i` (a '"'), or npos. Jumps
+// from quote to quote (memchr); a quote preceded by an odd run of backslashes
+// is escaped.
 size_t StringEnd(std::string_view s, size_t i) {
-  for (size_t j = i + 1; j < s.size(); ++j) {
-    if (s[j] == '\\') {
-      ++j;
-    } else if (s[j] == '"') {
-      return j + 1;
-    }
+  size_t j = i + 1;
+  while (j < s.size()) {
+    const void* hit = std::memchr(s.data() + j, '"', s.size() - j);
+    if (hit == nullptr) return std::string_view::npos;
+    size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - s.data());
+    size_t backslashes = 0;
+    while (quote - backslashes > i + 1 && s[quote - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote + 1;
+    j = quote + 1;
   }
   return std::string_view::npos;
 }
@@ -84,11 +91,13 @@ PrefilteredJson BlankMembers(std::string_view s,
       if (end == std::string_view::npos) break;
       out.text.append(s.substr(copied, start - copied));
       out.text.append("null");
+      out.blanked.push_back(s.substr(start, end - start));
       copied = end;
       i = end - 1;
     } else if (c == '{' || c == '[') {
       stack.push_back(Frame{c == '{', c == '{', {}});
-      if (static_cast<int>(stack.size()) > out.max_depth) out.max_depth = static_cast<int>(stack.size());
+      if (static_cast<int>(stack.size()) > out.max_depth)
+        out.max_depth = static_cast<int>(stack.size());
     } else if (c == '}' || c == ']') {
       if (stack.empty()) break;
       stack.pop_back();

@@ -15,7 +15,10 @@ namespace rc::webhook {
 
 struct PrefilteredJson {
   std::string text;   // the document with the chosen values blanked to null
-  int max_depth = 0;  // deepest object/array nesting seen
+  int max_depth = 0;  // deepest object/array nesting seen (outside blanked values)
+  // The original text of each blanked value (views into the input): the caller
+  // still validates them (cheaply, without building them) to stay strict.
+  std::vector<std::string_view> blanked;
 };
 
 // `paths`: key paths of object members, e.g. {{"request", "oldObject"}}. Keys
