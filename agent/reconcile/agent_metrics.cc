@@ -19,6 +19,8 @@ void AgentMetrics::LoopDone(bool ok) {
   last_loop_ms_ = NowMs();
 }
 
+void AgentMetrics::Heartbeat() { last_loop_ms_ = NowMs(); }
+
 void AgentMetrics::ActionDone(const std::string& action, bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
   actions_[{action, ok}]++;

@@ -13,6 +13,8 @@ namespace rc::agent {
 class AgentMetrics {
  public:
   void LoopDone(bool ok);
+  // The loop is alive but busy (a long migration reports progress): keeps /healthz green.
+  void Heartbeat();
   void ActionDone(const std::string& action, bool ok);
   void Moved(long long slots, long long keys);
   void SetCoordinator(bool is) { coordinator_ = is ? 1 : 0; }

@@ -15,6 +15,7 @@ class ProgressLog : public engine::ProgressListener {
   void OnProgress(const engine::MigrationProgress& p) override {
     double fraction = p.slots_total > 0 ? static_cast<double>(p.slots_done) / p.slots_total : 1.0;
     metrics_.SetMigrationProgress(fraction);
+    metrics_.Heartbeat();
     char line[256];
     std::snprintf(line, sizeof(line), "%s: %d%% (%d/%d slots), %lld keys moved, %.1f s", what_.c_str(),
                   static_cast<int>(fraction * 100), p.slots_done, p.slots_total, p.keys_moved,
@@ -110,6 +111,22 @@ bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
     return false;
   }
   auto acquired = lease_.AcquireOrRenew(options_.pod_name);
+  if (!acquired.ok() && acquired.status().code() == ErrorCode::kPermissionDenied &&
+      options_.ordinal == 0) {
+    // Without the right to use a Lease, pod-0 still coordinates (nobody else
+    // does without one); say once how to grant it.
+    if (!lease_forbidden_logged_)
+      RC_LOG_WARNING << "the coordinator lease is forbidden (" << acquired.status().message()
+                     << "); pod-0 coordinates without it. Grant it with: kubectl create "
+                        "rolebinding redis-cluster-agent --clusterrole=redis-cluster-agent "
+                        "--serviceaccount="
+                     << options_.facts.namespace_name << ":default -n "
+                     << options_.facts.namespace_name;
+    lease_forbidden_logged_ = true;
+    if (!holding_) RC_LOG_INFO << options_.pod_name << " coordinates the cluster (pod-0, no lease)";
+    holding_ = true;
+    return true;
+  }
   if (!acquired.ok()) {
     if (acquired.status().message() != last_error_)
       RC_LOG_WARNING << "cannot take the coordinator lease: " << acquired.status().message();

@@ -68,6 +68,7 @@ class ReconcileLoop {
   CoordinatorChores* chores_ = nullptr;
 
   bool holding_ = false;
+  bool lease_forbidden_logged_ = false;
   std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
   std::string applied_run_id_;
   std::string last_reason_;

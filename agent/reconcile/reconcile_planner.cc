@@ -88,6 +88,28 @@ std::map<std::string, double> Weights(const Observation& obs, const Topology& re
   return w;
 }
 
+// "; redis-6 holds 0 of ~4096 slots; moving slots from redis-0, redis-1, redis-2".
+std::string Imbalance(const Observation& obs, const Topology& ref,
+                      const engine::PlanOptions& options) {
+  auto targets = engine::ComputeTargets(ref, options);
+  if (!targets.ok()) return "";
+  auto name = [&](const std::string& id) {
+    const ObservedNode* n = obs.FindById(id);
+    return n ? n->pod.name : ShortId(id);
+  };
+  std::string low, high;
+  for (const auto& t : *targets) {
+    if (t.current < t.low)
+      low += (low.empty() ? "" : ", ") + name(t.id) + " holds " + std::to_string(t.current) +
+             " of ~" + std::to_string(t.high);
+    if (t.current > t.high) high += (high.empty() ? "" : ", ") + name(t.id);
+  }
+  std::string out;
+  if (!low.empty()) out += "; " + low + " slots";
+  if (!high.empty()) out += "; moving slots from " + high;
+  return out;
+}
+
 }  // namespace
 
 const ObservedNode* ReferenceNode(const Observation& obs) {
@@ -274,7 +296,7 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     a.seed = seed;
     a.weights = options.weights;
     a.reason = "slots are uneven over " + std::to_string(roles.masters.size()) +
-               " masters: rebalancing";
+               " masters: rebalancing" + Imbalance(obs, ref, options);
     return a;
   }
   if (!unhealthy.empty()) return Wait(unhealthy);
