@@ -79,11 +79,18 @@ int RunCommand(int argc, char** argv) {
       std::this_thread::sleep_for(w.prestop_options.poll);
     }
   });
+  // On SIGTERM a running migration stops at its next safe point (the next
+  // coordinator closes what is left open).
+  std::thread stopper([&] {
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    w.engine->RequestStop();
+  });
   ReconcileLoop loop(w.loop_options, *w.pods, *w.lease, *w.connector, *w.engine, *w.events,
                      w.metrics);
   loop.set_chores(w.chores.get());
   loop.Run(g_stop);
   prestop.join();
+  stopper.join();
   health.Stop();
   RC_LOG_INFO << "redis-cluster-agent stops (signal)";
   return 0;
