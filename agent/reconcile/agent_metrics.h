@@ -20,7 +20,9 @@ class AgentMetrics {
   void SetCoordinator(bool is) { coordinator_ = is ? 1 : 0; }
   void SetCluster(int masters, int nodes, bool balanced);
   void SetRedisUp(bool up) { redis_up_ = up ? 1 : 0; }
-  void SetMigrationProgress(double fraction) { migration_progress_permille_ = static_cast<int>(fraction * 1000); }
+  void SetMigrationProgress(double fraction) {
+    migration_progress_permille_ = static_cast<int>(fraction * 1000);
+  }
 
   bool redis_up() const { return redis_up_ == 1; }
   // Seconds since the last finished loop (for /healthz); large before the first one.

@@ -29,9 +29,10 @@ HostResolver SystemResolver() {
 
 std::string RbacHint(const KubeDiscoveryOptions& o) {
   return "the agent may not read StatefulSet " + o.statefulset_name + " or its pods in namespace " +
-         o.namespace_name + "; grant it with: kubectl create rolebinding redis-cluster-agent "
-         "--clusterrole=redis-cluster-agent --serviceaccount=" + o.namespace_name + ":" +
-         o.service_account + " -n " + o.namespace_name +
+         o.namespace_name +
+         "; grant it with: kubectl create rolebinding redis-cluster-agent "
+         "--clusterrole=redis-cluster-agent --serviceaccount=" +
+         o.namespace_name + ":" + o.service_account + " -n " + o.namespace_name +
          " (until then it follows the headless Service's DNS: joins and heals, but cannot tell "
          "a scale-down from a restart, so it never drains)";
 }

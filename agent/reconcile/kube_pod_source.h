@@ -20,11 +20,11 @@ namespace rc::agent {
 struct KubeDiscoveryOptions {
   std::string namespace_name;
   std::string statefulset_name;
-  std::string service_name;     // the headless Service (DNS fallback)
+  std::string service_name;  // the headless Service (DNS fallback)
   std::string cluster_domain = "cluster.local";
   std::string service_account = "default";  // named in the RBAC hint
   int redis_port = 6379;
-  int dns_max_ordinal = 64;     // DNS fallback probes NAME-0..NAME-(max-1)
+  int dns_max_ordinal = 64;  // DNS fallback probes NAME-0..NAME-(max-1)
 };
 
 // Resolves a host name to an IPv4/IPv6 address ("" when it does not resolve).

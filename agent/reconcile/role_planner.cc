@@ -39,7 +39,8 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   for (const auto& n : obs.nodes)
     if (n.reachable && obs.Leaving(n.pod)) leaving_ids.insert(n.id);
   for (const ClusterNode* m : ref.Masters())
-    if (!m->slots.Empty() && !leaving_ids.count(m->id) && !m->flags.fail) plan.masters.insert(m->id);
+    if (!m->slots.Empty() && !leaving_ids.count(m->id) && !m->flags.fail)
+      plan.masters.insert(m->id);
 
   // Replicas per master, from each replica's own view.
   std::map<std::string, int> replica_count;
@@ -84,7 +85,8 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
       const ObservedNode* mp = master_pod(id);
       if (mp == nullptr || id == exclude || id == replica.id) continue;
       std::tuple<int, int, int, int> key{
-          replica_count[id], !replica.pod.node_name.empty() && mp->pod.node_name == replica.pod.node_name,
+          replica_count[id],
+          !replica.pod.node_name.empty() && mp->pod.node_name == replica.pod.node_name,
           !replica.pod.zone.empty() && mp->pod.zone == replica.pod.zone, mp->pod.ordinal};
       if (best.empty() || key < best_key) {
         best = id;
@@ -175,7 +177,8 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   }
   if (mover == nullptr) return plan;
   if (!mover->view.FindById(fewest)) {
-    plan.blocked = Describe(mover->pod, mover->id) + " does not know master " + ShortId(fewest) + " yet";
+    plan.blocked =
+        Describe(mover->pod, mover->id) + " does not know master " + ShortId(fewest) + " yet";
     return plan;
   }
   plan.assignments.push_back({mover->pod, fewest, master_pod(fewest)->pod});

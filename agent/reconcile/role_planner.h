@@ -27,9 +27,9 @@ struct DesiredState {
 };
 
 struct RolePlan {
-  std::set<std::string> masters;             // node ids that hold (or will get) slots
+  std::set<std::string> masters;  // node ids that hold (or will get) slots
   std::vector<ReplicaAssignment> assignments;
-  std::string blocked;                       // why assignments must wait ("" none)
+  std::string blocked;  // why assignments must wait ("" none)
 };
 
 // `reference` is the member whose CLUSTER NODES stands for the cluster.

@@ -5,9 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/planner.h"
@@ -112,24 +111,24 @@ Status AgentCluster::StartRedis(Pod& pod) {
 Status AgentCluster::StartAgent(int ordinal) {
   Pod& pod = PodAt(ordinal);
   pod.agent = std::make_unique<ChildProcess>();
-  std::vector<std::string> argv = {RC_AGENT_BINARY,
-                                   "run",
-                                   "--discovery=static",
-                                   "--static-pods=" + dir_ + "/pods.json",
-                                   "--pod-name=redis-" + std::to_string(ordinal),
-                                   "--pod-ip=" + pod.ip,
-                                   "--node-name=" + pod.host,
-                                   "--config-dir=" + pod.config_dir,
-                                   "--data-dir=" + pod.data_dir,
-                                   "--http-address=" + pod.ip,
-                                   "--http-port=9121",
-                                   "--lease-duration-ms=3000",
-                                   "--loop-interval-ms=300",
-                                   "--replicas-per-master=" +
-                                       std::to_string(options_.replicas_per_master),
-                                   "--node-timeout-ms=" + std::to_string(options_.node_timeout_ms),
-                                   "--image=" + options_.image,
-                                   "--bind-address=" + pod.ip};
+  std::vector<std::string> argv = {
+      RC_AGENT_BINARY,
+      "run",
+      "--discovery=static",
+      "--static-pods=" + dir_ + "/pods.json",
+      "--pod-name=redis-" + std::to_string(ordinal),
+      "--pod-ip=" + pod.ip,
+      "--node-name=" + pod.host,
+      "--config-dir=" + pod.config_dir,
+      "--data-dir=" + pod.data_dir,
+      "--http-address=" + pod.ip,
+      "--http-port=9121",
+      "--lease-duration-ms=3000",
+      "--loop-interval-ms=300",
+      "--replicas-per-master=" + std::to_string(options_.replicas_per_master),
+      "--node-timeout-ms=" + std::to_string(options_.node_timeout_ms),
+      "--image=" + options_.image,
+      "--bind-address=" + pod.ip};
   std::map<std::string, std::string> env;
   if (!options_.password.empty()) env["REDIS_PASSWORD"] = options_.password;
   if (!pod.agent->Start(argv, env, dir_ + "/pod-" + std::to_string(ordinal) + "/agent.log"))
@@ -293,9 +292,9 @@ namespace {
 
 // Groups key indexes by the master that owns their slot (per the seed's view).
 Result<std::map<std::string, std::vector<long long>>> ByOwner(RedisConnector& connector,
-                                                               const std::string& seed,
-                                                               const std::string& prefix,
-                                                               long long count) {
+                                                              const std::string& seed,
+                                                              const std::string& prefix,
+                                                              long long count) {
   auto view = engine::ObserveCluster(connector, seed);
   if (!view.ok()) return view.status();
   auto owners = view->topology.SlotOwners();

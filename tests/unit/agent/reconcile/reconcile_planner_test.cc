@@ -71,9 +71,9 @@ TEST(PlanNextAction, AnyPeerWithClusterStateMeansJoinNeverCreate) {
 
 TEST(PlanNextAction, OpenSlotsComeFirst) {
   auto obs = Build(6, SixPods());
-  auto topo = Topology::ParseClusterNodes(
-      testing::Line(IdOf(0), "127.50.0.1", "myself,master", "-", "0-5461 [5462-<-" + IdOf(1) + "]") +
-      testing::Line(IdOf(1), "127.50.0.2", "master", "-", kB));
+  auto topo = Topology::ParseClusterNodes(testing::Line(IdOf(0), "127.50.0.1", "myself,master", "-",
+                                                        "0-5461 [5462-<-" + IdOf(1) + "]") +
+                                          testing::Line(IdOf(1), "127.50.0.2", "master", "-", kB));
   ASSERT_TRUE(topo.ok()) << topo.status().ToString();
   obs.nodes[0].view = *topo;
   Action a = PlanNextAction(obs, OnePerMaster());
@@ -161,9 +161,9 @@ TEST(PlanRoles, WaitWhileAPodIsStillJoining) {
   joining.pod.ip = "127.50.0.7";
   joining.reachable = true;
   joining.id = IdOf(6);
-  auto self = Topology::ParseClusterNodes(
-      testing::Line(IdOf(6), "127.50.0.7", "myself,master", "-", "") +
-      testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
+  auto self =
+      Topology::ParseClusterNodes(testing::Line(IdOf(6), "127.50.0.7", "myself,master", "-", "") +
+                                  testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
   ASSERT_TRUE(self.ok());
   joining.view = *self;
   obs.nodes.push_back(joining);
@@ -177,9 +177,9 @@ TEST(PlanNextAction, WaitsUntilTheNewNodeKnowsItsMaster) {
   pods.push_back({6, "M", "", -1, "h1"});
   pods.push_back({7, "M", "", -1, "h2"});
   auto obs = Build(8, pods);
-  auto alone = Topology::ParseClusterNodes(
-      testing::Line(IdOf(7), "127.50.0.8", "myself,master", "-", "") +
-      testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
+  auto alone =
+      Topology::ParseClusterNodes(testing::Line(IdOf(7), "127.50.0.8", "myself,master", "-", "") +
+                                  testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
   ASSERT_TRUE(alone.ok());
   obs.nodes[7].view = *alone;
   Action a = PlanNextAction(obs, OnePerMaster());
