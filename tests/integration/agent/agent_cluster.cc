@@ -233,6 +233,16 @@ std::string AgentCluster::Problems(const SettledCheck& check) {
            std::to_string(check.masters);
   engine::PlanOptions po;
   if (!engine::IsBalanced(t, po)) return "slots are not balanced";
+  // Replicas are in sync with their masters (with a password: masterauth works).
+  for (const auto& n : t.nodes()) {
+    if (!n.flags.replica) continue;
+    auto client = connector_.Connect(n.ip, n.port);
+    if (!client.ok()) return client.status().message();
+    auto info = CommandChecked(**client, {"INFO", "replication"});
+    if (!info.ok()) return info.status().message();
+    if (info->str.find("master_link_status:up") == std::string::npos)
+      return "replica " + n.Address() + " is not in sync with its master";
+  }
   int lo = 1 << 20, hi = 0;
   for (const auto& [id, count] : replicas) {
     lo = std::min(lo, count);

@@ -188,14 +188,24 @@ TEST(AgentRun, ScaleInDrainsLeavingPodsThroughThePreStopHandShake) {
   ASSERT_TRUE(cluster.StartPod(6).ok());
   ASSERT_TRUE(cluster.StartPod(7).ok());
   EXPECT_SETTLED(cluster, 4, 8);
+  ClusterLoad load(cluster.connector(), cluster.seed());
+  load.Start();
   ScaleIn(cluster, 8, 6);
   EXPECT_SETTLED(cluster, 3, 6);
-  ExpectKeys(cluster, keys);
+  load.Stop();
+  ASSERT_EQ(load.failed(), 0) << "every write was eventually acknowledged";
+  Status verified = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+  Status no_loss = load.VerifyAcknowledged();
+  EXPECT_TRUE(no_loss.ok()) << no_loss.ToString();
+  std::printf("client load during the drain: %lld writes acknowledged, none lost\n",
+              load.acknowledged());
   // An odd count: the lone extra pod becomes a replica.
   cluster.SetReplicas(7);
   ASSERT_TRUE(cluster.StartPod(6).ok());
   EXPECT_SETTLED(cluster, 3, 7);
-  ExpectKeys(cluster, keys);
+  Status still = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(still.ok()) << still.ToString();
 }
 
 bool LogSays(AgentCluster& cluster, int ordinal, const std::string& text, seconds deadline) {
@@ -359,6 +369,12 @@ TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
     std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
     EXPECT_FALSE(args.empty());
     EXPECT_EQ(args.find(options.password), std::string::npos) << "arguments of pod " << i;
+  }
+  for (int i = 0; i < 6; ++i) {
+    httplib::Client http(cluster.ip(i), 9121);
+    auto metrics = http.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->body.find(options.password), std::string::npos);
   }
   // Without the password a client is refused.
   RedisOptions anonymous;
