@@ -41,6 +41,25 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   for (const ClusterNode* m : ref.Masters())
     if (!m->slots.Empty() && !leaving_ids.count(m->id) && !m->flags.fail)
       plan.masters.insert(m->id);
+  // More masters than the pods call for (e.g. a scale-down took replicas
+  // away): the highest ordinals give their slots away (weight 0) and then
+  // become replicas. Only when every such master answers, so a failure never
+  // shrinks the set of masters.
+  std::vector<const ObservedNode*> slotted;
+  for (const auto& id : plan.masters) {
+    const ObservedNode* n = obs.FindById(id);
+    if (n == nullptr) {
+      slotted.clear();
+      break;
+    }
+    slotted.push_back(n);
+  }
+  std::sort(slotted.begin(), slotted.end(),
+            [](const auto* a, const auto* b) { return a->pod.ordinal > b->pod.ordinal; });
+  for (const auto* n : slotted) {
+    if (static_cast<int>(plan.masters.size()) <= wanted_masters) break;
+    plan.masters.erase(n->id);
+  }
 
   // Replicas per master, from each replica's own view.
   std::map<std::string, int> replica_count;

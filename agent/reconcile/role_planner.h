@@ -6,6 +6,9 @@
 //   already followed by a replica first, then by ordinal); the rest become
 //   replicas of the master with the fewest replicas, on another host (then
 //   zone) where possible.
+// - More masters with slots than wanted (a scale-down took replicas away): the
+//   highest ordinals are left out of `masters`, so the balance step moves their
+//   slots away (weight 0) and they then become replicas.
 // - Replicas whose master leaves, failed without slots, or is unknown move.
 // - A round is assigned at once, and only when every staying pod has joined
 //   and knows its new master; replicas on their master's host swap masters.

@@ -213,6 +213,22 @@ bool LogSays(AgentCluster& cluster, int ordinal, const std::string& text, second
                  deadline, milliseconds(20));
 }
 
+TEST(AgentRun, ScaleInFromABootstrappedEightKeepsAReplicaPerMaster) {
+  AgentClusterOptions options;
+  options.subnet = 12;
+  AgentCluster cluster(options);
+  cluster.SetReplicas(8);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  EXPECT_SETTLED(cluster, 4, 8);
+  long long keys = KeyCount();
+  Status filled = cluster.Fill(keys);
+  ASSERT_TRUE(filled.ok()) << filled.ToString();
+  // Pods 6 and 7 are replicas of masters 2 and 3: a master must give way.
+  ScaleIn(cluster, 8, 6);
+  EXPECT_SETTLED(cluster, 3, 6);
+  ExpectKeys(cluster, keys);
+}
+
 TEST(AgentRun, AKilledMasterBackEmptyBecomesTheReplicaOfItsShard) {
   AgentClusterOptions options;
   options.subnet = 4;

@@ -308,6 +308,28 @@ TEST(PlanNextAction, ReplicaCountsAreEvenedOut) {
   EXPECT_EQ(a.replicas[0].master_id, IdOf(2));
 }
 
+TEST(PlanNextAction, ScaleDownThatLeavesTooManyMastersDrainsTheHighestOne) {
+  // Bootstrapped with 8 pods (masters 0-3, replicas 4-7), scaled to 6: the
+  // replicas of masters 2 and 3 left, so 4 masters hold slots for 6 pods.
+  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},     {1, "M", "4096-8191", -1, "h1"},
+                               {2, "M", "8192-12287", -1, "h2"}, {3, "M", "12288-16383", -1, "h0"},
+                               {4, "S", "", 0, "h1"},            {5, "S", "", 1, "h2"}};
+  Action a = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
+  ASSERT_EQ(a.weights.size(), 1u);
+  EXPECT_EQ(a.weights.at(IdOf(3)), 0.0);
+  // Once drained, redis-3 becomes the replica of master 2 (the one without).
+  pods[2].slots = "8192-12287,12288-13653";
+  pods[0].slots = "0-4095,13654-15018";
+  pods[1].slots = "4096-8191,15019-16383";
+  pods[3].slots = "";
+  Action next = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(next.kind, ActionKind::kAssignReplicas) << next.reason;
+  ASSERT_EQ(next.replicas.size(), 1u);
+  EXPECT_EQ(next.replicas[0].replica.name, "redis-3");
+  EXPECT_EQ(next.replicas[0].master_id, IdOf(2));
+}
+
 TEST(PlanNextAction, NothingAnswersMeansWait) {
   Action a = PlanNextAction(Build(3, {{0, "X"}, {1, "X"}, {2, "X"}}), OnePerMaster());
   EXPECT_EQ(a.kind, ActionKind::kWait);
