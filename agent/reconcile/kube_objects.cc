@@ -62,6 +62,13 @@ Result<std::vector<PodInfo>> ParsePodList(const nlohmann::json& list, const std:
   }
 }
 
+std::string NodeZone(const nlohmann::json& node) {
+  if (!node.contains("metadata") || !node["metadata"].contains("labels")) return "";
+  const auto& labels = node["metadata"]["labels"];
+  auto it = labels.find("topology.kubernetes.io/zone");
+  return it != labels.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::string FormatMicroTime(long long unix_ms) {
   std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};

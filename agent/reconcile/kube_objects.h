@@ -32,6 +32,9 @@ Result<std::vector<PodInfo>> ParsePodList(const nlohmann::json& list, const std:
                                           int redis_port,
                                           const std::map<std::string, std::string>& zones = {});
 
+// The topology.kubernetes.io/zone label of a Node ("" when absent).
+std::string NodeZone(const nlohmann::json& node);
+
 // coordination.k8s.io/v1 Lease.
 struct LeaseState {
   std::string holder;

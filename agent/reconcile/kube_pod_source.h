@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ class KubePodSource : public PodSource {
 
  private:
   Result<PodSnapshot> FromDns();
+  // Zone label of each node the pods run on (topology.kubernetes.io/zone),
+  // read once per node; nodes are cluster-scoped, so a 403 stops the lookups.
+  void FillZones(std::vector<PodInfo>& pods);
 
   KubeClient& client_;
   KubeDiscoveryOptions options_;
@@ -51,6 +55,8 @@ class KubePodSource : public PodSource {
   bool has_sts_ = false;
   StatefulSetInfo sts_;
   int dns_high_water_ = 0;  // highest ordinal+1 ever seen in DNS
+  std::map<std::string, std::string> zones_;  // node name -> zone ("" none)
+  bool nodes_forbidden_ = false;
 };
 
 }  // namespace rc::agent

@@ -153,6 +153,20 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
     return plan;
 
+  // A replica that still replicates from its master's old address (redis
+  // updates the cluster bus address from gossip but not the replication
+  // target) is attached again: CLUSTER REPLICATE reconnects it.
+  for (const auto* r : staying) {
+    const ClusterNode* me = r->Myself();
+    if (!me->flags.replica || r->replicating_from.empty() || r->replication_link_up) continue;
+    const ObservedNode* m = master_pod(me->master_id);
+    if (m == nullptr || r->replicating_from == m->pod.Address()) continue;
+    const ClusterNode* known = r->view.FindById(m->id);
+    if (known == nullptr || known->ip != m->pod.ip) continue;  // gossip first
+    plan.assignments.push_back({r->pod, m->id, m->pod});
+  }
+  if (!plan.assignments.empty()) return plan;
+
   // Anti-affinity: a replica on its master's host swaps masters with another
   // replica when that puts both on other hosts.
   auto same_host_pods = [](const PodInfo& a, const PodInfo& b) {

@@ -12,6 +12,7 @@
 // - Replicas whose master leaves, failed without slots, or is unknown move.
 // - A round is assigned at once, and only when every staying pod has joined
 //   and knows its new master; replicas on their master's host swap masters.
+// - A replica still replicating from its master's old address is re-attached.
 // - Uneven replica counts are evened out one replica at a time.
 #pragma once
 

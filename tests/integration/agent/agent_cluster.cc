@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -243,6 +244,18 @@ std::string AgentCluster::Problems(const SettledCheck& check) {
     if (info->str.find("master_link_status:up") == std::string::npos)
       return "replica " + n.Address() + " is not in sync with its master";
   }
+  // And the coordinator itself found nothing left to do (not between two moves).
+  bool coordinator_idle = false;
+  for (const auto& [ordinal, pod] : pods_) {
+    if (!pod.listed || !pod.agent || pod.agent->pid() <= 0) continue;
+    httplib::Client http(pod.ip, 9121);
+    http.set_connection_timeout(1);
+    auto metrics = http.Get("/metrics");
+    if (metrics && metrics->body.find("redis_cluster_agent_coordinator 1") != std::string::npos &&
+        metrics->body.find("redis_cluster_agent_cluster_balanced 1") != std::string::npos)
+      coordinator_idle = true;
+  }
+  if (!coordinator_idle) return "the coordinator does not report a balanced cluster yet";
   int lo = 1 << 20, hi = 0;
   for (const auto& [id, count] : replicas) {
     lo = std::min(lo, count);

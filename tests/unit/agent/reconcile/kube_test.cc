@@ -65,6 +65,21 @@ TEST(KubePodSource, ReadsSpecReplicasAndThePodsOfTheSelector) {
   EXPECT_EQ(source.statefulset()->uid, "u-1");
 }
 
+TEST(KubePodSource, ReadsTheZoneOfEachNodeOnceWhenAllowed) {
+  FakeKubeClient kube;
+  kube.objects[kStsPath] = StatefulSet(2);
+  kube.objects[kPodsPath] = {
+      {"items", {Pod("redis-0", "10.0.0.1", true), Pod("redis-1", "10.0.0.2", true)}}};
+  kube.objects["/api/v1/nodes/node-redis-0"] = {
+      {"metadata", {{"labels", {{"topology.kubernetes.io/zone", "eu-1a"}}}}}};
+  kube.errors["/api/v1/nodes/node-redis-1"] = NotFound("HTTP 404");
+  KubePodSource source(kube, Options(), [](const std::string&) { return std::string(); });
+  auto snap = source.Observe();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ(snap->pods[0].zone, "eu-1a");
+  EXPECT_EQ(snap->pods[1].zone, "");
+}
+
 TEST(KubePodSource, ForbiddenFallsBackToTheHeadlessServiceDns) {
   FakeKubeClient kube;
   kube.errors[kStsPath] = PermissionDenied("GET statefulsets: HTTP 403");

@@ -330,6 +330,19 @@ TEST(PlanNextAction, ScaleDownThatLeavesTooManyMastersDrainsTheHighestOne) {
   EXPECT_EQ(next.replicas[0].master_id, IdOf(2));
 }
 
+TEST(PlanNextAction, AReplicaStillFollowingItsMastersOldAddressIsReattached) {
+  auto obs = Build(6, SixPods());
+  obs.nodes[3].replicating_from = "127.50.9.9:6379";  // the master's address before a restart
+  obs.nodes[3].replication_link_up = false;
+  obs.nodes[4].replicating_from = "127.50.0.2:6379";
+  obs.nodes[4].replication_link_up = true;
+  Action a = PlanNextAction(obs, OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
+  ASSERT_EQ(a.replicas.size(), 1u);
+  EXPECT_EQ(a.replicas[0].replica.name, "redis-3");
+  EXPECT_EQ(a.replicas[0].master_id, IdOf(0));
+}
+
 TEST(PlanNextAction, NothingAnswersMeansWait) {
   Action a = PlanNextAction(Build(3, {{0, "X"}, {1, "X"}, {2, "X"}}), OnePerMaster());
   EXPECT_EQ(a.kind, ActionKind::kWait);
