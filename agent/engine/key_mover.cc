@@ -1,6 +1,8 @@
 #include "agent/engine/key_mover.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "common/log.h"
 
@@ -190,8 +192,11 @@ Result<long long> KeyMover::MoveSlot(int slot) {
     if (!ping.ok()) return ping.status().WithContext("moving " + where + ": target unreachable");
     timeout *= 2;  // big keys need longer
     batch = std::max(1, batch / 4);
-    RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying with timeout "
-                   << timeout << " ms and " << batch << " key(s) per MIGRATE";
+    // Back off: CLUSTERDOWN / TRYAGAIN / a busy node need time, not haste.
+    auto pause = std::chrono::milliseconds(std::min(3200, 100 << std::min(retries - 1, 5)));
+    RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying in " << pause.count()
+                   << " ms with timeout " << timeout << " ms and " << batch << " key(s) per MIGRATE";
+    std::this_thread::sleep_for(pause);
     return Status::Ok();
   };
   while (true) {

@@ -96,7 +96,9 @@ wait_until 60 cluster_ok
 
 declare -A T P
 latency_start() { rm -f "$WORK/stop"; "$TOOL" latency "$SEED" "$1" "$WORK/stop" > "$WORK/lat.txt" 2>&1 & LAT=$!; }
-latency_stop() { touch "$WORK/stop"; wait "$LAT"; sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' "$WORK/lat.txt"; }
+# Not in $(...): `wait` only works for children of this shell.
+latency_stop() { touch "$WORK/stop"; wait "$LAT" || true; }
+p99_of() { sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' "$WORK/lat.txt"; }
 errors_of() { sed -n 's/.*errors=\([0-9]*\).*/\1/p' "$WORK/lat.txt"; }
 
 # run NAME KEYS CMD...: times one move under the latency probe, then checks it.
@@ -107,7 +109,8 @@ run() {
   local t0; t0=$(now)
   "$@" > "$WORK/$name.log" 2>&1 || { echo "FAILED: $name (see below)"; tail -20 "$WORK/$name.log"; exit 1; }
   local t1; t1=$(now)
-  P[$name]=$(latency_stop)
+  latency_stop
+  P[$name]=$(p99_of)
   local errs; errs=$(errors_of)
   cp "$WORK/lat.txt" "$WORK/lat-$name.txt"
   T[$name]=$(echo "$t1 - $t0" | bc -l)
@@ -117,6 +120,7 @@ run() {
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+keys_of() { sed -n 's/.* and \([0-9]*\) key(s) in .*/\1/p' "$WORK/$1.log"; }
 
 bench() {  # bench LABEL KEYS SIZE
   local label=$1 nkeys=$2 size=$3
@@ -124,12 +128,17 @@ bench() {  # bench LABEL KEYS SIZE
   "$TOOL" fill "$SEED" "$nkeys" "$size"
   SUM=$("$TOOL" checksum "$SEED")
   echo "== $label: $SUM"
-  latency_start "$nkeys"; sleep 5; P[idle]=$(latency_stop); cp "$WORK/lat.txt" "$WORK/lat-idle-$nkeys.txt"
+  latency_start "$nkeys"; sleep 5; latency_stop; P[idle]=$(p99_of); cp "$WORK/lat.txt" "$WORK/lat-idle-$nkeys.txt"
   echo "  client p99 with no move running: ${P[idle]} ms"
   # shellcheck disable=SC2086
   run agent-out "$nkeys" "$AGENT" rebalance --seed "$SEED" --use-empty-masters $AGENT_FLAGS
   # shellcheck disable=SC2086
   run agent-drain "$nkeys" "$AGENT" drain --seed "$SEED" --node "$ID7" $AGENT_FLAGS
+  # The same data volume as redis-cli moves: slots picked without key counts.
+  # shellcheck disable=SC2086
+  run agent-samekeys-out "$nkeys" "$AGENT" rebalance --seed "$SEED" --use-empty-masters --ignore-key-counts $AGENT_FLAGS
+  # shellcheck disable=SC2086
+  run agent-samekeys-drain "$nkeys" "$AGENT" drain --seed "$SEED" --node "$ID7" $AGENT_FLAGS
   if [[ -n ${BENCH_ONLY_AGENT:-} ]]; then return; fi
   run cli-out "$nkeys" redis-cli --cluster rebalance "$SEED" --cluster-use-empty-masters
   run cli-drain "$nkeys" redis-cli --cluster rebalance "$SEED" --cluster-weight "$ID7=0"
@@ -139,8 +148,9 @@ bench() {  # bench LABEL KEYS SIZE
     echo "== $label ($nkeys keys of $size bytes; 3 masters + 3 replicas, + 1 empty master + replica)"
     echo "   client p99 idle ${P[idle]} ms"
     for dir in out drain; do
-      echo "   $dir: agent ${T[agent-$dir]}s (p99 ${P[agent-$dir]} ms) | redis-cli ${T[cli-$dir]}s (p99 ${P[cli-$dir]} ms) | redis-cli pipeline 1000 ${T[cli1000-$dir]}s (p99 ${P[cli1000-$dir]} ms)"
+      echo "   $dir: agent ${T[agent-$dir]}s (p99 ${P[agent-$dir]} ms; $(keys_of agent-$dir) keys) | agent --ignore-key-counts ${T[agent-samekeys-$dir]}s (p99 ${P[agent-samekeys-$dir]} ms; $(keys_of agent-samekeys-$dir) keys) | redis-cli ${T[cli-$dir]}s (p99 ${P[cli-$dir]} ms) | redis-cli pipeline 1000 ${T[cli1000-$dir]}s (p99 ${P[cli1000-$dir]} ms)"
       echo "   $dir: agent is $(ratio "${T[cli-$dir]}" "${T[agent-$dir]}")x faster than redis-cli default, $(ratio "${T[cli1000-$dir]}" "${T[agent-$dir]}")x faster than --cluster-pipeline 1000"
+      echo "   $dir: agent --ignore-key-counts is $(ratio "${T[cli-$dir]}" "${T[agent-samekeys-$dir]}")x faster than redis-cli default, $(ratio "${T[cli1000-$dir]}" "${T[agent-samekeys-$dir]}")x faster than --cluster-pipeline 1000"
     done
   } | tee -a "$OUT"
 }
