@@ -14,13 +14,17 @@ namespace rc::agent {
 
 struct ObservedNode {
   PodInfo pod;
-  bool reachable = false;      // answered CLUSTER NODES
-  std::string error;           // why not
-  std::string id;              // its own node id (CLUSTER MYID)
-  Topology view;               // its CLUSTER NODES
+  bool reachable = false;  // answered CLUSTER NODES
+  std::string error;       // why not
+  std::string id;          // its own node id (CLUSTER MYID)
+  Topology view;           // its CLUSTER NODES
   bool cluster_state_ok = false;
-  ServerVersion version;       // from INFO server
-  std::string run_id;          // INFO server run_id: changes on every restart
+  ServerVersion version;  // from INFO server
+  std::string run_id;     // INFO server run_id: changes on every restart
+  // INFO replication of a replica: the address it replicates from ("" for a
+  // master) and whether the link is up.
+  std::string replicating_from;
+  bool replication_link_up = false;
 
   const ClusterNode* Myself() const { return view.Myself(); }
   // Knows another node or owns a slot: it has been part of a cluster.

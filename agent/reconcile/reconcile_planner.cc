@@ -27,8 +27,9 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
     if (n.reachable && !obs.Leaving(n.pod)) answering.push_back(&n);
   if (static_cast<int>(answering.size()) < obs.spec_replicas || obs.spec_replicas == 0)
     return Wait("no node holds cluster state yet; waiting for all " +
-                std::to_string(obs.spec_replicas) + " pods to answer before creating the cluster (" +
-                std::to_string(answering.size()) + " answer)");
+                std::to_string(obs.spec_replicas) +
+                " pods to answer before creating the cluster (" + std::to_string(answering.size()) +
+                " answer)");
   int masters = obs.spec_replicas / (1 + desired.replicas_per_master);
   if (masters < desired.min_masters)
     return Wait("cannot create the cluster: " + std::to_string(obs.spec_replicas) + " pods with " +
@@ -39,8 +40,8 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
   a.kind = ActionKind::kBootstrap;
   auto ranges = SplitEvenly(masters);
   for (int i = 0; i < masters; ++i)
-    a.masters.push_back({answering[static_cast<size_t>(i)]->pod, ranges[static_cast<size_t>(i)],
-                         i + 1});
+    a.masters.push_back(
+        {answering[static_cast<size_t>(i)]->pod, ranges[static_cast<size_t>(i)], i + 1});
   a.seed = answering[0]->pod.Address();
   for (size_t i = 1; i < answering.size(); ++i) a.meet.push_back(answering[i]->pod);
   a.reason = "all " + std::to_string(obs.spec_replicas) +
@@ -56,7 +57,8 @@ std::string Unhealthy(const Observation& obs, const Topology& ref) {
     if (m->slots.Empty()) continue;
     if (m->flags.fail)
       return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
-             std::to_string(m->slots.Count()) + " slots and has failed; waiting for a replica to "
+             std::to_string(m->slots.Count()) +
+             " slots and has failed; waiting for a replica to "
              "take over or the pod to come back";
     if (!obs.FindById(m->id))
       return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
@@ -86,6 +88,28 @@ std::map<std::string, double> Weights(const Observation& obs, const Topology& re
     if (!roles.masters.count(m->id)) w[m->id] = 0.0;
   }
   return w;
+}
+
+// "; redis-6 holds 0 of ~4096 slots; moving slots from redis-0, redis-1, redis-2".
+std::string Imbalance(const Observation& obs, const Topology& ref,
+                      const engine::PlanOptions& options) {
+  auto targets = engine::ComputeTargets(ref, options);
+  if (!targets.ok()) return "";
+  auto name = [&](const std::string& id) {
+    const ObservedNode* n = obs.FindById(id);
+    return n ? n->pod.name : ShortId(id);
+  };
+  std::string low, high;
+  for (const auto& t : *targets) {
+    if (t.current < t.low)
+      low += (low.empty() ? "" : ", ") + name(t.id) + " holds " + std::to_string(t.current) +
+             " of ~" + std::to_string(t.high);
+    if (t.current > t.high) high += (high.empty() ? "" : ", ") + name(t.id);
+  }
+  std::string out;
+  if (!low.empty()) out += "; " + low + " slots";
+  if (!high.empty()) out += "; moving slots from " + high;
+  return out;
 }
 
 }  // namespace
@@ -138,11 +162,13 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     if (m->slots.Empty() || obs.FindById(m->id)) continue;
     bool replaced = m->flags.noaddr || m->ip.empty();
     for (const auto& n : obs.nodes)
-      replaced = replaced || (n.reachable && n.id != m->id && n.pod.ip == m->ip && n.pod.port == m->port);
+      replaced =
+          replaced || (n.reachable && n.id != m->id && n.pod.ip == m->ip && n.pod.port == m->port);
     if (!replaced) continue;
     for (const ClusterNode* r : ref.ReplicasOf(m->id)) {
       const ObservedNode* replica = obs.FindById(r->id);
-      if (replica == nullptr || !replica->Myself() || replica->Myself()->master_id != m->id) continue;
+      if (replica == nullptr || !replica->Myself() || replica->Myself()->master_id != m->id)
+        continue;
       Action a;
       a.kind = ActionKind::kPromoteReplica;
       a.seed = seed;
@@ -168,8 +194,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     if (known) {
       if (known->ip != n.pod.ip || known->port != n.pod.port) {
         meet.meet.push_back(n.pod);
-        why.push_back(Describe(n.pod, n.id) + " is back on a new address (was " +
-                      known->Address() + ")");
+        why.push_back(Describe(n.pod, n.id) + " is back on a new address (was " + known->Address() +
+                      ")");
       }
       continue;
     }
@@ -184,7 +210,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
   }
   if (!meet.meet.empty()) {
     for (const auto& w : why) meet.reason += (meet.reason.empty() ? "" : "; ") + w;
-    meet.reason += (meet.meet.size() == 1 ? ": meeting it through " : ": meeting them through ") + Describe(reference->pod, reference->id);
+    meet.reason += (meet.meet.size() == 1 ? ": meeting it through " : ": meeting them through ") +
+                   Describe(reference->pod, reference->id);
     return meet;
   }
 
@@ -208,7 +235,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
       for (const auto& n : obs.nodes)
         if (n.reachable) forget.forget_on.push_back(n.pod.Address());
       for (const auto& f : forget.forget)
-        forget.reason += (forget.reason.empty() ? "" : ", ") + ShortId(f.id) + " (" + f.address + ")";
+        forget.reason +=
+            (forget.reason.empty() ? "" : ", ") + ShortId(f.id) + " (" + f.address + ")";
       forget.reason = "forgetting nodes no pod runs any more: " + forget.reason;
       return forget;
     }
@@ -258,7 +286,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     for (const auto& n : obs.nodes)
       if (n.reachable && !obs.Leaving(n.pod)) remove.forget_on.push_back(n.pod.Address());
     for (const auto& f : remove.forget)
-      remove.reason += (remove.reason.empty() ? "" : ", ") + f.pod_name + " (" + ShortId(f.id) + ")";
+      remove.reason +=
+          (remove.reason.empty() ? "" : ", ") + f.pod_name + " (" + ShortId(f.id) + ")";
     remove.reason = "removing drained leaving node(s) " + remove.reason;
     return remove;
   }
@@ -274,7 +303,7 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     a.seed = seed;
     a.weights = options.weights;
     a.reason = "slots are uneven over " + std::to_string(roles.masters.size()) +
-               " masters: rebalancing";
+               " masters: rebalancing" + Imbalance(obs, ref, options);
     return a;
   }
   if (!unhealthy.empty()) return Wait(unhealthy);
@@ -285,17 +314,28 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
 
 const char* ActionKindName(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kNothing: return "nothing";
-    case ActionKind::kWait: return "wait";
-    case ActionKind::kBootstrap: return "bootstrap";
-    case ActionKind::kFixOpenSlots: return "fix_open_slots";
-    case ActionKind::kMeet: return "meet";
-    case ActionKind::kForget: return "forget";
-    case ActionKind::kPromoteReplica: return "promote_replica";
-    case ActionKind::kDrainLeaving: return "drain";
-    case ActionKind::kRemoveLeaving: return "remove_leaving";
-    case ActionKind::kAssignReplicas: return "assign_replicas";
-    case ActionKind::kRebalance: return "rebalance";
+    case ActionKind::kNothing:
+      return "nothing";
+    case ActionKind::kWait:
+      return "wait";
+    case ActionKind::kBootstrap:
+      return "bootstrap";
+    case ActionKind::kFixOpenSlots:
+      return "fix_open_slots";
+    case ActionKind::kMeet:
+      return "meet";
+    case ActionKind::kForget:
+      return "forget";
+    case ActionKind::kPromoteReplica:
+      return "promote_replica";
+    case ActionKind::kDrainLeaving:
+      return "drain";
+    case ActionKind::kRemoveLeaving:
+      return "remove_leaving";
+    case ActionKind::kAssignReplicas:
+      return "assign_replicas";
+    case ActionKind::kRebalance:
+      return "rebalance";
   }
   return "unknown";
 }

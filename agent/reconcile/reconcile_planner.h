@@ -31,5 +31,4 @@ const ObservedNode* ReferenceNode(const Observation& obs);
 
 Action PlanNextAction(const Observation& obs, const DesiredState& desired);
 
-
 }  // namespace rc::agent

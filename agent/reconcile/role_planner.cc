@@ -39,7 +39,27 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   for (const auto& n : obs.nodes)
     if (n.reachable && obs.Leaving(n.pod)) leaving_ids.insert(n.id);
   for (const ClusterNode* m : ref.Masters())
-    if (!m->slots.Empty() && !leaving_ids.count(m->id) && !m->flags.fail) plan.masters.insert(m->id);
+    if (!m->slots.Empty() && !leaving_ids.count(m->id) && !m->flags.fail)
+      plan.masters.insert(m->id);
+  // More masters than the pods call for (e.g. a scale-down took replicas
+  // away): the highest ordinals give their slots away (weight 0) and then
+  // become replicas. Only when every such master answers, so a failure never
+  // shrinks the set of masters.
+  std::vector<const ObservedNode*> slotted;
+  for (const auto& id : plan.masters) {
+    const ObservedNode* n = obs.FindById(id);
+    if (n == nullptr) {
+      slotted.clear();
+      break;
+    }
+    slotted.push_back(n);
+  }
+  std::sort(slotted.begin(), slotted.end(),
+            [](const auto* a, const auto* b) { return a->pod.ordinal > b->pod.ordinal; });
+  for (const auto* n : slotted) {
+    if (static_cast<int>(plan.masters.size()) <= wanted_masters) break;
+    plan.masters.erase(n->id);
+  }
 
   // Replicas per master, from each replica's own view.
   std::map<std::string, int> replica_count;
@@ -84,7 +104,8 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
       const ObservedNode* mp = master_pod(id);
       if (mp == nullptr || id == exclude || id == replica.id) continue;
       std::tuple<int, int, int, int> key{
-          replica_count[id], !replica.pod.node_name.empty() && mp->pod.node_name == replica.pod.node_name,
+          replica_count[id],
+          !replica.pod.node_name.empty() && mp->pod.node_name == replica.pod.node_name,
           !replica.pod.zone.empty() && mp->pod.zone == replica.pod.zone, mp->pod.ordinal};
       if (best.empty() || key < best_key) {
         best = id;
@@ -132,6 +153,20 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
     return plan;
 
+  // A replica that still replicates from its master's old address (redis
+  // updates the cluster bus address from gossip but not the replication
+  // target) is attached again: CLUSTER REPLICATE reconnects it.
+  for (const auto* r : staying) {
+    const ClusterNode* me = r->Myself();
+    if (!me->flags.replica || r->replicating_from.empty() || r->replication_link_up) continue;
+    const ObservedNode* m = master_pod(me->master_id);
+    if (m == nullptr || r->replicating_from == m->pod.Address()) continue;
+    const ClusterNode* known = r->view.FindById(m->id);
+    if (known == nullptr || known->ip != m->pod.ip) continue;  // gossip first
+    plan.assignments.push_back({r->pod, m->id, m->pod});
+  }
+  if (!plan.assignments.empty()) return plan;
+
   // Anti-affinity: a replica on its master's host swaps masters with another
   // replica when that puts both on other hosts.
   auto same_host_pods = [](const PodInfo& a, const PodInfo& b) {
@@ -175,7 +210,8 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   }
   if (mover == nullptr) return plan;
   if (!mover->view.FindById(fewest)) {
-    plan.blocked = Describe(mover->pod, mover->id) + " does not know master " + ShortId(fewest) + " yet";
+    plan.blocked =
+        Describe(mover->pod, mover->id) + " does not know master " + ShortId(fewest) + " yet";
     return plan;
   }
   plan.assignments.push_back({mover->pod, fewest, master_pod(fewest)->pod});

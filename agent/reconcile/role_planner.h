@@ -6,9 +6,13 @@
 //   already followed by a replica first, then by ordinal); the rest become
 //   replicas of the master with the fewest replicas, on another host (then
 //   zone) where possible.
+// - More masters with slots than wanted (a scale-down took replicas away): the
+//   highest ordinals are left out of `masters`, so the balance step moves their
+//   slots away (weight 0) and they then become replicas.
 // - Replicas whose master leaves, failed without slots, or is unknown move.
 // - A round is assigned at once, and only when every staying pod has joined
 //   and knows its new master; replicas on their master's host swap masters.
+// - A replica still replicating from its master's old address is re-attached.
 // - Uneven replica counts are evened out one replica at a time.
 #pragma once
 
@@ -27,9 +31,9 @@ struct DesiredState {
 };
 
 struct RolePlan {
-  std::set<std::string> masters;             // node ids that hold (or will get) slots
+  std::set<std::string> masters;  // node ids that hold (or will get) slots
   std::vector<ReplicaAssignment> assignments;
-  std::string blocked;                       // why assignments must wait ("" none)
+  std::string blocked;  // why assignments must wait ("" none)
 };
 
 // `reference` is the member whose CLUSTER NODES stands for the cluster.

@@ -20,10 +20,10 @@
 namespace rc::testing {
 
 struct AgentClusterOptions {
-  int subnet = 0;                // third octet of 127.50.<subnet>.x
+  int subnet = 0;  // third octet of 127.50.<subnet>.x
   int replicas_per_master = 1;
-  int hosts = 3;                 // pod i runs on "host-<i % hosts>"
-  std::string password;          // "" none
+  int hosts = 3;         // pod i runs on "host-<i % hosts>"
+  std::string password;  // "" none
   int node_timeout_ms = 2000;
   std::string image = "redis:7.0";
 };
@@ -57,8 +57,7 @@ class AgentCluster {
   bool PreStop(int ordinal, std::chrono::milliseconds deadline);
 
   // Waits until the cluster is settled as expected; `why` says what was still off.
-  bool WaitSettled(const SettledCheck& check, std::chrono::milliseconds deadline,
-                   std::string* why);
+  bool WaitSettled(const SettledCheck& check, std::chrono::milliseconds deadline, std::string* why);
   std::string Problems(const SettledCheck& check);
   bool RedisCliCheck(std::string* output);
   // Every replica on another host than its master.

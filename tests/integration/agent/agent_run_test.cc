@@ -4,6 +4,8 @@
 // expected masters with balanced slots and replicas, replicas off their
 // master's host.
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -13,9 +15,6 @@
 #include <iterator>
 #include <set>
 #include <sstream>
-
-#include <httplib.h>
-#include <unistd.h>
 
 #include "tests/integration/agent/agent_cluster.h"
 #include "tests/integration/agent/cluster_load.h"
@@ -32,17 +31,16 @@ using std::chrono::seconds;
   return big ? std::atoll(big) : 20000;
 }
 
-#define EXPECT_SETTLED(cluster, masters, nodes)                                          \
-  do {                                                                                   \
-    std::string why;                                                                     \
-    ASSERT_TRUE((cluster).WaitSettled({masters, nodes}, seconds(90), &why))              \
-        << why << "\n"                                                                   \
-        << (cluster).AllAgentLogs();                                                     \
-    std::string cli;                                                                     \
-    EXPECT_TRUE((cluster).RedisCliCheck(&cli)) << cli;                                   \
-    EXPECT_EQ((cluster).HostProblems(), "");                                             \
+#define EXPECT_SETTLED(cluster, masters, nodes)                             \
+  do {                                                                      \
+    std::string why;                                                        \
+    ASSERT_TRUE((cluster).WaitSettled({masters, nodes}, seconds(90), &why)) \
+        << why << "\n"                                                      \
+        << (cluster).AllAgentLogs();                                        \
+    std::string cli;                                                        \
+    EXPECT_TRUE((cluster).RedisCliCheck(&cli)) << cli;                      \
+    EXPECT_EQ((cluster).HostProblems(), "");                                \
   } while (0)
-
 
 // Starts six pods and waits for the cluster; fills `keys` keys.
 void StartSix(AgentCluster& cluster, long long keys) {
@@ -64,12 +62,12 @@ void ScaleIn(AgentCluster& cluster, int from, int to) {
   cluster.SetReplicas(to);
   std::vector<std::future<bool>> stops;
   for (int i = to; i < from; ++i)
-    stops.push_back(std::async(std::launch::async, [&cluster, i] {
-      return cluster.PreStop(i, seconds(120));
-    }));
+    stops.push_back(
+        std::async(std::launch::async, [&cluster, i] { return cluster.PreStop(i, seconds(120)); }));
   for (int i = to; i < from; ++i)
     EXPECT_TRUE(stops[static_cast<size_t>(i - to)].get())
-        << "redis-" << i << " was never released by its agent\n" << cluster.AllAgentLogs();
+        << "redis-" << i << " was never released by its agent\n"
+        << cluster.AllAgentLogs();
   for (int i = to; i < from; ++i) cluster.DeletePod(i);
 }
 
@@ -117,15 +115,17 @@ TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
     EXPECT_EQ(ready->status, 200);
     auto metrics = http.Get("/metrics");
     ASSERT_TRUE(metrics);
-    EXPECT_NE(metrics->body.find("redis_cluster_agent_coordinator " + std::string(i == 0 ? "1" : "0")),
-              std::string::npos)
+    EXPECT_NE(
+        metrics->body.find("redis_cluster_agent_coordinator " + std::string(i == 0 ? "1" : "0")),
+        std::string::npos)
         << metrics->body;
   }
   httplib::Client coordinator(cluster.ip(0), 9121);
   auto metrics = coordinator.Get("/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("redis_cluster_agent_actions_total{action=\"bootstrap\",result=\"ok\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics->body.find("redis_cluster_agent_actions_total{action=\"bootstrap\",result=\"ok\"} 1"),
+      std::string::npos)
       << metrics->body;
 
   // Measured, not asserted: memory and CPU of agents while nothing changes.
@@ -162,8 +162,10 @@ TEST(AgentRun, ScaleOutToEightMeetsAssignsAndRebalances) {
   auto answering = std::chrono::steady_clock::now();
   EXPECT_SETTLED(cluster, 4, 8);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - answering).count();
-  std::printf("scale-out 6 -> 8 with %lld keys under client load: new pods' redis answering -> "
-              "balanced cluster in %.2f s\n", keys, took);
+  std::printf(
+      "scale-out 6 -> 8 with %lld keys under client load: new pods' redis answering -> "
+      "balanced cluster in %.2f s\n",
+      keys, took);
   RecordProperty("scale_out_seconds", std::to_string(took));
   load.Stop();
   ASSERT_EQ(load.failed(), 0) << "every write was eventually acknowledged";
@@ -186,19 +188,45 @@ TEST(AgentRun, ScaleInDrainsLeavingPodsThroughThePreStopHandShake) {
   ASSERT_TRUE(cluster.StartPod(6).ok());
   ASSERT_TRUE(cluster.StartPod(7).ok());
   EXPECT_SETTLED(cluster, 4, 8);
+  ClusterLoad load(cluster.connector(), cluster.seed());
+  load.Start();
   ScaleIn(cluster, 8, 6);
   EXPECT_SETTLED(cluster, 3, 6);
-  ExpectKeys(cluster, keys);
+  load.Stop();
+  ASSERT_EQ(load.failed(), 0) << "every write was eventually acknowledged";
+  Status verified = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+  Status no_loss = load.VerifyAcknowledged();
+  EXPECT_TRUE(no_loss.ok()) << no_loss.ToString();
+  std::printf("client load during the drain: %lld writes acknowledged, none lost\n",
+              load.acknowledged());
   // An odd count: the lone extra pod becomes a replica.
   cluster.SetReplicas(7);
   ASSERT_TRUE(cluster.StartPod(6).ok());
   EXPECT_SETTLED(cluster, 3, 7);
-  ExpectKeys(cluster, keys);
+  Status still = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(still.ok()) << still.ToString();
 }
 
 bool LogSays(AgentCluster& cluster, int ordinal, const std::string& text, seconds deadline) {
   return WaitFor([&] { return cluster.AgentLog(ordinal).find(text) != std::string::npos; },
                  deadline, milliseconds(20));
+}
+
+TEST(AgentRun, ScaleInFromABootstrappedEightKeepsAReplicaPerMaster) {
+  AgentClusterOptions options;
+  options.subnet = 12;
+  AgentCluster cluster(options);
+  cluster.SetReplicas(8);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  EXPECT_SETTLED(cluster, 4, 8);
+  long long keys = KeyCount();
+  Status filled = cluster.Fill(keys);
+  ASSERT_TRUE(filled.ok()) << filled.ToString();
+  // Pods 6 and 7 are replicas of masters 2 and 3: a master must give way.
+  ScaleIn(cluster, 8, 6);
+  EXPECT_SETTLED(cluster, 3, 6);
+  ExpectKeys(cluster, keys);
 }
 
 TEST(AgentRun, AKilledMasterBackEmptyBecomesTheReplicaOfItsShard) {
@@ -291,7 +319,8 @@ TEST(AgentRun, EveryPodRestartedAtOnceOnNewAddressesComesBackAsTheSameCluster) {
     cluster.KillRedis(i, 15);
   }
   for (int i = 0; i < 6; ++i)
-    ASSERT_TRUE(cluster.RestartPod(i, /*keep_data=*/true, "127.50.8." + std::to_string(101 + i)).ok());
+    ASSERT_TRUE(
+        cluster.RestartPod(i, /*keep_data=*/true, "127.50.8." + std::to_string(101 + i)).ok());
   EXPECT_SETTLED(cluster, 3, 6);
   std::set<std::string> after;
   for (int i = 0; i < 6; ++i) {
@@ -356,6 +385,12 @@ TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
     std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
     EXPECT_FALSE(args.empty());
     EXPECT_EQ(args.find(options.password), std::string::npos) << "arguments of pod " << i;
+  }
+  for (int i = 0; i < 6; ++i) {
+    httplib::Client http(cluster.ip(i), 9121);
+    auto metrics = http.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->body.find(options.password), std::string::npos);
   }
   // Without the password a client is refused.
   RedisOptions anonymous;

@@ -13,7 +13,9 @@ std::string ValueOf(long long i) { return "load-value-" + std::to_string(i); }
 }  // namespace
 
 ClusterLoad::ClusterLoad(RedisConnector& connector, std::string seed, std::string prefix)
-    : connector_(connector), seed_(std::move(seed)), prefix_(std::move(prefix)),
+    : connector_(connector),
+      seed_(std::move(seed)),
+      prefix_(std::move(prefix)),
       slot_owner_(kSlotCount) {}
 
 ClusterLoad::~ClusterLoad() { Stop(); }
@@ -65,7 +67,8 @@ Result<RedisReply> ClusterLoad::Send(const RedisCommand& cmd, const std::string&
     if (client.ok()) {
       if (asking) {
         auto replies = (*client)->Pipeline({{"ASKING"}, cmd});
-        reply = replies.ok() ? Result<RedisReply>((*replies)[1]) : Result<RedisReply>(replies.status());
+        reply =
+            replies.ok() ? Result<RedisReply>((*replies)[1]) : Result<RedisReply>(replies.status());
       } else {
         reply = (*client)->Command(cmd);
       }

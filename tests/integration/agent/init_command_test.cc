@@ -62,10 +62,14 @@ std::string ConfigGet(RedisClient& client, const std::string& name) {
 }
 
 std::map<std::string, std::string> PodEnv(const TempDir& dir, const std::string& image) {
-  return {{"POD_NAME", "redis-0"},     {"POD_NAMESPACE", "shop"},
-          {"POD_IP", kIp},             {"SERVICE_NAME", "redis"},
-          {"REDIS_IMAGE", image},      {"REDIS_DATA_DIR", dir.path + "/data"},
-          {"REDIS_BIND_ADDRESS", kIp}, {"REDIS_CLUSTER_CONFIG_DIR", dir.path + "/config"}};
+  return {{"POD_NAME", "redis-0"},
+          {"POD_NAMESPACE", "shop"},
+          {"POD_IP", kIp},
+          {"SERVICE_NAME", "redis"},
+          {"REDIS_IMAGE", image},
+          {"REDIS_DATA_DIR", dir.path + "/data"},
+          {"REDIS_BIND_ADDRESS", kIp},
+          {"REDIS_CLUSTER_CONFIG_DIR", dir.path + "/config"}};
 }
 
 TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
@@ -83,8 +87,8 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
   EXPECT_NE(out.find("wrote " + dir.path + "/config/redis.conf"), std::string::npos) << out;
 
   ChildProcess server;
-  ASSERT_TRUE(server.Start({"redis-server", dir.path + "/config/redis.conf"}, {},
-                           dir.path + "/redis.out"));
+  ASSERT_TRUE(
+      server.Start({"redis-server", dir.path + "/config/redis.conf"}, {}, dir.path + "/redis.out"));
   std::unique_ptr<RedisClient> client;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -103,7 +107,8 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
   EXPECT_EQ(ConfigGet(*client, "port"), "6379") << "cluster settings win";
   EXPECT_EQ(ConfigGet(*client, "appendonly"), "yes");
   EXPECT_EQ(ConfigGet(*client, "cluster-announce-ip"), kIp);
-  EXPECT_EQ(ConfigGet(*client, "cluster-announce-hostname"), "redis-0.redis.shop.svc.cluster.local");
+  EXPECT_EQ(ConfigGet(*client, "cluster-announce-hostname"),
+            "redis-0.redis.shop.svc.cluster.local");
   EXPECT_EQ(ConfigGet(*client, "cluster-allow-replica-migration"), "no");
   auto info = client->Command({"INFO", "cluster"});
   ASSERT_TRUE(info.ok());
@@ -129,8 +134,8 @@ TEST(AgentInit, AnUnknownTagLeavesNewerSettingsToTheSidecar) {
   EXPECT_EQ(conf.str().find("\ncluster-announce-hostname"), std::string::npos) << conf.str();
 
   ChildProcess server;
-  ASSERT_TRUE(server.Start({"redis-server", dir.path + "/config/redis.conf"}, {},
-                           dir.path + "/redis.out"));
+  ASSERT_TRUE(
+      server.Start({"redis-server", dir.path + "/config/redis.conf"}, {}, dir.path + "/redis.out"));
   ASSERT_TRUE(WaitFor([&] { return Connect("").ok(); }, seconds(10))) << server.LogTail();
   auto client = Connect("");
   ASSERT_TRUE(client.ok());
@@ -139,10 +144,10 @@ TEST(AgentInit, AnUnknownTagLeavesNewerSettingsToTheSidecar) {
   std::ofstream(dir.path + "/pods.json")
       << R"({"replicas": 1, "pods": [{"name": "redis-0", "ip": ")" << kIp << R"("}]})";
   ChildProcess agent;
-  ASSERT_TRUE(agent.Start({RC_AGENT_BINARY, "run", "--discovery=static",
-                           "--static-pods=" + dir.path + "/pods.json", "--http-port=0",
-                           "--http-address=" + std::string(kIp), "--loop-interval-ms=200"},
-                          env, dir.path + "/agent.log"));
+  ASSERT_TRUE(agent.Start(
+      {RC_AGENT_BINARY, "run", "--discovery=static", "--static-pods=" + dir.path + "/pods.json",
+       "--http-port=0", "--http-address=" + std::string(kIp), "--loop-interval-ms=200"},
+      env, dir.path + "/agent.log"));
   EXPECT_TRUE(WaitFor(
       [&] {
         return ConfigGet(**client, "cluster-allow-replica-migration") == "no" &&
