@@ -1,0 +1,1 @@
+"""kubesim: a small Kubernetes stand-in for tests (see ../README.md)."""

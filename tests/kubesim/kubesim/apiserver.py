@@ -1,0 +1,319 @@
+"""The HTTPS API server: routing, discovery, CRUD, watch and pods/log over HTTP/1.1."""
+import json
+import sys
+import socket
+import ssl
+import threading
+import traceback
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import discovery, errors, events, protobuf, resources, tables
+
+try:
+    import yaml  # python3-yaml: kubectl sends JSON, but curl users may send YAML
+except ImportError:  # pragma: no cover
+    yaml = None
+
+
+class Route:
+    def __init__(self, r, ns, name, sub):
+        self.r, self.ns, self.name, self.sub = r, ns, name, sub
+
+
+def parse_resource_path(parts):
+    """parts after /api or /apis: [group,] version, [namespaces, NS,] plural [, name [, sub]]."""
+    if parts[0] == "api":
+        group, rest = "", parts[1:]
+    else:
+        group, rest = parts[1], parts[2:]
+    if not rest:
+        return None
+    version, rest = rest[0], rest[1:]
+    ns = None
+    if len(rest) >= 3 and rest[0] == "namespaces" and resources.find(group, version, rest[2]):
+        ns, rest = rest[1], rest[2:]
+    if not rest:
+        return None
+    r = resources.find(group, version, rest[0])
+    if r is None:
+        return None
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else ""
+    return Route(r, ns, name, sub)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "kubesim"
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            super().log_message(fmt, *args)
+
+    # -- responses -------------------------------------------------------
+    def send_json(self, code, obj, headers=()):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_error_status(self, e):
+        self.send_json(e.code, e.status())
+
+    def start_chunked(self, content_type):
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.close_connection = True
+
+    def write_chunk(self, data):
+        if data:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+    def end_chunked(self):
+        try:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def body_object(self):
+        raw = self.read_body()
+        ctype = self.headers.get("Content-Type") or ""
+        if "protobuf" in ctype:
+            return protobuf.decode(raw)
+        try:
+            if "yaml" in (self.headers.get("Content-Type") or "") and yaml:
+                return yaml.safe_load(raw)
+            return json.loads(raw or b"{}")
+        except ValueError as e:
+            raise errors.bad_request(f"unable to decode the request body: {e}")
+
+    # -- dispatch ----------------------------------------------------------
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except (ConnectionError, ssl.SSLError, socket.timeout, OSError):
+            self.close_connection = True
+
+    def _dispatch(self):
+        url = urllib.parse.urlsplit(self.path)
+        self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
+        parts = [p for p in url.path.split("/") if p]
+        try:
+            if self._simple(parts):
+                return
+            route = parse_resource_path(parts) if parts and parts[0] in ("api", "apis") else None
+            if route is None:
+                raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            self._resource(route)
+        except errors.ApiError as e:
+            self.send_error_status(e)
+        except (ConnectionError, ssl.SSLError, BrokenPipeError):
+            self.close_connection = True
+        except Exception as e:  # the edge: a Status, never a bare 500 page
+            traceback.print_exc()
+            self.send_error_status(errors.ApiError(500, "InternalError", f"Internal error occurred: {e}"))
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
+
+    def _simple(self, parts):
+        path = "/" + "/".join(parts)
+        if self.command not in ("GET", "HEAD"):
+            return False
+        if path in ("/healthz", "/livez", "/readyz"):
+            body = b"ok"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return True
+        doc = None
+        if path == "/version":
+            doc = discovery.SERVER_VERSION
+        elif path == "/api":
+            doc = discovery.api_versions(self.server.advertise)
+        elif path == "/apis":
+            doc = discovery.api_group_list()
+        elif path == "/api/v1":
+            doc = discovery.resource_list("", "v1")
+        elif len(parts) == 2 and parts[0] == "apis":
+            doc = discovery.api_group(parts[1])
+        elif len(parts) == 3 and parts[0] == "apis":
+            doc = discovery.resource_list(parts[1], parts[2])
+        elif len(parts) == 2 and parts[0] == "api":
+            doc = None
+        elif path == "/openapi/v3" and self.server.serve_openapi:
+            doc = discovery.openapi_v3_root()
+        elif path == "/openapi/v2" and self.server.serve_openapi:
+            if "protobuf" in (self.headers.get("Accept") or ""):
+                body = discovery.openapi_v2_protobuf()
+                self.send_response(200)
+                self.send_header("Content-Type", discovery.OPENAPI_V2_PROTOBUF_TYPE)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return True
+            doc = discovery.openapi_v2()
+        else:
+            if parts[:1] in (["api"], ["apis"]):
+                return False
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if doc is None:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        self.send_json(200, doc)
+        return True
+
+    def _warnings(self, warnings):
+        return [("Warning", '299 - "%s"' % w.replace('"', "'")) for w in warnings]
+
+    def _resource(self, rt):
+        reg, store, r, m = self.server.registry, self.server.store, rt.r, self.command
+        ns = rt.ns if r.namespaced else None
+        if rt.sub == "log" and m == "GET":
+            return self._logs(rt)
+        if rt.sub and rt.sub not in r.subresources:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if rt.name is None:
+            if m == "GET":
+                if self.query.get("watch") in ("true", "1"):
+                    return self._watch(rt)
+                items, rv = store.list(r, ns, self.query.get("labelSelector"), self.query.get("fieldSelector"))
+                items = [events.convert(o, r.group_version) for o in items]
+                if "as=Table" in (self.headers.get("Accept") or ""):
+                    return self.send_json(200, tables.to_table(r.kind, items, rv))
+                return self.send_json(200, {"kind": f"{r.kind}List", "apiVersion": r.group_version,
+                                            "metadata": {"resourceVersion": rv}, "items": items})
+            if m == "POST":
+                obj, warnings = reg.create(r, ns, self.body_object(), dry_run="dryRun" in self.query)
+                return self.send_json(201, obj, self._warnings(warnings))
+            if m == "DELETE":
+                items = reg.delete_collection(r, ns, self.query.get("labelSelector"), self.query.get("fieldSelector"))
+                return self.send_json(200, {"kind": f"{r.kind}List", "apiVersion": r.group_version,
+                                            "metadata": {}, "items": items})
+            raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed on {r.plural}")
+        if m == "GET":
+            obj = events.convert(store.get(r, ns, rt.name), r.group_version)
+            if rt.sub == "scale":
+                obj = reg.scale_of(r, obj)
+            if "as=Table" in (self.headers.get("Accept") or "") and not rt.sub:
+                return self.send_json(200, tables.to_table(r.kind, [obj], obj["metadata"]["resourceVersion"]))
+            return self.send_json(200, obj)
+        if m == "PUT":
+            obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub)
+            return self.send_json(200, obj, self._warnings(warnings))
+        if m == "PATCH":
+            obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(), sub=rt.sub)
+            return self.send_json(200, obj, self._warnings(warnings))
+        if m == "DELETE":
+            opts = self.body_object() if int(self.headers.get("Content-Length") or 0) else {}
+            grace = self.query.get("gracePeriodSeconds", opts.get("gracePeriodSeconds"))
+            obj = reg.delete(r, ns, rt.name, grace=int(grace) if grace not in (None, "") else None)
+            return self.send_json(200, obj)
+        raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed")
+
+    def _watch(self, rt):
+        from . import selectors
+        store, r = self.server.store, rt.r
+        ns = rt.ns if r.namespaced else None
+        reqs = selectors.parse(self.query.get("labelSelector"))
+        fsel = self.query.get("fieldSelector")
+        as_table = "as=Table" in (self.headers.get("Accept") or "")
+        timeout = float(self.query.get("timeoutSeconds") or 1800)
+        rv = self.query.get("resourceVersion") or "0"
+        self.start_chunked("application/json")
+
+        def wanted(o):
+            md = o["metadata"]
+            return ((not ns or md.get("namespace") == ns) and selectors.matches(reqs, md.get("labels"))
+                    and (not fsel or selectors.field_matches(fsel, o)))
+
+        def send(kind, o):
+            o = events.convert(o, r.group_version)
+            if as_table:
+                o = tables.to_table(r.kind, [o], o["metadata"]["resourceVersion"])
+            self.write_chunk(json.dumps({"type": kind, "object": o}).encode() + b"\n")
+
+        import time
+        deadline = time.monotonic() + timeout
+        try:
+            if rv == "0":
+                items, rv = store.list(r, ns, label_reqs=reqs, field_selector=fsel)
+                for o in items:
+                    send("ADDED", o)
+            while time.monotonic() < deadline and not self.server.stopping.is_set():
+                got = store.events_since(r, rv, min(1.0, max(0.0, deadline - time.monotonic())))
+                if got is None:
+                    self.write_chunk(json.dumps({"type": "ERROR", "object": errors.ApiError(
+                        410, "Expired", "too old resource version").status()}).encode() + b"\n")
+                    break
+                evs, rv = got
+                for kind, o in evs:
+                    if wanted(o):
+                        send(kind, o)
+            self.end_chunked()
+        except (OSError, ssl.SSLError):
+            pass
+
+    def _logs(self, rt):
+        store = self.server.store
+        pod = store.get(rt.r, rt.ns, rt.name)
+        containers = [c["name"] for c in pod["spec"].get("containers", [])]
+        inits = [c["name"] for c in pod["spec"].get("initContainers") or []]
+        name = self.query.get("container")
+        if not name:
+            if len(containers) != 1:
+                raise errors.bad_request(f"a container name must be specified for pod {rt.name}, "
+                                         f"choose one of: [{' '.join(containers)}] or one of the init "
+                                         f"containers: [{' '.join(inits)}]")
+            name = containers[0]
+        if name not in containers + inits:
+            raise errors.bad_request(f"container {name} is not valid for pod {rt.name}")
+        chunks = self.server.logs(pod, name, follow=self.query.get("follow") in ("true", "1"),
+                                  previous=self.query.get("previous") in ("true", "1"),
+                                  tail=int(self.query["tailLines"]) if self.query.get("tailLines") else None)
+        self.start_chunked("text/plain")
+        try:
+            for data in chunks:
+                if self.server.stopping.is_set():
+                    break
+                self.write_chunk(data)
+            self.end_chunked()
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            chunks.close()
+
+
+class ApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, store, registry, logs, cert, key, advertise, verbose=False,
+                 serve_openapi=True):
+        super().__init__(address, Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.socket = ctx.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+        self.store, self.registry, self.logs = store, registry, logs
+        self.advertise, self.verbose, self.serve_openapi = advertise, verbose, serve_openapi
+        self.stopping = threading.Event()
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        sock.settimeout(3600)
+        return sock, addr

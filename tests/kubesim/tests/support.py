@@ -1,0 +1,101 @@
+"""Helpers for kubesim's own tests: kubectl, polling with deadlines, manifests."""
+import json
+import os
+import re
+import subprocess
+import time
+import uuid
+
+import yaml
+
+STATE_DIR = os.environ.get("KUBESIM_STATE_DIR", "")
+
+
+def kubectl(*args, input=None, check=True, timeout=60):
+    p = subprocess.run(["kubectl", *args], input=input, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"kubectl {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def apply(ns, *docs):
+    text = yaml.safe_dump_all(list(docs))
+    return kubectl("-n", ns, "apply", "-f", "-", input=text)
+
+
+def get(ns, kind, name=None, selector=None):
+    args = ["-n", ns, "get", kind] + ([name] if name else []) + (["-l", selector] if selector else []) + ["-o", "json"]
+    p = kubectl(*args, check=False)
+    if p.returncode != 0:
+        return None
+    return json.loads(p.stdout)
+
+
+def wait_for(what, fn, timeout=60, interval=0.2):
+    """Polls fn() until it returns a truthy value; fails with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    pods = kubectl("get", "pods", "-A", "-o", "wide", check=False).stdout
+    log = ""
+    if STATE_DIR and os.path.exists(os.path.join(STATE_DIR, "kubesim.log")):
+        with open(os.path.join(STATE_DIR, "kubesim.log")) as f:
+            log = f.read()[-3000:]
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})\n"
+                         f"pods:\n{pods}\nkubesim.log (tail):\n{log}")
+
+
+def pod_ready(pod):
+    return pod.get("status", {}).get("phase") == "Running" and any(
+        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions") or [])
+
+
+def ready_pods(ns, selector):
+    pods = (get(ns, "pods", selector=selector) or {}).get("items", [])
+    return {p["metadata"]["name"]: p for p in pods if pod_ready(p) and not p["metadata"].get("deletionTimestamp")}
+
+
+def unique_namespace(test_name):
+    base = re.sub(r"[^a-z0-9-]", "-", test_name.lower())[:40].strip("-")
+    return f"{base}-{uuid.uuid4().hex[:4]}"
+
+
+def delete_namespace(name):
+    kubectl("delete", "namespace", name, "--wait=false", check=False)
+    wait_for(f"pods of namespace {name} to be gone",
+             lambda: not (get(name, "pods") or {}).get("items"), timeout=60)
+
+
+def kubesim_exec(ns, pod, *cmd, container=None, check=True, timeout=30):
+    args = ["kubesim", "exec", "-n", ns, pod] + (["-c", container] if container else []) + ["--", *cmd]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def redis_statefulset(name, replicas=3, policy="OrderedReady", extra_spec=None):
+    labels = {"app": name}
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
+           "spec": {"serviceName": name, "replicas": replicas, "podManagementPolicy": policy,
+                    "selector": {"matchLabels": labels},
+                    "template": {"metadata": {"labels": labels},
+                                 "spec": {"terminationGracePeriodSeconds": 5,
+                                          "containers": [{"name": "redis", "image": "redis:7",
+                                                          "ports": [{"name": "redis", "containerPort": 6379}],
+                                                          "readinessProbe": {"exec": {"command": ["redis-cli", "ping"]},
+                                                                             "periodSeconds": 1}}]}}}}
+    sts["spec"].update(extra_spec or {})
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+           "spec": {"clusterIP": "None", "selector": labels, "ports": [{"name": "redis", "port": 6379}]}}
+    return svc, sts
+
+
+def container_pid(ns, pod, container):
+    """The host pid of a running container's process (from kubesim's exec records)."""
+    with open(os.path.join(STATE_DIR, "exec", ns, pod + ".json")) as f:
+        return json.load(f)["containers"][container]["pid"]
