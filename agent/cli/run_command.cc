@@ -1,13 +1,92 @@
+// `redis-cluster-agent run`: the sidecar. Flags (or the webhook's env) ->
+// options -> discovery, lease, health server, preStop watcher and the
+// reconcile loop. Exit 0 on SIGTERM/SIGINT, 1 on failure, 2 on bad usage.
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 #include "agent/cli/commands.h"
+#include "agent/config/agent_settings.h"
+#include "agent/reconcile/coordinator_lease.h"
+#include "agent/reconcile/health_server.h"
+#include "agent/reconcile/prestop_handshake.h"
+#include "agent/reconcile/reconcile_loop.h"
+#include "agent/reconcile/run_wiring.h"
+#include "agent/reconcile/static_pod_source.h"
+#include "common/log.h"
 
 namespace rc::agent {
+namespace {
 
-// Not implemented yet: says so and fails, never pretends.
-int RunCommand(int, char**) {
-  std::fprintf(stderr, "redis-cluster-agent run: not implemented yet\n");
-  return 1;
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+const std::map<std::string, std::string> kRunFlags = {
+    {"http-port", "9121"},          // /healthz, /readyz, /metrics
+    {"http-address", "0.0.0.0"},    // tests bind a loopback address
+    {"discovery", "auto"},          // kube | static | auto (kube inside a pod)
+    {"static-pods", ""},            // JSON file for --discovery=static
+    {"lease-file", ""},             // file lease for static discovery (default: static-pods.lease)
+    {"lease-duration-ms", "15000"}, // coordinator lease
+    {"loop-interval-ms", "1000"},   // between loops when nothing changes
+    {"v", "0"},                     // log verbosity
+};
+
+}  // namespace
+
+int RunCommand(int argc, char** argv) {
+  auto settings = ParseAgentSettings(argc, argv, [](const char* n) { return std::getenv(n); },
+                                     kRunFlags);
+  if (!settings.ok()) {
+    if (settings.status().code() == ErrorCode::kFailedPrecondition) {
+      std::printf("usage: redis-cluster-agent run [FLAGS]\n%s", settings.status().message().c_str());
+      return 0;
+    }
+    std::fprintf(stderr, "redis-cluster-agent run: %s\n", settings.status().message().c_str());
+    return 2;
+  }
+  log::RegisterSecret(settings->conf.password);
+  auto wiring = BuildRunWiring(*settings);
+  if (!wiring.ok()) {
+    std::fprintf(stderr, "redis-cluster-agent run: %s\n", wiring.status().message().c_str());
+    return wiring.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  RunWiring& w = **wiring;
+  log::SetVerbosity(w.verbosity);
+
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  HealthServer health(w.metrics, std::chrono::seconds(120));
+  Status listening = health.Start(w.http_address, w.http_port);
+  if (!listening.ok()) {
+    RC_LOG_ERROR << listening.message();
+    return 1;
+  }
+  RC_LOG_INFO << "redis-cluster-agent " << RC_VERSION << " runs for pod " << w.loop_options.pod_name
+              << " (" << settings->pod.pod_ip << ", ordinal " << w.loop_options.ordinal
+              << "); discovery: " << w.discovery_name << "; health on " << w.http_address << ":"
+              << health.port() << "; " << w.loop_options.desired.replicas_per_master
+              << " replica(s) per master";
+
+  std::thread prestop([&] {
+    PrestopHandshake handshake(w.prestop_options, *w.prestop_pods, *w.prestop_connector);
+    while (!g_stop) {
+      if (handshake.Requested() && !handshake.Answered()) handshake.Handle(g_stop);
+      std::this_thread::sleep_for(w.prestop_options.poll);
+    }
+  });
+  ReconcileLoop loop(w.loop_options, *w.pods, *w.lease, *w.connector, *w.engine, *w.events,
+                     w.metrics);
+  loop.set_chores(w.chores.get());
+  loop.Run(g_stop);
+  prestop.join();
+  health.Stop();
+  RC_LOG_INFO << "redis-cluster-agent stops (signal)";
+  return 0;
 }
 
 }  // namespace rc::agent

@@ -1,0 +1,175 @@
+#include "agent/config/agent_settings.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace rc::agent {
+namespace {
+
+struct Spec {
+  const char* flag;
+  const char* env;
+  const char* help;
+};
+
+// Shared flags, each with the environment variable the webhook sets.
+constexpr Spec kSpecs[] = {
+    {"pod-name", "POD_NAME", "this pod's name (redis-3)"},
+    {"pod-namespace", "POD_NAMESPACE", "this pod's namespace"},
+    {"pod-ip", "POD_IP", "this pod's IP (cluster-announce-ip)"},
+    {"node-name", "NODE_NAME", "the Kubernetes node this pod runs on"},
+    {"service-name", "SERVICE_NAME", "the StatefulSet's headless Service"},
+    {"statefulset-name", "STATEFULSET_NAME", "the StatefulSet's name"},
+    {"replicas-per-master", "REDIS_CLUSTER_REPLICAS_PER_MASTER", "replicas per master (1)"},
+    {"node-timeout-ms", "REDIS_CLUSTER_NODE_TIMEOUT_MS", "cluster-node-timeout (5000)"},
+    {"extra-config", "REDIS_CLUSTER_EXTRA_CONFIG", "extra redis.conf lines"},
+    {"password-file", "REDIS_PASSWORD_FILE", "file holding the password (else REDIS_PASSWORD)"},
+    {"data-dir", "REDIS_DATA_DIR", "redis data dir (/data)"},
+    {"image", "REDIS_IMAGE", "the redis container's image (redis:7.0)"},
+    {"user-args", "REDIS_USER_ARGS", "JSON array: the user's own redis-server command line"},
+    {"config-dir", "REDIS_CLUSTER_CONFIG_DIR", "shared config dir (/etc/redis-cluster)"},
+    {"cluster-domain", "CLUSTER_DOMAIN", "cluster DNS domain (from /etc/resolv.conf)"},
+    {"redis-port", "REDIS_PORT", "redis client port (6379)"},
+    {"bind-address", "REDIS_BIND_ADDRESS", "bind redis to one address (tests; default all)"},
+};
+
+Result<int> ToInt(const std::string& name, const std::string& value, int min) {
+  try {
+    size_t used = 0;
+    int v = std::stoi(value, &used);
+    if (used != value.size() || v < min) throw std::invalid_argument(value);
+    return v;
+  } catch (const std::exception&) {
+    return InvalidArgument("--" + name + "='" + value + "' is not a whole number >= " +
+                           std::to_string(min));
+  }
+}
+
+Result<std::string> ReadWholeFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return NotFound(what + " '" + path + "' cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string AgentSettingsUsage(const std::map<std::string, std::string>& extra_flags) {
+  std::string out = "Flags (each also read from the environment variable named; flags win):\n";
+  for (const auto& s : kSpecs)
+    out += "  --" + std::string(s.flag) + "  [" + s.env + "]  " + s.help + "\n";
+  for (const auto& [name, def] : extra_flags)
+    out += "  --" + name + "  (default '" + def + "')\n";
+  out += "The password is read from REDIS_PASSWORD or --password-file, never from a flag.\n";
+  return out;
+}
+
+std::string ClusterDomainFromResolvConf(const std::string& resolv_conf) {
+  std::istringstream in(resolv_conf);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string word;
+    words >> word;
+    if (word != "search") continue;
+    while (words >> word) {
+      size_t pos = word.find("svc.");
+      if (pos == 0 || (pos != std::string::npos && word[pos - 1] == '.')) {
+        std::string domain = word.substr(pos + 4);
+        while (!domain.empty() && domain.back() == '.') domain.pop_back();
+        if (!domain.empty()) return domain;
+      }
+    }
+  }
+  return "";
+}
+
+Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup& getenv,
+                                         const std::map<std::string, std::string>& extra_flags) {
+  std::map<std::string, std::string> values;
+  for (const auto& s : kSpecs) {
+    const char* v = getenv(s.env);
+    if (v != nullptr) values[s.flag] = v;
+  }
+  std::map<std::string, std::string> extra = extra_flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h")
+      return FailedPrecondition(AgentSettingsUsage(extra_flags));
+    if (arg.rfind("--", 0) != 0) return InvalidArgument("unexpected argument '" + arg + "'");
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    bool has_value = eq != std::string::npos;
+    if (has_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name == "password")
+      return InvalidArgument("--password is refused: process arguments are visible to every user; "
+                             "use REDIS_PASSWORD or --password-file");
+    bool shared = false;
+    for (const auto& s : kSpecs) shared = shared || name == s.flag;
+    if (!shared && !extra.count(name)) return InvalidArgument("unknown flag --" + name);
+    if (!has_value) {
+      if (i + 1 >= argc) return InvalidArgument("--" + name + " needs a value");
+      value = argv[++i];
+    }
+    (shared ? values : extra)[name] = value;
+  }
+
+  AgentSettings out;
+  out.extra = extra;
+  auto get = [&](const char* name) {
+    auto it = values.find(name);
+    return it == values.end() ? std::string() : it->second;
+  };
+  out.pod.pod_name = get("pod-name");
+  out.pod.namespace_name = get("pod-namespace");
+  out.pod.pod_ip = get("pod-ip");
+  out.pod.service_name = get("service-name");
+  out.node_name = get("node-name");
+  out.statefulset_name = get("statefulset-name");
+  if (!get("cluster-domain").empty()) {
+    out.pod.cluster_domain = get("cluster-domain");
+  } else {
+    auto resolv = ReadWholeFile("/etc/resolv.conf", "resolv.conf");
+    std::string domain = resolv.ok() ? ClusterDomainFromResolvConf(*resolv) : "";
+    if (!domain.empty()) out.pod.cluster_domain = domain;
+  }
+  if (!get("replicas-per-master").empty()) {
+    auto v = ToInt("replicas-per-master", get("replicas-per-master"), 0);
+    if (!v.ok()) return v.status();
+    out.replicas_per_master = *v;
+  }
+  if (!get("node-timeout-ms").empty()) {
+    auto v = ToInt("node-timeout-ms", get("node-timeout-ms"), 100);
+    if (!v.ok()) return v.status();
+    out.conf.node_timeout_ms = *v;
+  }
+  if (!get("redis-port").empty()) {
+    auto v = ToInt("redis-port", get("redis-port"), 1);
+    if (!v.ok()) return v.status();
+    out.conf.port = *v;
+  }
+  out.conf.extra_config = get("extra-config");
+  if (!get("data-dir").empty()) out.conf.data_dir = get("data-dir");
+  if (!get("config-dir").empty()) out.config_dir = get("config-dir");
+  out.conf.image = get("image");
+  out.conf.bind_address = get("bind-address");
+  auto user = ParseUserServerArgs(get("user-args"));
+  if (!user.ok()) return user.status();
+  out.conf.user = *user;
+  if (!get("password-file").empty()) {
+    auto pw = ReadWholeFile(get("password-file"), "password file");
+    if (!pw.ok()) return pw.status();
+    std::string text = *pw;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    out.conf.password = text;
+  } else if (const char* pw = getenv("REDIS_PASSWORD"); pw != nullptr) {
+    out.conf.password = pw;
+  }
+  return out;
+}
+
+}  // namespace rc::agent

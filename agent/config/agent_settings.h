@@ -1,0 +1,47 @@
+// The settings `init` and `run` share: every value comes from the environment
+// the webhook injects (POD_NAME, POD_IP, REDIS_IMAGE...) and can be given as a
+// flag instead (flags win), so the agent also runs outside Kubernetes. The
+// password never comes from a flag (process arguments are visible to every
+// user of the host): REDIS_PASSWORD or --password-file.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/config/redis_conf.h"
+#include "common/status.h"
+
+namespace rc::agent {
+
+struct AgentSettings {
+  PodFacts pod;
+  ConfOptions conf;
+  std::string node_name;        // NODE_NAME: the Kubernetes node this pod runs on
+  std::string statefulset_name; // STATEFULSET_NAME
+  int replicas_per_master = 1;  // REDIS_CLUSTER_REPLICAS_PER_MASTER
+  std::string config_dir = "/etc/redis-cluster";  // shared emptyDir (redis.conf, prestop files)
+  // Flags of the subcommand itself (e.g. run's --http-port), name -> value.
+  std::map<std::string, std::string> extra;
+};
+
+// Reads environment variables through `getenv` (injectable for tests).
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Parses argv (argv[0] is the subcommand) against the shared flags plus
+// `extra_flags` (name -> default). Accepts --name=value and --name value.
+// Errors: an unknown flag, a missing value, a number that is not one, the
+// --password flag (refused, with the alternatives). "--help" yields
+// kFailedPrecondition with the usage text as message.
+Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup& getenv,
+                                         const std::map<std::string, std::string>& extra_flags);
+
+// The usage lines for the shared flags (and extra ones).
+std::string AgentSettingsUsage(const std::map<std::string, std::string>& extra_flags);
+
+// Reads the cluster domain from resolv.conf text: the search entry that
+// follows "svc." ("ns.svc.cluster.local" -> "cluster.local"); "" when none.
+std::string ClusterDomainFromResolvConf(const std::string& resolv_conf);
+
+}  // namespace rc::agent

@@ -1,0 +1,39 @@
+// The agent's Prometheus metrics: the same milestones and failures the log
+// and the Events tell, as counters and gauges. Thread-safe. Labels never hold
+// a password or a key, only action names.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace rc::agent {
+
+class AgentMetrics {
+ public:
+  void LoopDone(bool ok);
+  void ActionDone(const std::string& action, bool ok);
+  void Moved(long long slots, long long keys);
+  void SetCoordinator(bool is) { coordinator_ = is ? 1 : 0; }
+  void SetCluster(int masters, int nodes, bool balanced);
+  void SetRedisUp(bool up) { redis_up_ = up ? 1 : 0; }
+  void SetMigrationProgress(double fraction) { migration_progress_permille_ = static_cast<int>(fraction * 1000); }
+
+  bool redis_up() const { return redis_up_ == 1; }
+  // Seconds since the last finished loop (for /healthz); large before the first one.
+  double SecondsSinceLastLoop() const;
+
+  // Prometheus text exposition format.
+  std::string Render() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, bool>, long long> actions_;
+  std::atomic<long long> loops_{0}, loop_errors_{0}, slots_moved_{0}, keys_moved_{0};
+  std::atomic<int> coordinator_{0}, masters_{0}, nodes_{0}, balanced_{0}, redis_up_{0};
+  std::atomic<int> migration_progress_permille_{0};
+  std::atomic<long long> last_loop_ms_{0};
+};
+
+}  // namespace rc::agent

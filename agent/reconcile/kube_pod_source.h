@@ -1,0 +1,56 @@
+// Discovery through the Kubernetes API: the StatefulSet (spec.replicas, its
+// selector) and its pods (IP, node, readiness, termination). When the API
+// says 403 the agent logs ONE line with the exact kubectl command that grants
+// the right and falls back to the headless Service's DNS
+// (NAME-i.SERVICE.NS.svc.DOMAIN), which cannot tell spec.replicas: then no pod
+// is ever taken for leaving (a drain needs the API), only joins and heals.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/reconcile/kube_objects.h"
+#include "agent/reconcile/pod_source.h"
+#include "common/kube_client.h"
+
+namespace rc::agent {
+
+struct KubeDiscoveryOptions {
+  std::string namespace_name;
+  std::string statefulset_name;
+  std::string service_name;     // the headless Service (DNS fallback)
+  std::string cluster_domain = "cluster.local";
+  std::string service_account = "default";  // named in the RBAC hint
+  int redis_port = 6379;
+  int dns_max_ordinal = 64;     // DNS fallback probes NAME-0..NAME-(max-1)
+};
+
+// Resolves a host name to an IPv4/IPv6 address ("" when it does not resolve).
+using HostResolver = std::function<std::string(const std::string& host)>;
+HostResolver SystemResolver();
+
+// The one line printed when the API forbids reading pods or the StatefulSet.
+std::string RbacHint(const KubeDiscoveryOptions& options);
+
+class KubePodSource : public PodSource {
+ public:
+  KubePodSource(KubeClient& client, KubeDiscoveryOptions options, HostResolver resolver);
+  Result<PodSnapshot> Observe() override;
+  // The last StatefulSet read (for Events, PDB), when the API allowed it.
+  const StatefulSetInfo* statefulset() const { return has_sts_ ? &sts_ : nullptr; }
+
+ private:
+  Result<PodSnapshot> FromDns();
+
+  KubeClient& client_;
+  KubeDiscoveryOptions options_;
+  HostResolver resolver_;
+  bool forbidden_logged_ = false;
+  bool has_sts_ = false;
+  StatefulSetInfo sts_;
+  int dns_high_water_ = 0;  // highest ordinal+1 ever seen in DNS
+};
+
+}  // namespace rc::agent

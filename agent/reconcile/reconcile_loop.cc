@@ -1,0 +1,238 @@
+#include "agent/reconcile/reconcile_loop.h"
+
+#include <cstdio>
+
+#include "agent/reconcile/election.h"
+#include "common/log.h"
+
+namespace rc::agent {
+namespace {
+
+// Logs migration progress as one line a person reads, and feeds the metrics.
+class ProgressLog : public engine::ProgressListener {
+ public:
+  ProgressLog(std::string what, AgentMetrics& metrics) : what_(std::move(what)), metrics_(metrics) {}
+  void OnProgress(const engine::MigrationProgress& p) override {
+    double fraction = p.slots_total > 0 ? static_cast<double>(p.slots_done) / p.slots_total : 1.0;
+    metrics_.SetMigrationProgress(fraction);
+    char line[256];
+    std::snprintf(line, sizeof(line), "%s: %d%% (%d/%d slots), %lld keys moved, %.1f s", what_.c_str(),
+                  static_cast<int>(fraction * 100), p.slots_done, p.slots_total, p.keys_moved,
+                  p.elapsed_seconds);
+    std::string text = line;
+    if (p.eta_seconds >= 0 && !p.final) {
+      std::snprintf(line, sizeof(line), ", %.1f s left", p.eta_seconds);
+      text += line;
+    }
+    RC_LOG_INFO << text;
+  }
+
+ private:
+  std::string what_;
+  AgentMetrics& metrics_;
+};
+
+const char* EventReason(ActionKind kind, bool ok) {
+  switch (kind) {
+    case ActionKind::kBootstrap: return ok ? "ClusterCreated" : "ClusterCreateFailed";
+    case ActionKind::kDrainLeaving: return ok ? "NodesDrained" : "DrainFailed";
+    case ActionKind::kRemoveLeaving: return ok ? "NodesRemoved" : "RemoveFailed";
+    case ActionKind::kRebalance: return ok ? "Rebalanced" : "RebalanceFailed";
+    case ActionKind::kMeet: return ok ? "NodesJoined" : "JoinFailed";
+    case ActionKind::kForget: return ok ? "StaleNodesForgotten" : "ForgetFailed";
+    case ActionKind::kPromoteReplica: return ok ? "ReplicaPromoted" : "PromoteFailed";
+    case ActionKind::kFixOpenSlots: return ok ? "OpenSlotsFixed" : "OpenSlotsFixFailed";
+    case ActionKind::kAssignReplicas: return ok ? "ReplicasAssigned" : "ReplicaAssignFailed";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
+                             RedisConnector& connector, engine::MigrationEngine& engine,
+                             EventRecorder& events, AgentMetrics& metrics)
+    : options_(std::move(options)),
+      pods_(pods),
+      lease_(lease),
+      connector_(connector),
+      engine_(engine),
+      events_(events),
+      metrics_(metrics),
+      observer_(connector),
+      actuator_(connector, engine) {}
+
+ReconcileLoop::~ReconcileLoop() { StopRenewer(); }
+
+void ReconcileLoop::StartRenewer() {
+  if (renewing_) return;
+  renewing_ = true;
+  renewer_ = std::thread([this] {
+    auto period = options_.lease_duration / 3;
+    auto next = std::chrono::steady_clock::now() + period;
+    while (renewing_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (std::chrono::steady_clock::now() < next) continue;
+      next = std::chrono::steady_clock::now() + period;
+      auto renewed = lease_.AcquireOrRenew(options_.pod_name);
+      if (!renewed.ok() || !*renewed)
+        RC_LOG_WARNING << "could not renew the coordinator lease: "
+                       << (renewed.ok() ? "held by " + lease_.Holder()
+                                        : renewed.status().message());
+    }
+  });
+}
+
+void ReconcileLoop::StopRenewer() {
+  renewing_ = false;
+  if (renewer_.joinable()) renewer_.join();
+}
+
+bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
+  auto now = std::chrono::steady_clock::now();
+  const PodInfo* pod0 = pods.FindOrdinal(0);
+  if (pod0 != nullptr && pod0->ready && !pod0->terminating) {
+    pod0_missing_since_.reset();
+  } else if (!pod0_missing_since_) {
+    pod0_missing_since_ = now;
+  }
+  auto missing = pod0_missing_since_
+                     ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *pod0_missing_since_)
+                     : std::chrono::milliseconds(0);
+  bool wants = WantsToCoordinate(options_.ordinal, pods, missing, options_.lease_duration);
+  if (!wants) {
+    if (holding_) {
+      StopRenewer();
+      (void)lease_.Release(options_.pod_name);
+      holding_ = false;
+      RC_LOG_INFO << options_.pod_name << " hands coordination back (pod-0 is ready)";
+    }
+    return false;
+  }
+  auto acquired = lease_.AcquireOrRenew(options_.pod_name);
+  if (!acquired.ok()) {
+    if (acquired.status().message() != last_error_)
+      RC_LOG_WARNING << "cannot take the coordinator lease: " << acquired.status().message();
+    last_error_ = acquired.status().message();
+    return false;
+  }
+  if (*acquired && !holding_) {
+    RC_LOG_INFO << options_.pod_name << " coordinates the cluster ("
+                << (options_.ordinal == 0 ? "pod-0" : "pod-0 has been gone longer than the lease")
+                << ")";
+    StartRenewer();
+  }
+  if (!*acquired && holding_) StopRenewer();
+  holding_ = *acquired;
+  return holding_;
+}
+
+void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
+  const PodInfo* self = pods.FindName(options_.pod_name);
+  if (self == nullptr) return;
+  ObservedNode node = observer_.ObserveOne(*self);
+  metrics_.SetRedisUp(node.reachable);
+  if (!node.reachable || node.run_id.empty() || node.run_id == applied_run_id_) return;
+  auto deferred = DeferredDirectives(options_.facts, options_.conf, node.version);
+  if (!deferred.ok()) {
+    RC_LOG_WARNING << "cannot compute run-time settings: " << deferred.status().message();
+    applied_run_id_ = node.run_id;
+    return;
+  }
+  if (!deferred->empty()) {
+    auto client = connector_.Connect(self->ip, self->port);
+    if (!client.ok()) return;
+    std::string names;
+    for (const auto& d : *deferred) {
+      RedisCommand cmd = {"CONFIG", "SET", d.name};
+      cmd.insert(cmd.end(), d.args.begin(), d.args.end());
+      auto reply = CommandChecked(**client, cmd);
+      if (!reply.ok()) {
+        RC_LOG_WARNING << "CONFIG SET " << d.name << " on " << node.version.ToString()
+                       << " failed: " << reply.status().message();
+        continue;
+      }
+      names += (names.empty() ? "" : ", ") + d.name;
+    }
+    if (!names.empty())
+      RC_LOG_INFO << "applied to this pod's " << node.version.ToString()
+                  << " the settings its image tag did not promise: " << names;
+  }
+  applied_run_id_ = node.run_id;
+}
+
+Action ReconcileLoop::RunOnce() {
+  auto snapshot = pods_.Observe();
+  if (!snapshot.ok()) {
+    if (snapshot.status().message() != last_error_)
+      RC_LOG_WARNING << "cannot list the pods: " << snapshot.status().message();
+    last_error_ = snapshot.status().message();
+    metrics_.LoopDone(false);
+    Action wait;
+    wait.kind = ActionKind::kWait;
+    wait.reason = snapshot.status().message();
+    return wait;
+  }
+  ApplyRuntimeSettings(*snapshot);
+  bool coordinating = Coordinate(*snapshot);
+  metrics_.SetCoordinator(coordinating);
+  if (!coordinating) {
+    metrics_.LoopDone(true);
+    return Action{ActionKind::kNothing, "not the coordinator", {}, {}, {}, {}, {}, {}, {}};
+  }
+
+  if (chores_ != nullptr) chores_->Run();
+  Observation obs = observer_.Observe(*snapshot);
+  Action action = PlanNextAction(obs, options_.desired);
+  if (const ObservedNode* ref = ReferenceNode(obs)) {
+    int masters = 0;
+    for (const ClusterNode* m : ref->view.Masters()) masters += m->slots.Empty() ? 0 : 1;
+    metrics_.SetCluster(masters, static_cast<int>(ref->view.nodes().size()),
+                        action.kind == ActionKind::kNothing);
+  }
+  if (action.kind == ActionKind::kNothing || action.kind == ActionKind::kWait) {
+    if (action.reason != last_reason_) {
+      if (action.kind == ActionKind::kWait) {
+        RC_LOG_INFO << "waiting: " << action.reason;
+      } else {
+        RC_LOG_INFO << action.reason;
+      }
+    }
+    last_reason_ = action.reason;
+    metrics_.LoopDone(true);
+    return action;
+  }
+  last_reason_.clear();
+  RC_LOG_INFO << action.reason;
+  ProgressLog progress(ActionKindName(action.kind), metrics_);
+  auto outcome = actuator_.Execute(action, &progress);
+  metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
+  const char* reason = EventReason(action.kind, outcome.ok());
+  if (outcome.ok()) {
+    metrics_.Moved(outcome->slots_moved, outcome->keys_moved);
+    RC_LOG_INFO << ActionKindName(action.kind) << " done: " << outcome->summary;
+    if (*reason && action.kind != ActionKind::kAssignReplicas)
+      events_.Record(false, reason, log::Redact(action.reason + ": " + outcome->summary));
+  } else {
+    RC_LOG_ERROR << ActionKindName(action.kind) << " failed: " << outcome.status().message()
+                 << "; the next loop looks again";
+    if (*reason) events_.Record(true, reason, log::Redact(outcome.status().message()));
+  }
+  metrics_.LoopDone(outcome.ok());
+  return action;
+}
+
+void ReconcileLoop::Run(const std::atomic<bool>& stop) {
+  while (!stop) {
+    Action action = RunOnce();
+    bool busy = action.kind != ActionKind::kNothing && action.kind != ActionKind::kWait;
+    auto pause = busy ? std::chrono::milliseconds(200) : options_.interval;
+    auto until = std::chrono::steady_clock::now() + pause;
+    while (!stop && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  StopRenewer();
+  if (holding_) (void)lease_.Release(options_.pod_name);
+}
+
+}  // namespace rc::agent

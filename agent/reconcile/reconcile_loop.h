@@ -1,0 +1,80 @@
+// The sidecar's loop: observe pods and redis -> plan one action -> act, once
+// per interval. Every agent applies its own redis' run-time settings and
+// serves health; only the lease holder (pod-0, or the lowest ready ordinal
+// while pod-0 is gone) changes the topology. Each decision is one log line,
+// milestones and failures are Events, and both are counted in the metrics.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "agent/config/redis_conf.h"
+#include "agent/engine/migration_engine.h"
+#include "agent/reconcile/actuator.h"
+#include "agent/reconcile/agent_metrics.h"
+#include "agent/reconcile/cluster_observer.h"
+#include "agent/reconcile/coordinator_lease.h"
+#include "agent/reconcile/event_recorder.h"
+#include "agent/reconcile/kube_events.h"
+#include "agent/reconcile/pod_source.h"
+#include "agent/reconcile/reconcile_planner.h"
+
+namespace rc::agent {
+
+struct LoopOptions {
+  std::string pod_name;                           // this pod ("redis-3")
+  int ordinal = -1;                               // from the name
+  DesiredState desired;
+  std::chrono::milliseconds interval{1000};       // between loops when nothing changes
+  std::chrono::milliseconds lease_duration{15000};
+  PodFacts facts;                                 // for run-time settings (CONFIG SET)
+  ConfOptions conf;
+};
+
+class ReconcileLoop {
+ public:
+  // Every reference must outlive the loop.
+  ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
+                RedisConnector& connector, engine::MigrationEngine& engine, EventRecorder& events,
+                AgentMetrics& metrics);
+  ~ReconcileLoop();
+
+  // Chores the coordinator runs every loop (they rate-limit themselves); may be null.
+  void set_chores(CoordinatorChores* chores) { chores_ = chores; }
+
+  // One pass; returns the action taken (kNothing / kWait when none).
+  Action RunOnce();
+  // Passes until `stop`; gives the lease up at the end.
+  void Run(const std::atomic<bool>& stop);
+
+ private:
+  bool Coordinate(const PodSnapshot& pods);
+  void ApplyRuntimeSettings(const PodSnapshot& pods);
+  void StartRenewer();
+  void StopRenewer();
+
+  LoopOptions options_;
+  PodSource& pods_;
+  CoordinatorLease& lease_;
+  RedisConnector& connector_;
+  engine::MigrationEngine& engine_;
+  EventRecorder& events_;
+  AgentMetrics& metrics_;
+  ClusterObserver observer_;
+  Actuator actuator_;
+  CoordinatorChores* chores_ = nullptr;
+
+  bool holding_ = false;
+  std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
+  std::string applied_run_id_;
+  std::string last_reason_;
+  std::string last_error_;
+
+  std::atomic<bool> renewing_{false};
+  std::thread renewer_;
+};
+
+}  // namespace rc::agent

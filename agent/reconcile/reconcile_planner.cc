@@ -1,0 +1,452 @@
+#include "agent/reconcile/reconcile_planner.h"
+
+#include <algorithm>
+#include <map>
+
+#include "agent/engine/planner.h"
+
+namespace rc::agent {
+namespace {
+
+std::string Short(const std::string& id) { return id.substr(0, 8); }
+
+Action Wait(std::string reason) {
+  Action a;
+  a.kind = ActionKind::kWait;
+  a.reason = std::move(reason);
+  return a;
+}
+
+bool IsMember(const ObservedNode& n, const Topology& ref) {
+  return n.reachable && !n.id.empty() && ref.FindById(n.id) != nullptr;
+}
+
+// Slots of `id` per the reference view, falling back to the node's own line.
+int SlotCount(const Topology& ref, const std::string& id) {
+  const ClusterNode* n = ref.FindById(id);
+  return n ? n->slots.Count() : 0;
+}
+
+Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
+  std::vector<const ObservedNode*> answering;
+  for (const auto& n : obs.nodes)
+    if (n.reachable && !obs.Leaving(n.pod)) answering.push_back(&n);
+  if (static_cast<int>(answering.size()) < obs.spec_replicas || obs.spec_replicas == 0)
+    return Wait("no node holds cluster state yet; waiting for all " +
+                std::to_string(obs.spec_replicas) + " pods to answer before creating the cluster (" +
+                std::to_string(answering.size()) + " answer)");
+  int masters = obs.spec_replicas / (1 + desired.replicas_per_master);
+  if (masters < desired.min_masters)
+    return Wait("cannot create the cluster: " + std::to_string(obs.spec_replicas) + " pods with " +
+                std::to_string(desired.replicas_per_master) + " replicas per master give " +
+                std::to_string(masters) + " masters; at least " +
+                std::to_string(desired.min_masters) + " are needed");
+  Action a;
+  a.kind = ActionKind::kBootstrap;
+  auto ranges = SplitEvenly(masters);
+  for (int i = 0; i < masters; ++i)
+    a.masters.push_back({answering[static_cast<size_t>(i)]->pod, ranges[static_cast<size_t>(i)],
+                         i + 1});
+  a.seed = answering[0]->pod.Address();
+  for (size_t i = 1; i < answering.size(); ++i) a.meet.push_back(answering[i]->pod);
+  a.reason = "all " + std::to_string(obs.spec_replicas) +
+             " pods answer and none holds cluster state: creating a cluster of " +
+             std::to_string(masters) + " masters with " +
+             std::to_string(desired.replicas_per_master) + " replica(s) each";
+  return a;
+}
+
+// Why the cluster cannot take a topology change now ("" when it can).
+std::string Unhealthy(const Observation& obs, const Topology& ref) {
+  for (const ClusterNode* m : ref.Masters()) {
+    if (m->slots.Empty()) continue;
+    if (m->flags.fail)
+      return "master " + Short(m->id) + " (" + m->Address() + ") owns " +
+             std::to_string(m->slots.Count()) + " slots and has failed; waiting for a replica to "
+             "take over or the pod to come back";
+    if (!obs.FindById(m->id))
+      return "master " + Short(m->id) + " (" + m->Address() + ") owns " +
+             std::to_string(m->slots.Count()) + " slots and does not answer";
+  }
+  return "";
+}
+
+bool AllStayingPodsAnswer(const Observation& obs) {
+  for (int i = 0; i < obs.spec_replicas; ++i) {
+    bool found = false;
+    for (const auto& n : obs.nodes) found = found || (n.pod.ordinal == i && n.reachable);
+    if (!found) return false;
+  }
+  return true;
+}
+
+// Weight 0 for every master that is not meant to hold slots. A node the
+// reference still lists as master but that says itself it is a replica (gossip
+// lag) gets no weight: the engine refuses weights for replicas.
+std::map<std::string, double> Weights(const Observation& obs, const Topology& ref,
+                                      const RolePlan& roles) {
+  std::map<std::string, double> w;
+  for (const ClusterNode* m : ref.Masters()) {
+    const ObservedNode* own = obs.FindById(m->id);
+    if (own && own->Myself() && own->Myself()->flags.replica) continue;
+    if (!roles.masters.count(m->id)) w[m->id] = 0.0;
+  }
+  return w;
+}
+
+}  // namespace
+
+std::string Describe(const PodInfo& pod, const std::string& id) {
+  std::string out = pod.name + " (" + pod.ip;
+  if (!id.empty()) out += ", " + Short(id);
+  return out + ")";
+}
+
+const ObservedNode* ReferenceNode(const Observation& obs) {
+  const ObservedNode* best = nullptr;
+  size_t best_known = 0;
+  for (int pass = 0; pass < 2 && best == nullptr; ++pass) {
+    for (const auto& n : obs.nodes) {
+      if (!n.HasClusterState() || n.id.empty()) continue;
+      if (pass == 0 && obs.Leaving(n.pod)) continue;
+      size_t known = 0;
+      for (const auto& c : n.view.nodes()) known += c.flags.handshake ? 0 : 1;
+      if (best == nullptr || known > best_known) {
+        best = &n;
+        best_known = known;
+      }
+    }
+  }
+  return best;
+}
+
+RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
+                   const DesiredState& desired) {
+  const Topology& ref = reference.view;
+  RolePlan plan;
+  int wanted_masters =
+      std::max(desired.min_masters, obs.spec_replicas / (1 + desired.replicas_per_master));
+
+  std::vector<const ObservedNode*> staying;
+  for (const auto& n : obs.nodes)
+    if (IsMember(n, ref) && !obs.Leaving(n.pod) && n.Myself()) staying.push_back(&n);
+
+  // Masters that own slots and do not leave keep them.
+  std::set<std::string> leaving_ids;
+  for (const auto& n : obs.nodes)
+    if (n.reachable && obs.Leaving(n.pod)) leaving_ids.insert(n.id);
+  for (const ClusterNode* m : ref.Masters())
+    if (!m->slots.Empty() && !leaving_ids.count(m->id) && !m->flags.fail) plan.masters.insert(m->id);
+
+  // Replicas per master, from each replica's own view.
+  std::map<std::string, int> replica_count;
+  for (const auto* n : staying)
+    if (n->Myself()->flags.replica) replica_count[n->Myself()->master_id]++;
+
+  // Empty masters: those already followed by a replica first, then by ordinal.
+  std::vector<const ObservedNode*> empties;
+  for (const auto* n : staying)
+    if (n->Myself()->IsMaster() && n->Myself()->slots.Empty() && SlotCount(ref, n->id) == 0)
+      empties.push_back(n);
+  std::stable_sort(empties.begin(), empties.end(), [&](const auto* a, const auto* b) {
+    return replica_count[a->id] > replica_count[b->id];
+  });
+  std::vector<const ObservedNode*> to_assign;
+  for (const auto* e : empties) {
+    if (static_cast<int>(plan.masters.size()) < wanted_masters) {
+      plan.masters.insert(e->id);
+    } else {
+      to_assign.push_back(e);
+    }
+  }
+  // Replicas whose master leaves, failed without slots, or is unknown.
+  for (const auto* n : staying) {
+    const ClusterNode* me = n->Myself();
+    if (!me->flags.replica || plan.masters.count(me->master_id)) continue;
+    const ClusterNode* master = ref.FindById(me->master_id);
+    if (master && !master->slots.Empty() && master->flags.fail) continue;  // failover's job
+    replica_count[me->master_id]--;
+    to_assign.push_back(n);
+  }
+  if (desired.replicas_per_master == 0) to_assign.clear();
+  std::sort(to_assign.begin(), to_assign.end(),
+            [](const auto* a, const auto* b) { return a->pod.ordinal < b->pod.ordinal; });
+
+  auto master_pod = [&](const std::string& id) -> const ObservedNode* { return obs.FindById(id); };
+  auto pick = [&](const ObservedNode& replica,
+                  const std::string& exclude) -> std::pair<std::string, bool> {
+    std::string best;
+    std::tuple<int, int, int, int> best_key{};
+    for (const auto& id : plan.masters) {
+      const ObservedNode* mp = master_pod(id);
+      if (mp == nullptr || id == exclude || id == replica.id) continue;
+      std::tuple<int, int, int, int> key{
+          replica_count[id], !replica.pod.node_name.empty() && mp->pod.node_name == replica.pod.node_name,
+          !replica.pod.zone.empty() && mp->pod.zone == replica.pod.zone, mp->pod.ordinal};
+      if (best.empty() || key < best_key) {
+        best = id;
+        best_key = key;
+      }
+    }
+    if (best.empty()) return {"", false};
+    return {best, replica.view.FindById(best) != nullptr};
+  };
+  for (const auto* n : to_assign) {
+    auto [target, known] = pick(*n, "");
+    if (target.empty()) {
+      plan.blocked = "no master is available for " + Describe(n->pod, n->id);
+      continue;
+    }
+    if (!known) {
+      plan.blocked = Describe(n->pod, n->id) + " does not know master " + Short(target) + " yet";
+      continue;
+    }
+    replica_count[target]++;
+    ReplicaAssignment assignment{n->pod, target, master_pod(target)->pod};
+    // Same host as its master: swap with an earlier assignment of this round
+    // when that puts both on other hosts.
+    auto same_host = [](const PodInfo& a, const PodInfo& b) {
+      return !a.node_name.empty() && a.node_name == b.node_name;
+    };
+    if (same_host(assignment.replica, assignment.master)) {
+      for (auto& earlier : plan.assignments) {
+        const ObservedNode* other = nullptr;
+        for (const auto& o : obs.nodes)
+          if (o.reachable && o.pod.name == earlier.replica.name) other = &o;
+        if (other && !same_host(earlier.replica, assignment.master) &&
+            !same_host(assignment.replica, earlier.master) &&
+            other->view.FindById(assignment.master_id) && n->view.FindById(earlier.master_id)) {
+          std::swap(earlier.master, assignment.master);
+          std::swap(earlier.master_id, assignment.master_id);
+          break;
+        }
+      }
+    }
+    plan.assignments.push_back(assignment);
+  }
+  // Assign a round at once (so replicas can be spread over hosts), or not at all.
+  if (!plan.blocked.empty()) plan.assignments.clear();
+  if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
+    return plan;
+
+  // Even out: a master with too many replicas gives one to a master with too few.
+  std::string most, fewest;
+  for (const auto& id : plan.masters) {
+    if (!master_pod(id)) continue;
+    if (most.empty() || replica_count[id] > replica_count[most]) most = id;
+    if (fewest.empty() || replica_count[id] < replica_count[fewest]) fewest = id;
+  }
+  if (most.empty() || fewest.empty() || most == fewest) return plan;
+  int r = desired.replicas_per_master;
+  int hi = replica_count[most], lo = replica_count[fewest];
+  if (!(hi - lo >= 2 || (lo < r && hi > r))) return plan;
+  const ObservedNode* mover = nullptr;
+  const ObservedNode* most_pod = master_pod(most);
+  for (const auto* n : staying) {
+    if (!n->Myself()->flags.replica || n->Myself()->master_id != most) continue;
+    bool same_host = !n->pod.node_name.empty() && n->pod.node_name == most_pod->pod.node_name;
+    if (mover == nullptr || same_host || n->pod.ordinal > mover->pod.ordinal) mover = n;
+    if (same_host) break;
+  }
+  if (mover == nullptr) return plan;
+  if (!mover->view.FindById(fewest)) {
+    plan.blocked = Describe(mover->pod, mover->id) + " does not know master " + Short(fewest) + " yet";
+    return plan;
+  }
+  plan.assignments.push_back({mover->pod, fewest, master_pod(fewest)->pod});
+  return plan;
+}
+
+Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
+  bool any = std::any_of(obs.nodes.begin(), obs.nodes.end(),
+                         [](const ObservedNode& n) { return n.reachable; });
+  if (!any) return Wait("no pod's redis answers yet");
+  const ObservedNode* reference = ReferenceNode(obs);
+  if (reference == nullptr) return PlanBootstrap(obs, desired);
+  const Topology& ref = reference->view;
+  std::string seed = reference->pod.Address();
+
+  // 3. Open slots first: every other step is refused while one is open.
+  bool open = ref.HasOpenSlots();
+  for (const auto& n : obs.nodes) {
+    const ClusterNode* me = n.reachable ? n.Myself() : nullptr;
+    if (me && IsMember(n, ref) && (!me->migrating.empty() || !me->importing.empty())) open = true;
+  }
+  if (open) {
+    Action a;
+    a.kind = ActionKind::kFixOpenSlots;
+    a.seed = seed;
+    a.reason = "slots are left MIGRATING/IMPORTING (an interrupted move): closing them first";
+    return a;
+  }
+
+  // 3b. A master with slots whose address now answers as another node (its pod
+  // came back empty) is never detected as failed by redis (the node becomes
+  // "noaddr" and is no longer pinged): promote its replica.
+  for (const ClusterNode* m : ref.Masters()) {
+    if (m->slots.Empty() || obs.FindById(m->id)) continue;
+    bool replaced = m->flags.noaddr || m->ip.empty();
+    for (const auto& n : obs.nodes)
+      replaced = replaced || (n.reachable && n.id != m->id && n.pod.ip == m->ip && n.pod.port == m->port);
+    if (!replaced) continue;
+    for (const ClusterNode* r : ref.ReplicasOf(m->id)) {
+      const ObservedNode* replica = obs.FindById(r->id);
+      if (replica == nullptr || !replica->Myself() || replica->Myself()->master_id != m->id) continue;
+      Action a;
+      a.kind = ActionKind::kPromoteReplica;
+      a.seed = seed;
+      PodInfo old_master;
+      old_master.name = "(gone)";
+      old_master.ip = m->ip;
+      a.replicas.push_back({replica->pod, m->id, old_master});
+      a.reason = "master " + Short(m->id) + " owns " + std::to_string(m->slots.Count()) +
+                 " slots but its pod came back as a new node: promoting its replica " +
+                 Describe(replica->pod, replica->id) + " (CLUSTER FAILOVER FORCE)";
+      return a;
+    }
+  }
+
+  // 4. MEET pods the cluster does not know, or knows on another address.
+  Action meet;
+  meet.kind = ActionKind::kMeet;
+  meet.seed = seed;
+  std::vector<std::string> why;
+  for (const auto& n : obs.nodes) {
+    if (!n.reachable || n.id.empty() || obs.Leaving(n.pod) || n.id == reference->id) continue;
+    const ClusterNode* known = ref.FindById(n.id);
+    if (known) {
+      if (known->ip != n.pod.ip || known->port != n.pod.port) {
+        meet.meet.push_back(n.pod);
+        why.push_back(Describe(n.pod, n.id) + " is back on a new address (was " +
+                      known->Address() + ")");
+      }
+      continue;
+    }
+    bool handshaking = false;
+    for (const auto& c : ref.nodes())
+      handshaking = handshaking || (c.flags.handshake && c.ip == n.pod.ip && c.port == n.pod.port);
+    if (handshaking) continue;
+    const ClusterNode* me = n.Myself();
+    if (me && !me->slots.Empty()) continue;  // owns slots of another cluster: never merged
+    meet.meet.push_back(n.pod);
+    why.push_back(Describe(n.pod, n.id) + (n.HasClusterState() ? " lost the cluster" : " is new"));
+  }
+  if (!meet.meet.empty()) {
+    for (const auto& w : why) meet.reason += (meet.reason.empty() ? "" : "; ") + w;
+    meet.reason += (meet.meet.size() == 1 ? ": meeting it through " : ": meeting them through ") + Describe(reference->pod, reference->id);
+    return meet;
+  }
+
+  std::string unhealthy = Unhealthy(obs, ref);
+
+  // 5. Forget nodes no pod runs any more.
+  if (AllStayingPodsAnswer(obs)) {
+    Action forget;
+    forget.kind = ActionKind::kForget;
+    for (const auto& c : ref.nodes()) {
+      if (c.id == reference->id || c.flags.handshake || !c.slots.Empty()) continue;
+      if (obs.FindById(c.id)) continue;
+      if (!c.flags.fail && !c.flags.noaddr) continue;
+      bool followed = false;
+      for (const auto& n : obs.nodes)
+        followed = followed || (n.reachable && n.Myself() && n.Myself()->master_id == c.id);
+      if (followed) continue;
+      forget.forget.push_back({c.id, c.Address(), ""});
+    }
+    if (!forget.forget.empty()) {
+      for (const auto& n : obs.nodes)
+        if (n.reachable) forget.forget_on.push_back(n.pod.Address());
+      for (const auto& f : forget.forget)
+        forget.reason += (forget.reason.empty() ? "" : ", ") + Short(f.id) + " (" + f.address + ")";
+      forget.reason = "forgetting nodes no pod runs any more: " + forget.reason;
+      return forget;
+    }
+  }
+
+  // 6. Roles.
+  RolePlan roles = PlanRoles(obs, *reference, desired);
+  if (!roles.assignments.empty()) {
+    Action a;
+    a.kind = ActionKind::kAssignReplicas;
+    a.seed = seed;
+    a.replicas = roles.assignments;
+    for (const auto& r : roles.assignments)
+      a.reason += (a.reason.empty() ? "" : "; ") + Describe(r.replica) + " becomes a replica of " +
+                  Describe(r.master, r.master_id);
+    return a;
+  }
+  if (!roles.blocked.empty()) return Wait(roles.blocked);
+
+  // 7. Drain leaving masters.
+  std::vector<std::string> draining;
+  for (const auto& n : obs.nodes)
+    if (n.reachable && obs.Leaving(n.pod) && SlotCount(ref, n.id) > 0)
+      draining.push_back(Describe(n.pod, n.id) + " " + std::to_string(SlotCount(ref, n.id)) +
+                         " slots");
+  if (!draining.empty()) {
+    if (!unhealthy.empty()) return Wait("cannot drain leaving pods yet: " + unhealthy);
+    Action a;
+    a.kind = ActionKind::kDrainLeaving;
+    a.seed = seed;
+    a.weights = Weights(obs, ref, roles);
+    for (const auto& d : draining) a.reason += (a.reason.empty() ? "" : ", ") + d;
+    a.reason = "spec.replicas is " + std::to_string(obs.spec_replicas) +
+               ": draining leaving master(s) " + a.reason;
+    return a;
+  }
+
+  // 8. Reset and forget drained leaving nodes (none of them followed by a staying replica).
+  Action remove;
+  remove.kind = ActionKind::kRemoveLeaving;
+  for (const auto& n : obs.nodes) {
+    if (!n.reachable || !obs.Leaving(n.pod) || !ref.FindById(n.id)) continue;
+    if (n.Myself() && !n.Myself()->slots.Empty()) continue;
+    remove.forget.push_back({n.id, n.pod.Address(), n.pod.name});
+  }
+  if (!remove.forget.empty()) {
+    for (const auto& n : obs.nodes)
+      if (n.reachable && !obs.Leaving(n.pod)) remove.forget_on.push_back(n.pod.Address());
+    for (const auto& f : remove.forget)
+      remove.reason += (remove.reason.empty() ? "" : ", ") + f.pod_name + " (" + Short(f.id) + ")";
+    remove.reason = "removing drained leaving node(s) " + remove.reason;
+    return remove;
+  }
+
+  // 9. Balance.
+  engine::PlanOptions options;
+  options.use_empty_masters = true;
+  options.weights = Weights(obs, ref, roles);
+  if (!engine::IsBalanced(ref, options)) {
+    if (!unhealthy.empty()) return Wait("slots are uneven but " + unhealthy);
+    Action a;
+    a.kind = ActionKind::kRebalance;
+    a.seed = seed;
+    a.weights = options.weights;
+    a.reason = "slots are uneven over " + std::to_string(roles.masters.size()) +
+               " masters: rebalancing";
+    return a;
+  }
+  if (!unhealthy.empty()) return Wait(unhealthy);
+  Action a;
+  a.reason = "cluster balanced: " + std::to_string(roles.masters.size()) + " masters";
+  return a;
+}
+
+const char* ActionKindName(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kNothing: return "nothing";
+    case ActionKind::kWait: return "wait";
+    case ActionKind::kBootstrap: return "bootstrap";
+    case ActionKind::kFixOpenSlots: return "fix_open_slots";
+    case ActionKind::kMeet: return "meet";
+    case ActionKind::kForget: return "forget";
+    case ActionKind::kPromoteReplica: return "promote_replica";
+    case ActionKind::kDrainLeaving: return "drain";
+    case ActionKind::kRemoveLeaving: return "remove_leaving";
+    case ActionKind::kAssignReplicas: return "assign_replicas";
+    case ActionKind::kRebalance: return "rebalance";
+  }
+  return "unknown";
+}
+
+}  // namespace rc::agent

@@ -1,0 +1,76 @@
+#include "agent/reconcile/static_pod_source.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace rc::agent {
+
+int OrdinalOfPodName(const std::string& name) {
+  size_t dash = name.rfind('-');
+  if (dash == std::string::npos || dash + 1 >= name.size()) return -1;
+  int value = 0;
+  for (size_t i = dash + 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || value > 100000) return -1;
+    value = value * 10 + (name[i] - '0');
+  }
+  return value;
+}
+
+const PodInfo* PodSnapshot::FindOrdinal(int ordinal) const {
+  for (const auto& p : pods)
+    if (p.ordinal == ordinal) return &p;
+  return nullptr;
+}
+
+const PodInfo* PodSnapshot::FindName(const std::string& name) const {
+  for (const auto& p : pods)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+Result<PodSnapshot> ParsePodSnapshotJson(std::string_view text) {
+  try {
+    auto json = nlohmann::json::parse(text);
+    if (!json.is_object()) return InvalidArgument("pod list is not a JSON object");
+    PodSnapshot out;
+    if (!json.contains("replicas") || !json["replicas"].is_number_integer())
+      return InvalidArgument("pod list: \"replicas\" (an integer) is missing");
+    out.spec_replicas = json["replicas"].get<int>();
+    if (out.spec_replicas < 0) return InvalidArgument("pod list: \"replicas\" is negative");
+    for (const auto& p : json.value("pods", nlohmann::json::array())) {
+      PodInfo pod;
+      pod.name = p.at("name").get<std::string>();
+      pod.ordinal = p.contains("ordinal") ? p["ordinal"].get<int>() : OrdinalOfPodName(pod.name);
+      if (pod.ordinal < 0)
+        return InvalidArgument("pod list: pod '" + pod.name + "' has no ordinal (name-N)");
+      pod.ip = p.value("ip", "");
+      pod.port = p.value("port", 6379);
+      pod.node_name = p.value("node", "");
+      pod.zone = p.value("zone", "");
+      pod.ready = p.value("ready", true);
+      pod.terminating = p.value("terminating", false);
+      out.pods.push_back(std::move(pod));
+    }
+    std::sort(out.pods.begin(), out.pods.end(),
+              [](const PodInfo& a, const PodInfo& b) { return a.ordinal < b.ordinal; });
+    return out;
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(std::string("pod list is not valid: ") + e.what());
+  }
+}
+
+Result<PodSnapshot> StaticPodSource::Observe() {
+  std::ifstream in(path_);
+  if (!in) return NotFound("static pod list " + path_ + " cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto snapshot = ParsePodSnapshotJson(ss.str());
+  if (!snapshot.ok()) return snapshot.status().WithContext(path_);
+  snapshot->source = "static file " + path_;
+  return snapshot;
+}
+
+}  // namespace rc::agent

@@ -1,0 +1,102 @@
+// AgentCluster: a StatefulSet simulated on loopback for the `run` loop. Pod i
+// is a real redis-server on 127.50.<subnet>.<i+1>:6379 plus a real
+// `redis-cluster-agent run` process with static discovery; the pod list (and
+// spec.replicas) is a JSON file the agents re-read every loop, so a test can
+// scale, restart and move pods while the agents run. Every process is stopped
+// by its pid when the object goes away.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/redis_client.h"
+#include "common/status.h"
+#include "tests/integration/agent/child_process.h"
+#include "tests/support/redis_server_process.h"
+
+namespace rc::testing {
+
+struct AgentClusterOptions {
+  int subnet = 0;                // third octet of 127.50.<subnet>.x
+  int replicas_per_master = 1;
+  int hosts = 3;                 // pod i runs on "host-<i % hosts>"
+  std::string password;          // "" none
+  int node_timeout_ms = 2000;
+  std::string image = "redis:7.0";
+};
+
+struct SettledCheck {
+  int masters = 0;  // expected masters with slots
+  int nodes = 0;    // expected nodes in the cluster
+};
+
+class AgentCluster {
+ public:
+  explicit AgentCluster(AgentClusterOptions options);
+  ~AgentCluster();
+
+  // Starts redis and the agent of pod `ordinal` and lists it (ready).
+  Status StartPod(int ordinal);
+  // Sets spec.replicas in the pod list.
+  void SetReplicas(int replicas);
+  // Removes the pod from the list and stops its processes (agent first).
+  void DeletePod(int ordinal);
+  Status StartAgent(int ordinal);
+  void KillAgent(int ordinal, int signal = 9);
+  void KillRedis(int ordinal, int signal = 9);
+  // Restarts the pod's redis, optionally with an empty data dir and/or a new IP
+  // (the agent is restarted too, as the pod is new).
+  Status RestartPod(int ordinal, bool keep_data, const std::string& new_ip = "");
+  // The redis container's preStop: creates CONFIG_DIR/prestop and waits for
+  // prestop-done. Returns false when the deadline passes.
+  bool PreStop(int ordinal, std::chrono::milliseconds deadline);
+
+  // Waits until the cluster is settled as expected; `why` says what was still off.
+  bool WaitSettled(const SettledCheck& check, std::chrono::milliseconds deadline,
+                   std::string* why);
+  std::string Problems(const SettledCheck& check);
+  bool RedisCliCheck(std::string* output);
+  // Every replica on another host than its master.
+  std::string HostProblems();
+
+  Status Fill(long long count, const std::string& prefix = "key:");
+  // Every key reads back its value, and the masters hold exactly `count` keys.
+  Status Verify(long long count, const std::string& prefix = "key:");
+  static std::string ValueFor(const std::string& prefix, long long i);
+
+  Result<std::string> NodeIdOf(int ordinal);  // CLUSTER MYID of the pod's redis
+  Result<bool> IsMaster(int ordinal);         // ROLE
+  pid_t AgentPid(int ordinal);
+  std::string ip(int ordinal) const;
+  std::string seed() const;  // a listed pod's address
+  std::string AgentLog(int ordinal) const;
+  std::string AllAgentLogs(size_t bytes_each = 1500) const;
+  HiredisConnector& connector() { return connector_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Pod {
+    int ordinal = 0;
+    std::string ip;
+    std::string host;
+    std::string data_dir;
+    std::string config_dir;
+    bool listed = false;
+    std::unique_ptr<RedisServerProcess> redis;
+    std::unique_ptr<ChildProcess> agent;
+  };
+  Pod& PodAt(int ordinal);
+  Status StartRedis(Pod& pod);
+  void WritePodList();
+
+  AgentClusterOptions options_;
+  std::string dir_;
+  int replicas_ = 0;
+  std::map<int, Pod> pods_;
+  HiredisConnector connector_;
+};
+
+}  // namespace rc::testing
