@@ -7,27 +7,76 @@ namespace {
 
 using nlohmann::json;
 
-json FieldEnv(const char* name, const char* field_path) {
-  return {{"name", name}, {"valueFrom", {{"fieldRef", {{"fieldPath", field_path}}}}}};
+json LiteralEnvVar(const char* name, const std::string& value) {
+  json var = json::object();
+  var.emplace("name", name);
+  var.emplace("value", value);
+  return var;
 }
 
-json LiteralEnvVar(const char* name, const std::string& value) {
-  return {{"name", name}, {"value", value}};
+// The parts that never change, built once (copying a json is far cheaper
+// than building it from initializer lists on every admission).
+struct Templates {
+  json downward_env;  // POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME
+  json init;          // the init container without image and env
+  json sidecar;       // the sidecar without image, env and restartPolicy
+};
+
+const Templates& GetTemplates() {
+  static const Templates templates = [] {
+    auto field_env = [](const char* name, const char* path) {
+      return json{{"name", name}, {"valueFrom", {{"fieldRef", {{"fieldPath", path}}}}}};
+    };
+    // Passes the `restricted` Pod Security Standard.
+    const json security = {{"runAsNonRoot", true},
+                           {"runAsUser", 65532},
+                           {"runAsGroup", 65532},
+                           {"allowPrivilegeEscalation", false},
+                           {"readOnlyRootFilesystem", true},
+                           {"capabilities", {{"drop", json::array({"ALL"})}}},
+                           {"seccompProfile", {{"type", "RuntimeDefault"}}}};
+    const json mounts = json::array({{{"name", kConfigVolumeName}, {"mountPath", kConfigDir}}});
+    Templates t;
+    t.downward_env = json::array({field_env("POD_NAME", "metadata.name"),
+                                  field_env("POD_NAMESPACE", "metadata.namespace"),
+                                  field_env("POD_IP", "status.podIP"),
+                                  field_env("NODE_NAME", "spec.nodeName")});
+    t.init = {{"name", kInitContainerName},
+              {"imagePullPolicy", "IfNotPresent"},
+              {"command", json::array({kAgentBinary})},
+              {"args", json::array({"init"})},
+              {"volumeMounts", mounts},
+              {"resources",
+               {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
+              {"securityContext", security}};
+    t.sidecar = {
+        {"name", kAgentContainerName},
+        {"imagePullPolicy", "IfNotPresent"},
+        {"command", json::array({kAgentBinary})},
+        {"args", json::array({"run"})},
+        {"ports",
+         json::array({{{"name", "agent-http"}, {"containerPort", kAgentHttpPort}, {"protocol", "TCP"}}})},
+        {"livenessProbe",
+         {{"httpGet", {{"path", "/healthz"}, {"port", kAgentHttpPort}}},
+          {"periodSeconds", 10},
+          {"failureThreshold", 3}}},
+        {"volumeMounts", mounts},
+        {"resources",
+         {{"requests", {{"cpu", "20m"}, {"memory", "32Mi"}}}, {"limits", {{"memory", "128Mi"}}}}},
+        {"securityContext", security}};
+    return t;
+  }();
+  return templates;
 }
 
 // The env both agent containers get, in a fixed order.
 json CommonEnv(const AgentFacts& facts) {
-  json env = json::array({
-      FieldEnv("POD_NAME", "metadata.name"),
-      FieldEnv("POD_NAMESPACE", "metadata.namespace"),
-      FieldEnv("POD_IP", "status.podIP"),
-      FieldEnv("NODE_NAME", "spec.nodeName"),
-      LiteralEnvVar("SERVICE_NAME", facts.service_name),
-      LiteralEnvVar("STATEFULSET_NAME", facts.statefulset_name),
-      LiteralEnvVar("REDIS_CLUSTER_REPLICAS_PER_MASTER",
-                    std::to_string(facts.policy.replicas_per_master)),
-      LiteralEnvVar("REDIS_CLUSTER_NODE_TIMEOUT_MS", std::to_string(facts.policy.node_timeout_ms)),
-  });
+  json env = GetTemplates().downward_env;
+  env.push_back(LiteralEnvVar("SERVICE_NAME", facts.service_name));
+  env.push_back(LiteralEnvVar("STATEFULSET_NAME", facts.statefulset_name));
+  env.push_back(LiteralEnvVar("REDIS_CLUSTER_REPLICAS_PER_MASTER",
+                              std::to_string(facts.policy.replicas_per_master)));
+  env.push_back(LiteralEnvVar("REDIS_CLUSTER_NODE_TIMEOUT_MS", std::to_string(facts.policy.node_timeout_ms)));
   if (facts.policy.extra_config) {
     env.push_back(LiteralEnvVar("REDIS_CLUSTER_EXTRA_CONFIG", *facts.policy.extra_config));
   }
@@ -41,56 +90,20 @@ json CommonEnv(const AgentFacts& facts) {
   return env;
 }
 
-// Passes the `restricted` Pod Security Standard.
-json RestrictedSecurityContext() {
-  return {{"runAsNonRoot", true},
-          {"runAsUser", 65532},
-          {"runAsGroup", 65532},
-          {"allowPrivilegeEscalation", false},
-          {"readOnlyRootFilesystem", true},
-          {"capabilities", {{"drop", json::array({"ALL"})}}},
-          {"seccompProfile", {{"type", "RuntimeDefault"}}}};
-}
-
-json ConfigMount() {
-  return json::array({{{"name", kConfigVolumeName}, {"mountPath", kConfigDir}}});
-}
-
 }  // namespace
 
 json BuildInitContainer(const AgentFacts& facts, const InjectionOptions& options) {
-  json env = CommonEnv(facts);
+  json container = GetTemplates().init;
+  container["image"] = options.agent_image;
+  json& env = container["env"] = CommonEnv(facts);
   if (facts.user_args) env.push_back(LiteralEnvVar("REDIS_USER_ARGS", json(*facts.user_args).dump()));
-  return {{"name", kInitContainerName},
-          {"image", options.agent_image},
-          {"imagePullPolicy", "IfNotPresent"},
-          {"command", json::array({kAgentBinary})},
-          {"args", json::array({"init"})},
-          {"env", env},
-          {"volumeMounts", ConfigMount()},
-          {"resources",
-           {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
-          {"securityContext", RestrictedSecurityContext()}};
+  return container;
 }
 
 json BuildAgentSidecar(const AgentFacts& facts, const InjectionOptions& options) {
-  json sidecar = {
-      {"name", kAgentContainerName},
-      {"image", options.agent_image},
-      {"imagePullPolicy", "IfNotPresent"},
-      {"command", json::array({kAgentBinary})},
-      {"args", json::array({"run"})},
-      {"env", CommonEnv(facts)},
-      {"ports",
-       json::array({{{"name", "agent-http"}, {"containerPort", kAgentHttpPort}, {"protocol", "TCP"}}})},
-      {"livenessProbe",
-       {{"httpGet", {{"path", "/healthz"}, {"port", kAgentHttpPort}}},
-        {"periodSeconds", 10},
-        {"failureThreshold", 3}}},
-      {"volumeMounts", ConfigMount()},
-      {"resources",
-       {{"requests", {{"cpu", "20m"}, {"memory", "32Mi"}}}, {"limits", {{"memory", "128Mi"}}}}},
-      {"securityContext", RestrictedSecurityContext()}};
+  json sidecar = GetTemplates().sidecar;
+  sidecar["image"] = options.agent_image;
+  sidecar["env"] = CommonEnv(facts);
   if (options.sidecar_mode == SidecarMode::kNative) sidecar["restartPolicy"] = "Always";
   return sidecar;
 }

@@ -29,7 +29,7 @@ std::string EphemeralWarning(const std::string& volume) {
 }
 
 bool IsEmptyDirVolume(const json& pod_spec, const std::string& name) {
-  long index = IndexByName(pod_spec.value("volumes", json::array()), name);
+  long index = IndexByName(FieldRef(pod_spec, "volumes"), name);
   return index >= 0 && pod_spec["volumes"][static_cast<size_t>(index)].contains("emptyDir");
 }
 

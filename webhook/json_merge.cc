@@ -60,3 +60,12 @@ std::string StringField(const nlohmann::json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
 }
 }  // namespace rc::webhook
+
+namespace rc::webhook {
+const nlohmann::json& FieldRef(const nlohmann::json& obj, const char* key) {
+  static const nlohmann::json kNull;
+  if (!obj.is_object()) return kNull;
+  auto it = obj.find(key);
+  return it != obj.end() ? *it : kNull;
+}
+}  // namespace rc::webhook

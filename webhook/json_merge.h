@@ -33,3 +33,9 @@ namespace rc::webhook {
 // obj[key] when obj is an object and the value is a string, else "" (never throws).
 std::string StringField(const nlohmann::json& obj, const char* key);
 }  // namespace rc::webhook
+
+namespace rc::webhook {
+// obj[key] by reference when obj is an object holding key, else a null (never
+// copies, never throws).
+const nlohmann::json& FieldRef(const nlohmann::json& obj, const char* key);
+}  // namespace rc::webhook

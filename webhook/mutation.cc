@@ -6,6 +6,7 @@
 #include "webhook/cluster_policy.h"
 #include "webhook/data_volume.h"
 #include "webhook/json_merge.h"
+#include "webhook/json_patch.h"
 #include "webhook/pod_scheduling.h"
 #include "webhook/redis_container.h"
 #include "webhook/redis_container_injection.h"
@@ -17,17 +18,17 @@ using nlohmann::json;
 
 // Places `want` in `list` under its name: kept when an existing entry already
 // covers it, replaced when it differs, else inserted at `insert_at` (or appended).
-void EnsureNamedEntry(json& list, const json& want, long insert_at = -1) {
+void EnsureNamedEntry(json& list, json want, long insert_at = -1) {
   long index = IndexByName(list, want["name"].get<std::string>());
   if (index >= 0) {
     json& have = list[static_cast<size_t>(index)];
-    if (!Covers(have, want)) have = want;
+    if (!Covers(have, want)) have = std::move(want);
     return;
   }
   if (insert_at < 0 || static_cast<size_t>(insert_at) > list.size()) {
-    list.push_back(want);
+    list.push_back(std::move(want));
   } else {
-    list.insert(list.begin() + insert_at, want);
+    list.insert(list.begin() + insert_at, std::move(want));
   }
 }
 
@@ -125,8 +126,8 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
                                const std::string& request_name, const InjectionOptions& options,
                                std::vector<std::string>* warnings) {
   RC_RETURN_IF_ERROR(CheckShape(statefulset));
-  const json& metadata = statefulset.contains("metadata") ? statefulset["metadata"] : json::object();
-  auto policy = ParseClusterPolicy(metadata.value("annotations", json()));
+  const json& metadata = FieldRef(statefulset, "metadata");
+  auto policy = ParseClusterPolicy(FieldRef(metadata, "annotations"));
   if (!policy.ok()) return policy.status();
   RC_RETURN_IF_ERROR(CheckReplicas(statefulset["spec"], *policy));
   std::string service_name = StringField(statefulset["spec"], "serviceName");
@@ -137,19 +138,19 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
 
   json mutated = statefulset;
   json& pod_spec = mutated["spec"]["template"]["spec"];
-  auto redis = FindRedisContainer(pod_spec.value("containers", json::array()));
+  auto redis = FindRedisContainer(FieldRef(pod_spec, "containers"));
   if (!redis.ok()) return redis.status();
   const std::string redis_field = "spec.template.spec.containers[" +
                                   StringField(pod_spec["containers"][redis->index], "name") + "]";
 
   // Pod-level pieces first: they decide values the containers need.
   const int grace = EnsureGracePeriod(pod_spec);
-  EnsureAntiAffinity(pod_spec, statefulset["spec"].value("selector", json::object()),
+  EnsureAntiAffinity(pod_spec, FieldRef(statefulset["spec"], "selector"),
                      policy->anti_affinity);
   const json config_volume = {{"name", kConfigVolumeName}, {"emptyDir", json::object()}};
   EnsureNamedEntry(ArrayAt(pod_spec, "volumes"), config_volume);
   DataVolume data = EnsureDataVolume(pod_spec, redis->index,
-                                     statefulset["spec"].value("volumeClaimTemplates", json()));
+                                     FieldRef(statefulset["spec"], "volumeClaimTemplates"));
   if (data.warning) warnings->push_back(*data.warning);
 
   // The redis container.
@@ -185,19 +186,19 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
   }
   EnsureNamedEntry(init_containers, BuildInitContainer(facts, options),
                    IndexByName(init_containers, kAgentContainerName));
-  const json sidecar = BuildAgentSidecar(facts, options);
+  json sidecar = BuildAgentSidecar(facts, options);
   if (options.sidecar_mode == SidecarMode::kNative) {
     RemoveNamed(pod_spec, "containers", kAgentContainerName);
-    EnsureNamedEntry(ArrayAt(pod_spec, "initContainers"), sidecar);
+    EnsureNamedEntry(ArrayAt(pod_spec, "initContainers"), std::move(sidecar));
   } else {
     RemoveNamed(pod_spec, "initContainers", kAgentContainerName);
-    EnsureNamedEntry(ArrayAt(pod_spec, "containers"), sidecar);
+    EnsureNamedEntry(ArrayAt(pod_spec, "containers"), std::move(sidecar));
   }
   // Other containers that declare the agent's port would collide with it.
   for (const json& c : pod_spec["containers"]) {
     if (StringField(c, "name") == kAgentContainerName || !c.contains("ports")) continue;
     for (const json& p : c["ports"]) {
-      if (p.is_object() && p.value("containerPort", json()) == kAgentHttpPort) {
+      if (p.is_object() && FieldRef(p, "containerPort") == kAgentHttpPort) {
         warnings->push_back("container " + StringField(c, "name") + " declares port " +
                             std::to_string(kAgentHttpPort) +
                             ", which the redis-cluster-agent sidecar listens on; move it (e.g. "
@@ -206,7 +207,7 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
     }
   }
 
-  if (operation == "CREATE" && mutated["spec"].value("podManagementPolicy", json("")) != "Parallel") {
+  if (operation == "CREATE" && FieldRef(mutated["spec"], "podManagementPolicy") != "Parallel") {
     if (mutated["spec"].contains("podManagementPolicy")) {
       warnings->push_back("spec.podManagementPolicy was set to Parallel (leaving pods of a "
                           "scale-down drain together, coordinated by the agent)");
@@ -234,7 +235,7 @@ MutationResult BuildPatch(const AdmissionRequest& request, const InjectionOption
     return result;
   }
   for (std::string& w : warnings) result.response.warnings.push_back("redis-cluster: " + w);
-  result.response.patch = json::diff(request.object, *mutated);
+  result.response.patch = DiffToPatch(request.object, std::move(*mutated));
   result.outcome = result.response.patch.empty() ? Outcome::kUnchanged : Outcome::kPatched;
   return result;
 }

@@ -33,11 +33,9 @@ void EnsureAntiAffinity(json& pod_spec, const json& selector, AntiAffinity mode)
                      {"topologyKey", "kubernetes.io/hostname"}};
   const json weighted = {{"weight", 100}, {"podAffinityTerm", term}};
 
-  const json existing_anti = pod_spec.contains("affinity") && pod_spec["affinity"].is_object()
-                                 ? pod_spec["affinity"].value("podAntiAffinity", json::object())
-                                 : json::object();
-  const bool has_required = HasCovering(existing_anti.value(kRequiredKey, json()), term);
-  const bool has_preferred = HasCovering(existing_anti.value(kPreferredKey, json()), weighted);
+  const json& existing_anti = FieldRef(FieldRef(pod_spec, "affinity"), "podAntiAffinity");
+  const bool has_required = HasCovering(FieldRef(existing_anti, kRequiredKey), term);
+  const bool has_preferred = HasCovering(FieldRef(existing_anti, kPreferredKey), weighted);
   if (mode == AntiAffinity::kPreferred) {
     if (has_required || has_preferred) return;
     json& anti = ObjectAt(ObjectAt(pod_spec, "affinity"), "podAntiAffinity");

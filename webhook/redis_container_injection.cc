@@ -103,9 +103,7 @@ std::optional<std::string> EnsurePreStop(json& container, int grace_seconds) {
   std::optional<std::string> warning;
   if (it != lifecycle.end() && it->is_object()) {
     const json& pre = *it;
-    const json command = pre.contains("exec") && pre["exec"].is_object()
-                             ? pre["exec"].value("command", json())
-                             : json();
+    const json& command = FieldRef(FieldRef(pre, "exec"), "command");
     bool ours = command.is_array() && command.size() == 3 && command[2].is_string() &&
                 command[2].get<std::string>().rfind(std::string("touch ") + kConfigDir, 0) == 0;
     if (!ours) {

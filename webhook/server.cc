@@ -159,9 +159,9 @@ void WebhookServer::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  http_->stop();
+  if (http_) http_->stop();
 }
 
-bool WebhookServer::IsRunning() const { return http_->is_running(); }
+bool WebhookServer::IsRunning() const { return http_ && http_->is_running(); }
 
 }  // namespace rc::webhook

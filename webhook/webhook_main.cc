@@ -20,7 +20,7 @@ DEFINE_string(agent_image, "redis-cluster-agent:0.1.0", "image of the injected i
 DEFINE_string(sidecar_mode, "native",
               "native: the agent is an init container with restartPolicy Always (Kubernetes >= 1.29); "
               "classic: a regular container, for older clusters");
-DEFINE_int32(worker_threads, 64, "request worker threads (one per busy keep-alive connection)");
+DEFINE_int32(worker_threads, 128, "request worker threads (one per busy keep-alive connection)");
 DEFINE_int32(max_body_bytes, 3 * 1024 * 1024, "largest accepted AdmissionReview body; larger ones get 413");
 DEFINE_int32(cert_check_interval_ms, 5000, "how often the certificate files are checked for changes");
 DEFINE_int32(v, 0, "log verbosity (2 logs every probe and scrape)");

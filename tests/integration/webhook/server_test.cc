@@ -1,0 +1,262 @@
+// The HTTPS server over real TLS on a free loopback port: mutate, health,
+// metrics, bad inputs (the server keeps serving), TLS version floor, and a
+// certificate rotation picked up without a restart. Certificates are made at
+// test time by certs/make-certs.sh (openssl); nothing is committed.
+#include "webhook/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/wait_for.h"
+#include "webhook/base64.h"
+
+namespace rc::webhook {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+const fs::path kSourceDir = RC_SOURCE_DIR;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Runs certs/make-certs.sh into `dir` (a new CA unless one is there).
+void MakeCerts(const fs::path& dir) {
+  std::string command = "EXTRA_SANS='DNS:localhost,IP:127.0.0.1' '" +
+                        (kSourceDir / "certs/make-certs.sh").string() + "' '" + dir.string() +
+                        "' > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+}
+
+class WebhookServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/rc-webhook-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    MakeCerts(dir_ / "a");
+    ServerOptions options;
+    options.bind_address = "127.0.0.1";
+    options.port = 0;
+    options.tls_cert_file = (dir_ / "a/tls.crt").string();
+    options.tls_key_file = (dir_ / "a/tls.key").string();
+    options.max_body_bytes = 1024 * 1024;
+    options.worker_threads = 8;
+    options.cert_check_interval = milliseconds(50);
+    auto server = WebhookServer::Create(options);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    auto port = server_->Bind();
+    ASSERT_TRUE(port.ok()) << port.status().ToString();
+    port_ = *port;
+    serving_ = std::thread([this] { serve_status_ = server_->Serve(); });
+    ASSERT_TRUE(testing::WaitFor([this] { return server_->IsRunning(); }, milliseconds(5000)));
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (serving_.joinable()) serving_.join();
+    EXPECT_TRUE(serve_status_.ok()) << serve_status_.ToString();
+    fs::remove_all(dir_);
+  }
+
+  std::unique_ptr<httplib::SSLClient> Client(const fs::path& ca) {
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", port_);
+    client->set_ca_cert_path(ca.string().c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_connection_timeout(5);
+    client->set_read_timeout(5);
+    client->set_tcp_nodelay(true);
+    return client;
+  }
+
+  std::string MinimalReview() {
+    return json::parse(ReadFile(kSourceDir / "tests/unit/webhook/testdata/minimal.in.json"))["review"].dump();
+  }
+
+  httplib::Result Post(httplib::SSLClient& client, const std::string& body) {
+    return client.Post("/mutate", body, "application/json");
+  }
+
+  fs::path dir_;
+  std::unique_ptr<WebhookServer> server_;
+  int port_ = 0;
+  std::thread serving_;
+  Status serve_status_;
+};
+
+TEST_F(WebhookServerTest, MutateAnswersTheReviewWithAPatch) {
+  auto client = Client(dir_ / "a/ca.crt");
+  auto res = Post(*client, MinimalReview());
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  json review = json::parse(res->body);
+  EXPECT_EQ(review["apiVersion"], "admission.k8s.io/v1");
+  EXPECT_EQ(review["response"]["uid"], "7f0c1a2e-0001");
+  EXPECT_EQ(review["response"]["allowed"], true);
+  EXPECT_EQ(review["response"]["patchType"], "JSONPatch");
+  auto patch = Base64Decode(review["response"]["patch"].get<std::string>());
+  ASSERT_TRUE(patch.has_value());
+  EXPECT_FALSE(json::parse(*patch).empty());
+}
+
+TEST_F(WebhookServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  auto client = Client(dir_ / "a/ca.crt");
+  client->set_keep_alive(true);
+  for (int i = 0; i < 50; ++i) {
+    auto res = Post(*client, MinimalReview());
+    ASSERT_TRUE(res) << i << ": " << httplib::to_string(res.error());
+    ASSERT_EQ(res->status, 200);
+  }
+}
+
+TEST_F(WebhookServerTest, HealthzAndMetrics) {
+  auto client = Client(dir_ / "a/ca.crt");
+  auto health = client->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "ok\n");
+
+  ASSERT_TRUE(Post(*client, MinimalReview()));
+  ASSERT_TRUE(Post(*client, "{not json"));
+  auto metrics = client->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  const std::string& text = metrics->body;
+  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"patched\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"bad_request\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("redis_cluster_webhook_admission_duration_seconds_count 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE redis_cluster_webhook_admission_duration_seconds histogram"), std::string::npos);
+  EXPECT_EQ(text.find("redis_cluster_webhook_patch_operations_total 0\n"), std::string::npos) << text;
+}
+
+TEST_F(WebhookServerTest, BadInputsGetAMessageAndTheServerKeepsServing) {
+  auto client = Client(dir_ / "a/ca.crt");
+  json wrong_version = json::parse(MinimalReview());
+  wrong_version["apiVersion"] = "admission.k8s.io/v1beta1";
+  json no_request = json::parse(MinimalReview());
+  no_request.erase("request");
+  struct Case {
+    std::string body;
+    int status;
+    std::string message_part;
+  } cases[] = {
+      {"{not json", 400, "not valid JSON"},
+      {"", 400, "not valid JSON"},
+      {wrong_version.dump(), 400, "apiVersion"},
+      {no_request.dump(), 400, "request is missing"},
+      {std::string(2 * 1024 * 1024, ' '), 413, "larger than"},
+  };
+  for (const Case& c : cases) {
+    auto res = Post(*client, c.body);
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, c.status) << c.message_part;
+    EXPECT_NE(res->body.find(c.message_part), std::string::npos) << res->body;
+    auto fine = Post(*Client(dir_ / "a/ca.crt"), MinimalReview());
+    ASSERT_TRUE(fine) << "server stopped serving after a bad input: " << c.message_part;
+    EXPECT_EQ(fine->status, 200);
+  }
+  auto unknown = client->Get("/nope");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_NE(unknown->body.find("/mutate"), std::string::npos);
+}
+
+// A TLS 1.1 client must not complete a handshake.
+TEST_F(WebhookServerTest, RefusesTlsBelow12) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_NE(ctx, nullptr);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_1_VERSION);
+  SSL_CTX_set_security_level(ctx, 0);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  EXPECT_NE(SSL_connect(ssl), 1) << "a TLS 1.1 handshake succeeded";
+  SSL_free(ssl);
+  close(fd);
+  SSL_CTX_free(ctx);
+  // And TLS 1.2+ still works.
+  auto res = Client(dir_ / "a/ca.crt")->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(WebhookServerTest, PlainHttpIsNotServed) {
+  httplib::Client plain("127.0.0.1", port_);
+  plain.set_read_timeout(2);
+  auto res = plain.Get("/healthz");
+  EXPECT_FALSE(res && res->status == 200);
+}
+
+TEST_F(WebhookServerTest, PicksUpARotatedCertificateWithoutRestart) {
+  ASSERT_TRUE(Client(dir_ / "a/ca.crt")->Get("/healthz"));
+  EXPECT_FALSE(Client(dir_ / "b-ca.crt")->Get("/healthz"));  // no such CA file yet
+  MakeCerts(dir_ / "b");
+  // Rotate the way a Secret update looks to the pod: new files in place.
+  fs::copy_file(dir_ / "b/tls.key", dir_ / "a/tls.key.tmp");
+  fs::copy_file(dir_ / "b/tls.crt", dir_ / "a/tls.crt.tmp");
+  fs::rename(dir_ / "a/tls.key.tmp", dir_ / "a/tls.key");
+  fs::rename(dir_ / "a/tls.crt.tmp", dir_ / "a/tls.crt");
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        auto res = Client(dir_ / "b/ca.crt")->Get("/healthz");
+        return res && res->status == 200;
+      },
+      milliseconds(5000)))
+      << "the new certificate was not served";
+  EXPECT_FALSE(Client(dir_ / "a/ca.crt")->Get("/healthz")) << "the old certificate is still served";
+  auto metrics = Client(dir_ / "b/ca.crt")->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("certificate_reloads_total{result=\"ok\"} 1"), std::string::npos);
+}
+
+TEST_F(WebhookServerTest, KeepsTheOldCertificateWhenTheNewKeyDoesNotMatch) {
+  MakeCerts(dir_ / "b");
+  fs::copy_file(dir_ / "b/tls.key", dir_ / "a/tls.key", fs::copy_options::overwrite_existing);
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        auto res = Client(dir_ / "a/ca.crt")->Get("/metrics");
+        return res && res->body.find("certificate_reloads_total{result=\"error\"} 1") != std::string::npos;
+      },
+      milliseconds(5000)));
+  auto res = Client(dir_ / "a/ca.crt")->Get("/healthz");
+  ASSERT_TRUE(res) << "the server stopped serving its old certificate";
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST(WebhookServerCreate, NamesTheUnusableCertificateFile) {
+  ServerOptions options;
+  options.tls_cert_file = "/nonexistent/tls.crt";
+  options.tls_key_file = "/nonexistent/tls.key";
+  auto server = WebhookServer::Create(options);
+  ASSERT_FALSE(server.ok());
+  EXPECT_NE(server.status().message().find("/nonexistent/tls.crt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rc::webhook
