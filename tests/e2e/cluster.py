@@ -52,7 +52,7 @@ def redis_cli_check(ip, password=None, timeout=30):
     if password:
         env = dict(os.environ, REDISCLI_AUTH=password)
     p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
-    out = p.stdout + p.stderr
+    out = re.sub(r"\x1b\[[0-9;]*m", "", p.stdout + p.stderr)  # redis-cli's colours
     passed = (p.returncode == 0 and "[OK] All 16384 slots covered." in out
               and "[OK] All nodes agree about slots configuration." in out
               and "[WARNING]" not in out and "[ERR]" not in out)

@@ -23,17 +23,27 @@ cd "$REPO"
 KEYS=${DEMO_KEYS:-10000}
 CERTS=$KUBESIM_STATE_DIR/webhook-certs   # holds private keys: never under the source tree
 NS=redis-demo
+# The agent binary inside a pod (kubesim: the bin dir, at the same path; see FINDINGS.md 1).
+AGENT=$KUBESIM_BIN_DIR/redis-cluster-agent
 
 say() { printf '\n== %s\n' "$*"; }
 # run CMD...: prints the command the way a user types it, then runs it.
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() {
+  local a line='$'
+  for a in "$@"; do
+    case "$a" in *[[:space:]\'\"\$\*\?]*) line+=" '${a//\'/\'\\\'\'}'" ;; *) line+=" $a" ;; esac
+  done
+  printf '%s\n' "$line"
+  "$@"
+}
 # until_ok SECONDS WHAT CMD...: polls CMD quietly (every second) until it succeeds.
 until_ok() {
   local limit=$1 what=$2; shift 2
   local end=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
+  until "$@" >"$KUBESIM_STATE_DIR/poll.txt" 2>&1; do
     if [ $SECONDS -ge $end ]; then
-      echo "demo: timed out after ${limit}s waiting for $what" >&2
+      echo "demo: timed out after ${limit}s waiting for $what; last try said:" >&2
+      tail -30 "$KUBESIM_STATE_DIR/poll.txt" "$KUBESIM_STATE_DIR/check.txt" >&2 || true
       kubectl get pods -A -o wide >&2 || true
       return 1
     fi
@@ -49,9 +59,9 @@ cluster_ok() {
   redis-cli --cluster check "$ip:6379" > "$KUBESIM_STATE_DIR/check.txt" 2>&1 || return 1
   grep -q '\[OK\] All 16384 slots covered' "$KUBESIM_STATE_DIR/check.txt" || return 1
   ! grep -q 'WARNING\|ERR' "$KUBESIM_STATE_DIR/check.txt" || return 1
-  [ "$(grep -c '^M:' "$KUBESIM_STATE_DIR/check.txt")" -eq "$masters" ] || return 1
+  [ "$(grep -c 'M: ' "$KUBESIM_STATE_DIR/check.txt")" -eq "$masters" ] || return 1
   kubesim exec -n $NS redis-0 -c redis-cluster-agent -- \
-    redis-cluster-agent status --seed 127.0.0.1:6379 >/dev/null
+    "$AGENT" status --seed 127.0.0.1:6379 >/dev/null
 }
 write_keys() { seq 1 "$KEYS" | awk '{print "SET demo:" $1 " value-" $1}' | redis-cli -c -h "$1" > /dev/null; }
 count_keys() {
@@ -70,7 +80,7 @@ run kubectl apply -k deploy/example/
 run kubectl -n $NS rollout status statefulset/redis --timeout=180s
 run kubectl -n $NS get pods -o wide
 until_ok 180 "a healthy cluster of 3 masters" cluster_ok 3
-run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- redis-cluster-agent status --seed 127.0.0.1:6379
+run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- "$AGENT" status --seed 127.0.0.1:6379
 
 IP=$(pod_ip redis-1)
 say "3. Write $KEYS keys through the cluster (redis-cli -c follows the slot map)"
@@ -85,7 +95,7 @@ run kubectl -n $NS rollout status statefulset/redis --timeout=180s
 until_ok 300 "a balanced cluster of 4 masters" cluster_ok 4
 printf 'balanced 4 masters %.1f s after kubectl scale\n' "$(echo "$(date +%s.%N) - $START" | bc)"
 run kubectl -n $NS logs redis-0 -c redis-cluster-agent --tail=25
-run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- redis-cluster-agent status --seed 127.0.0.1:6379
+run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- "$AGENT" status --seed 127.0.0.1:6379
 count_keys "$IP"
 
 say "5. Scale back to 6: the two leaving masters are drained before their pods stop"
@@ -97,7 +107,7 @@ until_ok 300 "a balanced cluster of 3 masters" cluster_ok 3
 printf 'balanced 3 masters %.1f s after kubectl scale\n' "$(echo "$(date +%s.%N) - $START" | bc)"
 run kubectl -n $NS logs redis-0 -c redis-cluster-agent --tail=15
 run kubectl -n $NS get events
-run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- redis-cluster-agent status --seed 127.0.0.1:6379
+run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- "$AGENT" status --seed 127.0.0.1:6379
 IP=$(pod_ip redis-1)
 printf '$ seq 1 %s | awk %s | redis-cli -c -h %s | ...\n' "$KEYS" "'{print \"GET demo:\" \$1}'" "$IP"
 RESULT=$(count_keys "$IP")
