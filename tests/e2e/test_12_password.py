@@ -9,7 +9,6 @@ import yaml
 
 import cluster
 import kube
-from conftest import DEMO_NS
 
 NS = "redis-secure"
 SELECTOR = "app=redis"
@@ -58,8 +57,6 @@ def files_with(secret, root):
 
 
 def test_password_cluster_story(install):
-    # The demo cluster's story is over: free its CPU for this one.
-    kube.kubectl("delete", "namespace", DEMO_NS, "--wait=false", check=False)
     password = secrets.token_hex(16)
     kube.kubectl("create", "namespace", NS)
     kube.kubectl("-n", NS, "create", "secret", "generic", "redis-auth", f"--from-literal=password={password}")
