@@ -1,0 +1,30 @@
+"""Issue 7, test 3: `kubectl scale` to 8 under client load: 4 balanced masters, no failed
+operation, no lost write."""
+import time
+
+import cluster
+
+KEYS = 20000
+
+
+def test_scale_to_eight_under_load(story):
+    story.wait_healthy(3)
+    c = story.client()
+    story.book.write(c, "before-scale-out", KEYS)
+    c.close()
+    load = cluster.Load(story.any_ip(), story.book, "load-scale-out")
+    load.start()
+    try:
+        start = time.monotonic()
+        story.scale(8)
+        story.masters = 4
+        story.wait_healthy(4, timeout=300)
+        took = time.monotonic() - start
+    finally:
+        load.stop()
+    print(f"scale 6 -> 8: balanced 4 masters {took:.1f} s after kubectl scale; "
+          f"{load.ops} client operations, {len(load.failures)} failed")
+    assert load.ops > 0, "the load generator did no operation"
+    assert not load.failures, f"{len(load.failures)} failed operations:\n" + "\n".join(load.failures[:20])
+    assert not load.wrong_reads, load.wrong_reads[:10]
+    story.assert_every_key()

@@ -1,0 +1,100 @@
+"""Issue 7, test 11: the same story with `redis-cluster.io/password-secret`: a cluster that needs
+the password forms, scales to 8 and back to 6 without losing a key, and the password appears in no
+log line, no Event and no process argument."""
+import json
+import os
+import secrets
+
+import yaml
+
+import cluster
+import kube
+
+NS = "redis-secure"
+SELECTOR = "app=redis"
+
+
+def manifests():
+    with open(os.path.join(kube.REPO, "deploy", "example", "redis-statefulset.yaml")) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    for d in docs:
+        d["metadata"]["namespace"] = NS
+        if d["kind"] == "StatefulSet":
+            d["metadata"].setdefault("annotations", {})["redis-cluster.io/password-secret"] = "redis-auth"
+        for s in d.get("subjects", []):
+            s["namespace"] = NS
+    return docs
+
+
+def process_args_with(secret):
+    hits = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if secret in args:
+            hits.append(f"{pid}: {args}")
+    return hits
+
+
+def files_with(secret, root):
+    hits = []
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, errors="replace") as f:
+                    for line in f:
+                        if secret in line:
+                            hits.append(f"{path}: {line.strip()[:200]}")
+            except OSError:
+                continue
+    return hits
+
+
+def test_password_cluster_story(install):
+    password = secrets.token_hex(16)
+    kube.kubectl("create", "namespace", NS)
+    kube.kubectl("-n", NS, "create", "secret", "generic", "redis-auth", f"--from-literal=password={password}")
+    kube.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(manifests()))
+    ips = cluster.wait_healthy(NS, SELECTOR, 3, 1, timeout=300, password=password)
+
+    with_no_password = cluster.node(next(iter(ips.values())))
+    try:
+        with_no_password.ping()
+        raise AssertionError("redis answered a client without the password")
+    except cluster.redis.AuthenticationError:
+        pass
+    except cluster.redis.ResponseError as e:
+        assert "NOAUTH" in str(e), e
+
+    book = cluster.KeyBook()
+    client = cluster.cluster_client(next(iter(ips.values())), password)
+    book.write(client, "secure", 5000)
+    client.close()
+    during = process_args_with(password)
+
+    kube.kubectl("-n", NS, "scale", "statefulset/redis", "--replicas=8")
+    ips = cluster.wait_healthy(NS, SELECTOR, 4, 1, timeout=300, password=password)
+    during += process_args_with(password)
+    kube.kubectl("-n", NS, "scale", "statefulset/redis", "--replicas=6")
+    ips = cluster.wait_healthy(NS, SELECTOR, 3, 1, timeout=300, password=password)
+
+    client = cluster.cluster_client(next(iter(ips.values())), password)
+    missing = book.missing(client)
+    client.close()
+    assert not missing, f"{len(missing)} keys lost, e.g. {missing[:5]}"
+
+    assert not during, "the password is in process arguments:\n" + "\n".join(during)
+    # Every container log of the run (kubesim keeps them all, deleted pods' too) and the Events.
+    log_hits = files_with(password, os.path.join(kube.STATE_DIR, "logs"))
+    assert not log_hits, "the password is in logs:\n" + "\n".join(log_hits[:10])
+    for pod in kube.pods(NS, SELECTOR):
+        assert password not in kube.logs(NS, pod, "redis-cluster-agent")
+    events = kube.kubectl("get", "events", "-A", "-o", "json").stdout
+    assert password not in events, "the password is in an Event"
+    assert json.loads(events)["items"], "no Events at all: nothing was checked"
