@@ -14,7 +14,7 @@ def test_drain_evicts_within_the_budget_and_reschedules_elsewhere(ns):
               "spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "dr"}}}}
     apply(ns, strict)
     try:
-        p = kubectl("drain", node, "--ignore-daemonsets", "--pod-selector=app=dr", "--timeout=4s", check=False, timeout=30)
+        p = kubectl("drain", node, "--ignore-daemonsets", "--pod-selector=app=dr", "--timeout=2s", check=False, timeout=30)
         assert p.returncode != 0 and "violate the pod's disruption budget" in p.stderr, p.stderr
         assert "SchedulingDisabled" in kubectl("get", "node", node).stdout
         kubectl("-n", ns, "delete", "pdb", "dr-strict")
