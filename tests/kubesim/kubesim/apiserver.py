@@ -203,6 +203,8 @@ class Handler(BaseHTTPRequestHandler):
         if rt.sub in ("exec", "attach", "portforward"):
             raise errors.bad_request(f"kubesim does not support pods/{rt.sub} (kubectl {rt.sub}); "
                                      "use `kubesim exec POD [-c CONTAINER] -- COMMAND`")
+        if rt.sub == "eviction" and m == "POST":
+            return self._evict(rt)
         if rt.sub and rt.sub not in r.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         verb = {"GET": "get" if rt.name else "list", "HEAD": "get", "POST": "create", "PUT": "update",
@@ -236,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, obj)
         if m == "PUT":
             obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub,
-                                       dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
+                                       dry_run="dryRun" in self.query)
             return self.send_json(200, obj, self._warnings(warnings))
         if m == "PATCH":
             obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(),
@@ -249,6 +251,18 @@ class Handler(BaseHTTPRequestHandler):
                              dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
             return self.send_json(200, obj)
         raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed")
+
+    def _evict(self, rt):
+        """policy/v1 Eviction: a graceful delete, refused (429) when a PodDisruptionBudget forbids it."""
+        from . import disruption
+        body = self.body_object() if self._raw else {}
+        opts = body.get("deleteOptions") or {}
+        pod = self.server.store.get(rt.r, rt.ns, rt.name)
+        disruption.check_eviction(self.server.store, pod)
+        grace = opts.get("gracePeriodSeconds")
+        self.server.registry.delete(rt.r, rt.ns, rt.name, grace=grace, dry_run=bool(opts.get("dryRun")))
+        return self.send_json(201, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                    "code": 201})
 
     def _watch(self, rt):
         from . import selectors

@@ -10,6 +10,7 @@ from .podworker import PodWorker, pod_ready
 
 POD = resources.find("", "v1", "pods")
 SERVICE = resources.find("", "v1", "services")
+NODE = resources.find("", "v1", "nodes")
 
 __all__ = ["Kubelet", "pod_ready"]
 
@@ -43,7 +44,10 @@ class Kubelet:
         for pod in pods:
             md = pod["metadata"]
             if not pod["spec"].get("nodeName"):
-                pod["spec"]["nodeName"] = self._schedule(pod, pods)
+                node = self._schedule(pod, pods)
+                if node is None:
+                    continue  # every node is cordoned: the pod stays Pending
+                pod["spec"]["nodeName"] = node
                 try:
                     pod = self.store.update(POD, pod)
                 except Exception:
@@ -72,7 +76,9 @@ class Kubelet:
             on = [p for p in pods if p["spec"].get("nodeName") == node and not p["metadata"].get("deletionTimestamp")]
             clash = sum(1 for p in on for r in reqs if selectors.matches(r, p["metadata"].get("labels")))
             return (clash, len(on), node)
-        return min(self.nodes, key=score)
+        nodes = [n["metadata"]["name"] for n in self.store.list(NODE)[0]
+                 if not (n.get("spec") or {}).get("unschedulable")]  # kubectl cordon / drain
+        return min(nodes, key=score) if nodes else None
 
     def on_pod_delete(self, pod):
         with self._lock:

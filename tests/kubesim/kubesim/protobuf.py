@@ -107,6 +107,7 @@ _KINDS = {
     "ClusterRoleBinding": BINDING,
     "PodDisruptionBudget": {2: ("spec", {1: ("minAvailable", "intstr"), 2: ("selector", LABEL_SELECTOR),
                                          3: ("maxUnavailable", "intstr")})},
+    "Eviction": {2: ("deleteOptions", {1: ("gracePeriodSeconds", "int"), 5: ("dryRun", "strs")})},
     "Deployment": {2: ("spec", {1: ("replicas", "int"), 2: ("selector", LABEL_SELECTOR),
                                 3: ("template", {1: ("metadata", OBJECT_META), 2: ("spec", POD_SPEC)}),
                                 4: ("strategy", {1: ("type", "str")})})},

@@ -31,7 +31,7 @@ RESOURCES = [
     Resource("", "v1", "configmaps", "ConfigMap", short_names=("cm",)),
     Resource("", "v1", "services", "Service", short_names=("svc",), subresources=("status",)),
     Resource("", "v1", "endpoints", "Endpoints", short_names=("ep",)),
-    Resource("", "v1", "pods", "Pod", short_names=("po",), subresources=("status", "log")),
+    Resource("", "v1", "pods", "Pod", short_names=("po",), subresources=("status", "log", "eviction")),
     Resource("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",),
              subresources=("status",)),
     Resource("", "v1", "events", "Event", short_names=("ev",)),

@@ -75,6 +75,7 @@ def main(argv):
     logs = _no_logs
     if args.bridge:
         from .controllers.deployment import DeploymentController
+        from .controllers.disruption import DisruptionController
         from .controllers.endpoints import EndpointsController
         from .controllers.garbage import GarbageCollector
         from .controllers.statefulset import StatefulSetController
@@ -87,7 +88,8 @@ def main(argv):
         logs = kubelet.logs
         dns = DnsServer(store, args.api_ip)
         components = [kubelet, StatefulSetController(store, reg), DeploymentController(store, reg),
-                      GarbageCollector(store, reg), EndpointsController(store, reg), dns]
+                      GarbageCollector(store, reg), EndpointsController(store, reg),
+                      DisruptionController(store, reg), dns]
     api = ApiServer((args.listen, args.port), store, reg, logs, crt, key,
                     f"{args.api_ip}:{args.port}", verbose=args.verbose, serve_openapi=not args.no_openapi)
 

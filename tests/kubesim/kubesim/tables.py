@@ -58,6 +58,11 @@ _COLUMNS = {
         o["spec"].get("type", "ClusterIP"), o["spec"].get("clusterIP", ""),
         ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in o["spec"].get("ports") or [])
         or "<none>", _age(o)]),
+    "PodDisruptionBudget": (["Min Available", "Max Unavailable", "Allowed Disruptions", "Age"], [0, 0, 0, 0],
+                            lambda o: [str(o["spec"].get("minAvailable", "N/A")), str(o["spec"].get("maxUnavailable", "N/A")),
+                                       (o.get("status") or {}).get("disruptionsAllowed", 0), _age(o)]),
+    "Node": (["Status", "Age"], [0, 0], lambda o: [
+        "Ready,SchedulingDisabled" if (o.get("spec") or {}).get("unschedulable") else "Ready", _age(o)]),
     "Event": (["Type", "Reason", "Object", "Message"], [0, 0, 0, 0], lambda o: [
         o.get("type", ""), o.get("reason", ""),
         f"{o.get('involvedObject', {}).get('kind', '').lower()}/{o.get('involvedObject', {}).get('name', '')}",
