@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
+#include <thread>
 
 #include "agent/engine/key_mover.h"
 #include "common/log.h"
@@ -17,6 +19,31 @@ Result<std::vector<RedisReply>> SetSlots(RedisClient& client, const std::vector<
   cmds.reserve(slots.size());
   for (int s : slots) cmds.push_back({"CLUSTER", "SETSLOT", std::to_string(s), verb, node_id});
   return client.Pipeline(cmds);
+}
+
+long long InfoNumber(const std::string& text, const std::string& field) {
+  auto pos = text.find(field + ":");
+  if (pos == std::string::npos) pos = text.find(field + " ");  // "BUMPED 12" / "STILL 12"
+  if (pos == std::string::npos) return -1;
+  return std::atoll(text.c_str() + pos + field.size() + 1);
+}
+
+// Makes the target's config epoch higher than the source's, so that its
+// claims win over the source's everywhere (a ping from the source can then
+// never take a slot back from the target, which would make redis delete the
+// slot's keys on the target). BUMPEPOCH only bumps when the target does not
+// already hold the highest epoch it knows of, so it is retried until the
+// target has learned the source's epoch by gossip. False when it never does.
+bool RaiseEpochAbove(RedisClient& target, long long source_epoch) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (true) {
+    auto r = target.Command({"CLUSTER", "BUMPEPOCH"});
+    if (!r.ok() || r->IsError()) return false;
+    long long epoch = InfoNumber(r->str, r->str.rfind("BUMPED", 0) == 0 ? "BUMPED" : "STILL");
+    if (source_epoch >= 0 && epoch > source_epoch) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 std::string SlotError(int slot, const std::string& what) {
@@ -74,8 +101,11 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     for (int slot : which) stable.push_back({"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"});
     (void)d.Pipeline(stable);  // best effort; FixOpenSlots closes what remains
   };
-  // 2. MIGRATING on the source.
+  // 2. MIGRATING on the source (and its config epoch, for step 4).
   auto mig = SetSlots(s, active, "MIGRATING", target.id);
+  auto source_info = s.Command({"CLUSTER", "INFO"});
+  const long long source_epoch =
+      source_info.ok() ? InfoNumber(source_info->str, "cluster_my_epoch") : -1;
   if (!mig.ok()) {
     fail_all(active, mig.status().ToString());
     result.unreachable_id = source.id;
@@ -115,33 +145,34 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   // 4. SETSLOT NODE: target first, then the source, then every other master.
   // On the target, SETSLOT NODE of an IMPORTING slot bumps its epoch and
   // broadcasts a PONG to every node, per slot: ~1 ms each, the cost that
-  // dominates a move of many small slots. Instead: one BUMPEPOCH first (the
-  // target's claims then carry the highest epoch, so no ping from the source
-  // can take a slot back), then per slot STABLE + NODE, which broadcasts
-  // nothing, except the last slot, closed the importing way: its one PONG
-  // broadcast carries all the new claims to every node, replicas included.
-  // All in one round trip.
-  std::vector<RedisCommand> claim = {{"CLUSTER", "BUMPEPOCH"}};
-  for (size_t i = 0; i < done.size(); ++i) {
-    const std::string slot = std::to_string(done[i]);
-    claim.push_back(i + 1 < done.size() ? RedisCommand{"CLUSTER", "SETSLOT", slot, "STABLE"}
-                                        : RedisCommand{"PING"});
-    claim.push_back({"CLUSTER", "SETSLOT", slot, "NODE", target.id});
-  }
+  // dominates a move of many small slots. Instead, once the target's epoch is
+  // above the source's (RaiseEpochAbove), per slot STABLE + NODE, which
+  // broadcasts nothing, except the last slot, closed the importing way: its
+  // one PONG carries all the new claims to every node, replicas included.
+  // When the epoch cannot be raised, every slot goes the importing way, as
+  // redis-cli does.
   std::vector<int> owned;
   if (!done.empty()) {
+    const bool fast = RaiseEpochAbove(d, source_epoch);
+    if (!fast) {
+      RC_LOG_WARNING << "target " << d.address() << " could not get an epoch above source " << s.address()
+                     << "'s; closing " << done.size() << " slot(s) one broadcast each";
+    }
+    std::vector<RedisCommand> claim;
+    for (size_t i = 0; i < done.size(); ++i) {
+      const std::string slot = std::to_string(done[i]);
+      claim.push_back(fast && i + 1 < done.size() ? RedisCommand{"CLUSTER", "SETSLOT", slot, "STABLE"}
+                                                  : RedisCommand{"PING"});
+      claim.push_back({"CLUSTER", "SETSLOT", slot, "NODE", target.id});
+    }
     auto on_target = d.Pipeline(claim);
     if (!on_target.ok()) {
       fail_all(done, on_target.status().ToString());
       return result;
     }
-    if ((*on_target)[0].IsError()) {  // no epoch bump: do not claim without it
-      fail_all(done, "CLUSTER BUMPEPOCH on " + d.address() + ": " + (*on_target)[0].str);
-      return result;
-    }
     for (size_t i = 0; i < done.size(); ++i) {
-      const RedisReply& stable = (*on_target)[1 + 2 * i];
-      const RedisReply& node = (*on_target)[2 + 2 * i];
+      const RedisReply& stable = (*on_target)[2 * i];
+      const RedisReply& node = (*on_target)[2 * i + 1];
       if (stable.IsError() || node.IsError()) {
         result.errors.push_back(SlotError(done[i], "SETSLOT STABLE/NODE on " + d.address() + ": " +
                                                        (stable.IsError() ? stable.str : node.str)));
