@@ -23,7 +23,7 @@ def test_scale_to_eight_under_load(story):
     finally:
         load.stop()
     print(f"scale 6 -> 8: balanced 4 masters {took:.1f} s after kubectl scale; "
-          f"{load.ops} client operations, {len(load.failures)} failed")
+          + load.summary())
     assert load.ops > 0, "the load generator did no operation"
     assert not load.failures, f"{len(load.failures)} failed operations:\n" + "\n".join(load.failures[:20])
     assert not load.wrong_reads, load.wrong_reads[:10]

@@ -23,7 +23,7 @@ def test_scale_to_six_drains_first(story):
     finally:
         load.stop()
     print(f"scale 8 -> 6: balanced 3 masters {took:.1f} s after kubectl scale; "
-          f"{load.ops} client operations, {len(load.failures)} failed")
+          + load.summary())
     assert load.ops > 0
     assert not load.failures, f"{len(load.failures)} failed operations:\n" + "\n".join(load.failures[:20])
     assert not load.wrong_reads, load.wrong_reads[:10]
