@@ -23,3 +23,16 @@ def test_kubectl_exec_streams_exit_codes_and_stdin(ns):
     # kubesim exec: same namespaces, the container's environment.
     assert kubesim_exec(ns, "box", "sh", "-c", "echo $GREETING").stdout == "hi\n"
     assert kubesim_exec(ns, "box", "sh", "-c", "exit 4", check=False).returncode == 4
+
+
+def test_kubectl_cp_both_ways(ns, tmp_path):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "cp", "labels": {"t": "cp"}},
+           "spec": {"terminationGracePeriodSeconds": 1,
+                    "containers": [{"name": "main", "image": "busybox", "command": ["sleep", "1000"]}]}}
+    apply(ns, pod)
+    wait_for("pod ready", lambda: ready_pods(ns, "t=cp"))
+    (tmp_path / "in.txt").write_text("payload\n")
+    kubectl("-n", ns, "cp", str(tmp_path / "in.txt"), "cp:/tmp/in.txt")
+    assert kubectl("-n", ns, "exec", "cp", "--", "cat", "/tmp/in.txt").stdout == "payload\n"
+    kubectl("-n", ns, "cp", "cp:/tmp/in.txt", str(tmp_path / "out.txt"))
+    assert (tmp_path / "out.txt").read_text() == "payload\n"
