@@ -18,8 +18,11 @@ def _age(obj):
 def _pod_row(o):
     st = o.get("status", {})
     cs = st.get("containerStatuses") or []
-    ready = sum(1 for c in cs if c.get("ready"))
-    total = len(o.get("spec", {}).get("containers") or [])
+    sidecar_names = {c["name"] for c in o.get("spec", {}).get("initContainers") or []
+                     if c.get("restartPolicy") == "Always"}
+    sidecars = [c for c in st.get("initContainerStatuses") or [] if c["name"] in sidecar_names]
+    ready = sum(1 for c in cs + sidecars if c.get("ready"))  # native sidecars count, as in kubectl
+    total = len(o.get("spec", {}).get("containers") or []) + len(sidecar_names)
     phase = st.get("phase", "Pending")
     inits = o.get("spec", {}).get("initContainers") or []
     init_cs = st.get("initContainerStatuses") or []
