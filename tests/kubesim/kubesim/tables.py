@@ -44,7 +44,7 @@ def _pod_row(o):
             w = (c.get("state") or {}).get("waiting")
             if w and w.get("reason") not in (None, "ContainerCreating", "PodInitializing"):
                 phase = w["reason"]
-    restarts = sum(c.get("restartCount", 0) for c in cs)
+    restarts = sum(c.get("restartCount", 0) for c in cs + sidecars)
     return [f"{ready}/{total}", phase, restarts, _age(o), st.get("podIP") or "<none>",
             o.get("spec", {}).get("nodeName") or "<none>"]
 
