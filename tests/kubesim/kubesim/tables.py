@@ -32,8 +32,7 @@ def _pod_row(o):
     elif phase in ("Succeeded", "Failed") and cs:
         phase = "Completed" if phase == "Succeeded" else "Error"
     elif inits and not init_done:
-        sidecars = {c["name"] for c in inits if c.get("restartPolicy") == "Always"}
-        done = sum(1 for c in init_cs if (c.get("started") if c["name"] in sidecars else c.get("ready")))
+        done = sum(1 for c in init_cs if (c.get("started") if c["name"] in sidecar_names else c.get("ready")))
         phase = f"Init:{done}/{len(inits)}"
         for c in init_cs:
             w = (c.get("state") or {}).get("waiting") or {}
