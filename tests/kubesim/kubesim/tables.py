@@ -18,8 +18,11 @@ def _age(obj):
 def _pod_row(o):
     st = o.get("status", {})
     cs = st.get("containerStatuses") or []
-    ready = sum(1 for c in cs if c.get("ready"))
-    total = len(o.get("spec", {}).get("containers") or [])
+    sidecar_names = {c["name"] for c in o.get("spec", {}).get("initContainers") or []
+                     if c.get("restartPolicy") == "Always"}
+    sidecars = [c for c in st.get("initContainerStatuses") or [] if c["name"] in sidecar_names]
+    ready = sum(1 for c in cs + sidecars if c.get("ready"))  # native sidecars count, as in kubectl
+    total = len(o.get("spec", {}).get("containers") or []) + len(sidecar_names)
     phase = st.get("phase", "Pending")
     inits = o.get("spec", {}).get("initContainers") or []
     init_cs = st.get("initContainerStatuses") or []
@@ -29,8 +32,7 @@ def _pod_row(o):
     elif phase in ("Succeeded", "Failed") and cs:
         phase = "Completed" if phase == "Succeeded" else "Error"
     elif inits and not init_done:
-        sidecars = {c["name"] for c in inits if c.get("restartPolicy") == "Always"}
-        done = sum(1 for c in init_cs if (c.get("started") if c["name"] in sidecars else c.get("ready")))
+        done = sum(1 for c in init_cs if (c.get("started") if c["name"] in sidecar_names else c.get("ready")))
         phase = f"Init:{done}/{len(inits)}"
         for c in init_cs:
             w = (c.get("state") or {}).get("waiting") or {}
@@ -41,7 +43,7 @@ def _pod_row(o):
             w = (c.get("state") or {}).get("waiting")
             if w and w.get("reason") not in (None, "ContainerCreating", "PodInitializing"):
                 phase = w["reason"]
-    restarts = sum(c.get("restartCount", 0) for c in cs)
+    restarts = sum(c.get("restartCount", 0) for c in cs + sidecars)
     return [f"{ready}/{total}", phase, restarts, _age(o), st.get("podIP") or "<none>",
             o.get("spec", {}).get("nodeName") or "<none>"]
 
