@@ -28,9 +28,21 @@ Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, F
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.converge_wait_ms);
   int fixes = 0;
   bool logged_wait = false;
+  bool logged_down = false;
   while (true) {
     auto view = ObserveCluster(connector_, seed);
     if (!view.ok()) return view.status();
+    // A master that says cluster_state:fail refuses MIGRATE (CLUSTERDOWN):
+    // give the cluster time to recover (e.g. a failover) before fixing.
+    std::string down;
+    for (const auto& n : view->nodes)
+      if (n.reachable && n.Myself() && n.Myself()->IsMaster() && !n.cluster_state_ok) down = n.address;
+    if (!down.empty() && Clock::now() < deadline) {
+      if (!logged_down) RC_LOG_INFO << "master " << down << " reports cluster_state:fail; waiting for it to recover";
+      logged_down = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     if (!view->open_slots.empty() && fixes < 20) {
       RC_LOG_INFO << "found " << view->open_slots.size()
                   << " open slot(s) left by an earlier run; closing them first";

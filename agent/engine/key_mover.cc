@@ -59,6 +59,10 @@ Result<std::string> CanonicalValue(RedisClient& client, const std::string& key, 
 
 }  // namespace
 
+int KeyMover::ReplyTimeout(int migrate_timeout_ms) const {
+  return std::max(migrate_timeout_ms, options_.migrate_timeout_ms * 3) + 5000;
+}
+
 bool IsRetryableMigrateError(const std::string& error) {
   return Contains(error, "IOERR") || Contains(error, "timeout") || Contains(error, "TRYAGAIN") ||
          Contains(error, "LOADING") || Contains(error, "CLUSTERDOWN");
@@ -104,7 +108,7 @@ RedisCommand KeyMover::MigrateCommand(const std::vector<std::string>& keys, bool
 
 long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Status>* failed) {
   const int batch = KeysPerBatch();
-  source_.SetCommandTimeout(options_.migrate_timeout_ms + 5000);
+  source_.SetCommandTimeout(ReplyTimeout(options_.migrate_timeout_ms));
   long long moved = 0;
   std::vector<int> pending = slots;
   auto careful = [&](int slot) {
@@ -188,6 +192,9 @@ Result<long long> KeyMover::MoveSlot(int slot) {
     if (++retries > options_.max_retries)
       return Status(why.code(), "moving " + where + " failed after " + std::to_string(retries) +
                                     " tries: " + why.message());
+    // A node that is gone will not come back within these retries: stop now.
+    auto src_ping = source_.Command({"PING"});
+    if (!src_ping.ok()) return src_ping.status().WithContext("moving " + where + ": source unreachable");
     auto ping = target_.Command({"PING"});
     if (!ping.ok()) return ping.status().WithContext("moving " + where + ": target unreachable");
     timeout *= 2;  // big keys need longer
@@ -209,7 +216,7 @@ Result<long long> KeyMover::MoveSlot(int slot) {
     if (keys->elements.empty()) return moved;
     std::vector<std::string> names;
     for (const auto& k : keys->elements) names.push_back(k.str);
-    source_.SetCommandTimeout(timeout + 5000);
+    source_.SetCommandTimeout(ReplyTimeout(timeout));
     auto reply = source_.Command(MigrateCommand(names, false, timeout));
     if (!reply.ok()) {
       RC_RETURN_IF_ERROR(retry(reply.status()));

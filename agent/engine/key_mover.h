@@ -34,6 +34,10 @@ class KeyMover {
   Result<long long> MoveSlot(int slot);
 
  private:
+  // How long to wait for a reply on the source: a MIGRATE's own timeout, and
+  // never less than what another worker's MIGRATE on the same source may
+  // block it for (several workers can share a source).
+  int ReplyTimeout(int migrate_timeout_ms) const;
   // Keys per MIGRATE, bounded by batch_keys and by batch_bytes / average key size.
   int KeysPerBatch();
   RedisCommand MigrateCommand(const std::vector<std::string>& keys, bool replace, int timeout_ms) const;

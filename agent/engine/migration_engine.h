@@ -34,7 +34,7 @@ struct EngineOptions {
   int slots_in_flight = 512;             // slots opened / closed per pipelined round
   int workers = 2;                       // concurrent source->target pairs
   int migrate_timeout_ms = 10000;        // MIGRATE's own timeout; doubled on each retry
-  int max_retries = 8;                   // per slot on IOERR / timeout / CLUSTERDOWN (backoff 0.1-3.2 s)
+  int max_retries = 12;                  // per slot on IOERR / timeout / CLUSTERDOWN (backoff 0.1-3.2 s, ~25 s in all)
   int gossip_wait_ms = 30000;            // wait for a target to learn the slot map
   int converge_wait_ms = 20000;          // wait for nodes to agree after a fix / before planning
   std::chrono::milliseconds progress_interval{3000};  // listener cadence

@@ -71,6 +71,10 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   }
   RedisClient& s = **src;
   RedisClient& d = **dst;
+  // Another worker's MIGRATE may block either node for a while (big keys).
+  const int patience = options_.migrate_timeout_ms * 3 + 5000;
+  s.SetCommandTimeout(patience);
+  d.SetCommandTimeout(patience);
   const auto t0 = std::chrono::steady_clock::now();
   auto ms = [&t0] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -131,6 +135,14 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   long long moved = keys.MoveSlots(opened, &failed);
   result.keys_moved += moved;
   if (keys_moved) *keys_moved += moved;
+  // A source or target that went away: the caller skips the rest of the pair.
+  if (!failed.empty()) {
+    if (!s.Command({"PING"}).ok()) {
+      result.unreachable_id = source.id;
+    } else if (!d.Command({"PING"}).ok()) {
+      result.unreachable_id = target.id;
+    }
+  }
   std::vector<int> done;
   for (int slot : opened) {
     auto it = failed.find(slot);

@@ -12,7 +12,8 @@ import random
 import sys
 import time
 
-from redis.cluster import RedisCluster
+from redis import Redis
+from redis.cluster import PRIMARY, ClusterNode, RedisCluster
 
 
 def p99(samples):
@@ -25,6 +26,17 @@ def p99(samples):
 def main():
     host, port, prefix, ready_file, stop_file = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
     rc = RedisCluster(host=host, port=port, cluster_error_retry_attempts=5)
+    # redis-py 4.3 cannot follow an ASK to a node that served no slot when the
+    # client started (AttributeError 'NoneType' ... 'server_type', see
+    # https://github.com/redis/redis-py/issues/2432), exactly what a scale-out
+    # onto an empty master produces: register every known node up front.
+    nodes = Redis(host=host, port=port).execute_command("CLUSTER NODES")
+    text = nodes.decode() if isinstance(nodes, bytes) else nodes
+    addresses = text.keys() if isinstance(text, dict) else [line.split()[1] for line in text.splitlines() if line]
+    for address in addresses:
+        ip, _, rest = address.partition(":")
+        node = ClusterNode(ip, int(rest.split("@")[0]), PRIMARY)
+        rc.nodes_manager.nodes_cache.setdefault(node.name, node)
     acked = []
     writes = reads = errors = wrong = 0
     first_error = ""
