@@ -22,7 +22,8 @@ TEST(BlankMembers, BlanksTheChosenMembersOnly) {
         {"object",
          {{"metadata", {{"name", "n"}, {"managedFields", json::array({{{"f:x", {}}}})}}}}}}},
       {"oldObject", "kept: not under request"}};
-  PrefilteredJson out = BlankMembers(doc.dump(), kPaths);
+  const std::string text = doc.dump();  // out.blanked views into it
+  PrefilteredJson out = BlankMembers(text, kPaths);
   json want = doc;
   want["request"]["oldObject"] = nullptr;
   want["request"]["object"]["metadata"]["managedFields"] = nullptr;
@@ -44,8 +45,10 @@ TEST(BlankMembers, HandlesWhitespaceEscapesAndScalars) {
 
 TEST(BlankMembers, EscapedQuotesAndBackslashRuns) {
   // Values ending in backslash runs of both parities, inside and before the blanked member.
-  json doc = {{"request", {{"a", "x\\"}, {"b", "\\\""}, {"oldObject", {{"s", "q\"}\\"}}}, {"c", "\\\\"}}}};
-  PrefilteredJson out = BlankMembers(doc.dump(), kPaths);
+  json doc = {
+      {"request", {{"a", "x\\"}, {"b", "\\\""}, {"oldObject", {{"s", "q\"}\\"}}}, {"c", "\\\\"}}}};
+  const std::string text = doc.dump();  // out.blanked views into it
+  PrefilteredJson out = BlankMembers(text, kPaths);
   json want = doc;
   want["request"]["oldObject"] = nullptr;
   EXPECT_EQ(json::parse(out.text), want);
