@@ -254,7 +254,6 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
                   Describe(r.master, r.master_id);
     return a;
   }
-  if (!roles.blocked.empty()) return Wait(roles.blocked);
 
   // 7. Drain leaving masters.
   std::vector<std::string> draining;
@@ -291,6 +290,10 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     remove.reason = "removing drained leaving node(s) " + remove.reason;
     return remove;
   }
+
+  // Roles that must wait (a pod still joining, or not knowing its master yet)
+  // do not hold up drains and removals above, only the balance.
+  if (!roles.blocked.empty()) return Wait(roles.blocked);
 
   // 9. Balance.
   engine::PlanOptions options;

@@ -346,6 +346,27 @@ TEST(PlanNextAction, AReplicaStillFollowingItsMastersOldAddressIsReattached) {
   EXPECT_EQ(a.replicas[0].master_id, IdOf(0));
 }
 
+TEST(PlanNextAction, ARoleThatMustWaitDoesNotHoldUpADrain) {
+  auto pods = SixPods();
+  pods[0].slots = "0-4095";
+  pods[1].slots = "4096-8191";
+  pods[2].slots = "8192-12287";
+  pods[5] = {5, "M", "", -1, "h0", IdOf(95)};  // came back empty, joined, no role yet
+  pods.push_back({6, "M", "12288-16383", -1, "h1"});
+  pods.push_back({7, "S", "", 6, "h2"});
+  Observation obs = Build(6, pods);
+  // redis-5 does not know master 2 (its future master) yet.
+  auto partial =
+      Topology::ParseClusterNodes(testing::Line(IdOf(95), "127.50.0.6", "myself,master", "-", "") +
+                                  testing::Line(IdOf(0), "127.50.0.1", "master", "-", "0-4095"));
+  ASSERT_TRUE(partial.ok());
+  obs.nodes[5].view = *partial;
+  RolePlan roles = PlanRoles(obs, obs.nodes[0], OnePerMaster());
+  ASSERT_FALSE(roles.blocked.empty());
+  Action a = PlanNextAction(obs, OnePerMaster());
+  EXPECT_EQ(a.kind, ActionKind::kDrainLeaving) << a.reason;
+}
+
 TEST(PlanNextAction, NothingAnswersMeansWait) {
   Action a = PlanNextAction(Build(3, {{0, "X"}, {1, "X"}, {2, "X"}}), OnePerMaster());
   EXPECT_EQ(a.kind, ActionKind::kWait);
