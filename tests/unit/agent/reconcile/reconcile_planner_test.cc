@@ -351,20 +351,32 @@ TEST(PlanNextAction, ARoleThatMustWaitDoesNotHoldUpADrain) {
   pods[0].slots = "0-4095";
   pods[1].slots = "4096-8191";
   pods[2].slots = "8192-12287";
-  pods[5] = {5, "M", "", -1, "h0", IdOf(95)};  // came back empty, joined, no role yet
+  pods[5] = {5, "-", "", -1, "h0", IdOf(95)};  // came back empty; its MEET is in handshake
   pods.push_back({6, "M", "12288-16383", -1, "h1"});
   pods.push_back({7, "S", "", 6, "h2"});
-  Observation obs = Build(6, pods);
-  // redis-5 does not know master 2 (its future master) yet.
-  auto partial =
-      Topology::ParseClusterNodes(testing::Line(IdOf(95), "127.50.0.6", "myself,master", "-", "") +
-                                  testing::Line(IdOf(0), "127.50.0.1", "master", "-", "0-4095"));
-  ASSERT_TRUE(partial.ok());
-  obs.nodes[5].view = *partial;
+  Observation obs = Build(
+      6, pods, {{"ffffffffffffffffffffffffffffffffffffffff", "127.50.0.6", "handshake", "-", ""}});
   RolePlan roles = PlanRoles(obs, obs.nodes[0], OnePerMaster());
-  ASSERT_FALSE(roles.blocked.empty());
+  ASSERT_NE(roles.blocked.find("still joining"), std::string::npos) << roles.blocked;
   Action a = PlanNextAction(obs, OnePerMaster());
   EXPECT_EQ(a.kind, ActionKind::kDrainLeaving) << a.reason;
+}
+
+TEST(PlanNextAction, NoSlotMovesWhileAnyMembersViewSeesAMasterDown) {
+  auto pods = SixPods();
+  pods.push_back({6, "M", "", -1, "h1"});
+  pods.push_back({7, "S", "", 6, "h2"});
+  Observation obs = Build(8, pods);
+  // redis-3's own view already flags master 1 as failed; the reference does not yet.
+  auto view = Topology::ParseClusterNodes(
+      testing::Line(IdOf(3), "127.50.0.4", "myself,slave", IdOf(0), "") +
+      testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA) +
+      testing::Line(IdOf(1), "127.50.0.2", "master,fail", "-", kB) +
+      testing::Line(IdOf(2), "127.50.0.3", "master", "-", kC));
+  ASSERT_TRUE(view.ok());
+  obs.nodes[3].view = *view;
+  Action a = PlanNextAction(obs, OnePerMaster());
+  EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
 }
 
 TEST(PlanNextAction, NothingAnswersMeansWait) {
