@@ -255,7 +255,10 @@ void ReconcileLoop::Run(const std::atomic<bool>& stop) {
   while (!stop) {
     Action action = RunOnce();
     bool busy = action.kind != ActionKind::kNothing && action.kind != ActionKind::kWait;
-    auto pause = busy ? std::chrono::milliseconds(200) : options_.interval;
+    // Agents that do not coordinate look less often (each look lists the pods
+    // through the API); the preStop watcher has its own faster poll.
+    auto pause = busy ? std::chrono::milliseconds(200)
+                      : (holding_ ? options_.interval : options_.interval * 5);
     auto until = std::chrono::steady_clock::now() + pause;
     while (!stop && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

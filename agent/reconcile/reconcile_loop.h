@@ -28,7 +28,8 @@ struct LoopOptions {
   std::string pod_name;  // this pod ("redis-3")
   int ordinal = -1;      // from the name
   DesiredState desired;
-  std::chrono::milliseconds interval{1000};  // between loops when nothing changes
+  // Between loops when nothing changes (x5 for agents that do not coordinate).
+  std::chrono::milliseconds interval{1000};
   std::chrono::milliseconds lease_duration{15000};
   PodFacts facts;  // for run-time settings (CONFIG SET)
   ConfOptions conf;

@@ -52,17 +52,28 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
 }
 
 // Why the cluster cannot take a topology change now ("" when it can).
+// Every member's view is checked, not only the reference: right after a
+// failure the views differ, and slots must never move while any of them
+// sees a master with slots down, or slots nobody owns.
 std::string Unhealthy(const Observation& obs, const Topology& ref) {
-  for (const ClusterNode* m : ref.Masters()) {
-    if (m->slots.Empty()) continue;
-    if (m->flags.fail)
-      return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
-             std::to_string(m->slots.Count()) +
-             " slots and has failed; waiting for a replica to "
-             "take over or the pod to come back";
-    if (!obs.FindById(m->id))
-      return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
-             std::to_string(m->slots.Count()) + " slots and does not answer";
+  std::vector<const Topology*> views = {&ref};
+  for (const auto& n : obs.nodes)
+    if (IsMember(n, ref)) views.push_back(&n.view);
+  for (const Topology* view : views) {
+    for (const ClusterNode* m : view->Masters()) {
+      if (m->slots.Empty()) continue;
+      if (m->flags.fail || m->flags.noaddr)
+        return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
+               std::to_string(m->slots.Count()) +
+               " slots and has failed; waiting for a replica to "
+               "take over or the pod to come back";
+      if (!obs.FindById(m->id))
+        return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
+               std::to_string(m->slots.Count()) + " slots and does not answer";
+    }
+    int covered = view->CoveredSlots().Count();
+    if (covered < kSlotCount)
+      return std::to_string(kSlotCount - covered) + " slots have no owner in some node's view";
   }
   return "";
 }
@@ -254,7 +265,6 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
                   Describe(r.master, r.master_id);
     return a;
   }
-  if (!roles.blocked.empty()) return Wait(roles.blocked);
 
   // 7. Drain leaving masters.
   std::vector<std::string> draining;
@@ -291,6 +301,10 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     remove.reason = "removing drained leaving node(s) " + remove.reason;
     return remove;
   }
+
+  // Roles that must wait (a pod still joining, or not knowing its master yet)
+  // do not hold up drains and removals above, only the balance.
+  if (!roles.blocked.empty()) return Wait(roles.blocked);
 
   // 9. Balance.
   engine::PlanOptions options;

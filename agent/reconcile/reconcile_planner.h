@@ -12,7 +12,7 @@
 //   6. roles: new pods, orphaned replicas, uneven replica counts -> REPLICATE
 //   7. leaving masters (ordinal >= spec.replicas) with slots -> drain
 //   8. drained leaving nodes -> reset and forget
-//   9. uneven slots -> rebalance
+//   9. uneven slots -> rebalance (roles that must wait hold up only this step)
 #pragma once
 
 #include <string>

@@ -25,13 +25,12 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
   for (const auto& n : obs.nodes)
     if (IsMember(n, ref) && !obs.Leaving(n.pod) && n.Myself()) staying.push_back(&n);
   // Roles are decided for everyone at once (so replicas spread over hosts):
-  // wait while a staying pod is still joining.
+  // no assignment while a staying pod is still joining (masters are still computed).
+  std::string joining;
   for (const auto& n : obs.nodes) {
     if (n.reachable && !obs.Leaving(n.pod) && !IsMember(n, ref) && n.Myself() &&
-        n.Myself()->slots.Empty()) {
-      plan.blocked = Describe(n.pod, n.id) + " is still joining the cluster";
-      return plan;
-    }
+        n.Myself()->slots.Empty() && joining.empty())
+      joining = Describe(n.pod, n.id) + " is still joining the cluster";
   }
 
   // Masters that own slots and do not leave keep them.
@@ -149,6 +148,7 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
     plan.assignments.push_back(assignment);
   }
   // Assign a round at once (so replicas can be spread over hosts), or not at all.
+  if (!joining.empty()) plan.blocked = joining;
   if (!plan.blocked.empty()) plan.assignments.clear();
   if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
     return plan;

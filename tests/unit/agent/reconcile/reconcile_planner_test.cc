@@ -311,9 +311,12 @@ TEST(PlanNextAction, ReplicaCountsAreEvenedOut) {
 TEST(PlanNextAction, ScaleDownThatLeavesTooManyMastersDrainsTheHighestOne) {
   // Bootstrapped with 8 pods (masters 0-3, replicas 4-7), scaled to 6: the
   // replicas of masters 2 and 3 left, so 4 masters hold slots for 6 pods.
-  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},     {1, "M", "4096-8191", -1, "h1"},
-                               {2, "M", "8192-12287", -1, "h2"}, {3, "M", "12288-16383", -1, "h0"},
-                               {4, "S", "", 0, "h1"},            {5, "S", "", 1, "h2"}};
+  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},
+                               {1, "M", "4096-8191", -1, "h1"},
+                               {2, "M", "8192-12287", -1, "h2"},
+                               {3, "M", "12288-16383", -1, "h0"},
+                               {4, "S", "", 0, "h1"},
+                               {5, "S", "", 1, "h2"}};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
   ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
   ASSERT_EQ(a.weights.size(), 1u);
@@ -341,6 +344,39 @@ TEST(PlanNextAction, AReplicaStillFollowingItsMastersOldAddressIsReattached) {
   ASSERT_EQ(a.replicas.size(), 1u);
   EXPECT_EQ(a.replicas[0].replica.name, "redis-3");
   EXPECT_EQ(a.replicas[0].master_id, IdOf(0));
+}
+
+TEST(PlanNextAction, ARoleThatMustWaitDoesNotHoldUpADrain) {
+  auto pods = SixPods();
+  pods[0].slots = "0-4095";
+  pods[1].slots = "4096-8191";
+  pods[2].slots = "8192-12287";
+  pods[5] = {5, "-", "", -1, "h0", IdOf(95)};  // came back empty; its MEET is in handshake
+  pods.push_back({6, "M", "12288-16383", -1, "h1"});
+  pods.push_back({7, "S", "", 6, "h2"});
+  Observation obs = Build(
+      6, pods, {{"ffffffffffffffffffffffffffffffffffffffff", "127.50.0.6", "handshake", "-", ""}});
+  RolePlan roles = PlanRoles(obs, obs.nodes[0], OnePerMaster());
+  ASSERT_NE(roles.blocked.find("still joining"), std::string::npos) << roles.blocked;
+  Action a = PlanNextAction(obs, OnePerMaster());
+  EXPECT_EQ(a.kind, ActionKind::kDrainLeaving) << a.reason;
+}
+
+TEST(PlanNextAction, NoSlotMovesWhileAnyMembersViewSeesAMasterDown) {
+  auto pods = SixPods();
+  pods.push_back({6, "M", "", -1, "h1"});
+  pods.push_back({7, "S", "", 6, "h2"});
+  Observation obs = Build(8, pods);
+  // redis-3's own view already flags master 1 as failed; the reference does not yet.
+  auto view = Topology::ParseClusterNodes(
+      testing::Line(IdOf(3), "127.50.0.4", "myself,slave", IdOf(0), "") +
+      testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA) +
+      testing::Line(IdOf(1), "127.50.0.2", "master,fail", "-", kB) +
+      testing::Line(IdOf(2), "127.50.0.3", "master", "-", kC));
+  ASSERT_TRUE(view.ok());
+  obs.nodes[3].view = *view;
+  Action a = PlanNextAction(obs, OnePerMaster());
+  EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
 }
 
 TEST(PlanNextAction, NothingAnswersMeansWait) {
