@@ -37,7 +37,8 @@ HandlerReply HandleAdmissionBody(std::string_view body, const InjectionOptions& 
     HandlerReply reply;
     reply.http_status = 500;
     reply.content_type = "text/plain";
-    reply.body = std::string("internal error while handling the AdmissionReview: ") + e.what() + "\n";
+    reply.body =
+        std::string("internal error while handling the AdmissionReview: ") + e.what() + "\n";
     reply.outcome = "error";
     reply.summary = e.what();
     return reply;

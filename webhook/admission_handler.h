@@ -17,9 +17,9 @@ struct HandlerReply {
   std::string content_type = "application/json";
   std::string body;
   // For metrics and the access log:
-  std::string outcome;    // ignored | unchanged | patched | denied | bad_request | error
+  std::string outcome;  // ignored | unchanged | patched | denied | bad_request | error
   size_t patch_operations = 0;
-  std::string summary;    // "CREATE apps/v1 StatefulSet ns/name uid=..." or the error
+  std::string summary;  // "CREATE apps/v1 StatefulSet ns/name uid=..." or the error
 };
 
 HandlerReply HandleAdmissionBody(std::string_view body, const InjectionOptions& options);

@@ -1,6 +1,7 @@
 #include "webhook/admission_review.h"
 
 #include "webhook/base64.h"
+#include "webhook/json_prefilter.h"
 
 namespace rc::webhook {
 namespace {
@@ -9,30 +10,6 @@ using nlohmann::json;
 
 constexpr char kApiVersion[] = "admission.k8s.io/v1";
 constexpr int kMaxNesting = 100;
-
-// Deepest [ / { nesting outside strings; bounds the recursion of later passes.
-int NestingDepth(std::string_view text) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > deepest) deepest = depth;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
 
 // Reads an optional string field; a present non-string is an error.
 Status OptionalString(const json& obj, const char* key, const std::string& where,
@@ -47,14 +24,28 @@ Status OptionalString(const json& obj, const char* key, const std::string& where
 }  // namespace
 
 Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
-  if (NestingDepth(body) > kMaxNesting) {
+  // Never parsed: request.oldObject (the mutation depends on the new object
+  // only), and in request.object what is never read nor patched and often most
+  // of its bytes: metadata.managedFields and kubectl's last-applied annotation.
+  static const std::vector<std::vector<std::string_view>> kUnused = {
+      {"request", "oldObject"},
+      {"request", "object", "metadata", "managedFields"},
+      {"request", "object", "metadata", "annotations",
+       "kubectl.kubernetes.io/last-applied-configuration"}};
+  PrefilteredJson filtered = BlankMembers(body, kUnused);
+  if (filtered.max_depth > kMaxNesting) {
     return InvalidArgument("request body nests deeper than " + std::to_string(kMaxNesting) +
                            " levels; not a Kubernetes object");
   }
-  json review = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (review.is_discarded()) {
-    return InvalidArgument("request body is not valid JSON; want an admission.k8s.io/v1 "
-                           "AdmissionReview");
+  json review = json::parse(filtered.text, nullptr, /*allow_exceptions=*/false);
+  bool skipped_valid = true;
+  for (std::string_view value : filtered.blanked) {
+    skipped_valid = skipped_valid && json::accept(value);  // lexes, builds nothing
+  }
+  if (review.is_discarded() || !skipped_valid) {
+    return InvalidArgument(
+        "request body is not valid JSON; want an admission.k8s.io/v1 "
+        "AdmissionReview");
   }
   if (!review.is_object()) return InvalidArgument("request body is not a JSON object");
   if (!review.contains("apiVersion") || review["apiVersion"] != kApiVersion) {
@@ -85,12 +76,18 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
   RC_RETURN_IF_ERROR(OptionalString(*kind_it, "group", "request.kind", &out.kind.group));
   RC_RETURN_IF_ERROR(OptionalString(*kind_it, "version", "request.kind", &out.kind.version));
   RC_RETURN_IF_ERROR(OptionalString(*kind_it, "kind", "request.kind", &out.kind.kind));
-  for (const auto& [key, target] : {std::pair<const char*, json*>{"object", &out.object},
-                                    std::pair<const char*, json*>{"oldObject", &out.old_object}}) {
-    auto it = request.find(key);
-    if (it == request.end() || it->is_null()) continue;
-    if (!it->is_object()) return InvalidArgument(std::string("request.") + key + " is not an object");
-    *target = std::move(*it);
+  auto object = request.find("object");
+  if (object != request.end() && !object->is_null()) {
+    if (!object->is_object()) return InvalidArgument("request.object is not an object");
+    out.object = std::move(*object);
+    auto metadata = out.object.find("metadata");
+    if (metadata != out.object.end() && metadata->is_object()) {
+      metadata->erase("managedFields");
+      auto annotations = metadata->find("annotations");
+      if (annotations != metadata->end() && annotations->is_object()) {
+        annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
+      }
+    }
   }
   return out;
 }
@@ -101,11 +98,13 @@ std::string EncodeAdmissionReview(const AdmissionResponse& response) {
   auto dump = [](const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
   };
-  std::string out = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":)";
+  std::string out =
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":)";
   out += dump(response.uid);
   out += response.allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
   if (!response.allowed) {
-    json status = {{"code", response.code == 0 ? 403 : response.code}, {"message", response.message}};
+    json status = {{"code", response.code == 0 ? 403 : response.code},
+                   {"message", response.message}};
     out += R"(,"status":)" + dump(status);
   }
   if (response.patch.is_array() && !response.patch.empty()) {

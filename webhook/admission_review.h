@@ -3,11 +3,10 @@
 // no exception escapes); a typed response in, bytes out.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -26,15 +25,19 @@ struct AdmissionRequest {
   std::string operation;  // CREATE, UPDATE, DELETE, CONNECT
   std::string name;
   std::string namespace_name;
-  nlohmann::json object;      // null for DELETE
-  nlohmann::json old_object;  // null for CREATE
+  // request.object without metadata.managedFields and the annotation
+  // kubectl.kubernetes.io/last-applied-configuration (never read nor patched
+  // here, and often most of the bytes: they are not even parsed); null for
+  // DELETE. request.oldObject is not parsed: the mutation depends on the new
+  // object only.
+  nlohmann::json object;
 };
 
 struct AdmissionResponse {
   std::string uid;
   bool allowed = true;
-  std::string message;              // denial reason (one line)
-  int code = 0;                     // HTTP-like status code of a denial
+  std::string message;                             // denial reason (one line)
+  int code = 0;                                    // HTTP-like status code of a denial
   nlohmann::json patch = nlohmann::json::array();  // RFC 6902 operations
   std::vector<std::string> warnings;
 };

@@ -37,25 +37,26 @@ const Templates& GetTemplates() {
                            {"seccompProfile", {{"type", "RuntimeDefault"}}}};
     const json mounts = json::array({{{"name", kConfigVolumeName}, {"mountPath", kConfigDir}}});
     Templates t;
-    t.downward_env = json::array({field_env("POD_NAME", "metadata.name"),
-                                  field_env("POD_NAMESPACE", "metadata.namespace"),
-                                  field_env("POD_IP", "status.podIP"),
-                                  field_env("NODE_NAME", "spec.nodeName")});
-    t.init = {{"name", kInitContainerName},
-              {"imagePullPolicy", "IfNotPresent"},
-              {"command", json::array({kAgentBinary})},
-              {"args", json::array({"init"})},
-              {"volumeMounts", mounts},
-              {"resources",
-               {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
-              {"securityContext", security}};
+    t.downward_env = json::array(
+        {field_env("POD_NAME", "metadata.name"), field_env("POD_NAMESPACE", "metadata.namespace"),
+         field_env("POD_IP", "status.podIP"), field_env("NODE_NAME", "spec.nodeName")});
+    t.init = {
+        {"name", kInitContainerName},
+        {"imagePullPolicy", "IfNotPresent"},
+        {"command", json::array({kAgentBinary})},
+        {"args", json::array({"init"})},
+        {"volumeMounts", mounts},
+        {"resources",
+         {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
+        {"securityContext", security}};
     t.sidecar = {
         {"name", kAgentContainerName},
         {"imagePullPolicy", "IfNotPresent"},
         {"command", json::array({kAgentBinary})},
         {"args", json::array({"run"})},
         {"ports",
-         json::array({{{"name", "agent-http"}, {"containerPort", kAgentHttpPort}, {"protocol", "TCP"}}})},
+         json::array(
+             {{{"name", "agent-http"}, {"containerPort", kAgentHttpPort}, {"protocol", "TCP"}}})},
         {"livenessProbe",
          {{"httpGet", {{"path", "/healthz"}, {"port", kAgentHttpPort}}},
           {"periodSeconds", 10},
@@ -76,14 +77,16 @@ json CommonEnv(const AgentFacts& facts) {
   env.push_back(LiteralEnvVar("STATEFULSET_NAME", facts.statefulset_name));
   env.push_back(LiteralEnvVar("REDIS_CLUSTER_REPLICAS_PER_MASTER",
                               std::to_string(facts.policy.replicas_per_master)));
-  env.push_back(LiteralEnvVar("REDIS_CLUSTER_NODE_TIMEOUT_MS", std::to_string(facts.policy.node_timeout_ms)));
+  env.push_back(
+      LiteralEnvVar("REDIS_CLUSTER_NODE_TIMEOUT_MS", std::to_string(facts.policy.node_timeout_ms)));
   if (facts.policy.extra_config) {
     env.push_back(LiteralEnvVar("REDIS_CLUSTER_EXTRA_CONFIG", *facts.policy.extra_config));
   }
   if (facts.policy.password_secret) {
-    env.push_back({{"name", "REDIS_PASSWORD"},
-                   {"valueFrom",
-                    {{"secretKeyRef", {{"name", *facts.policy.password_secret}, {"key", "password"}}}}}});
+    env.push_back(
+        {{"name", "REDIS_PASSWORD"},
+         {"valueFrom",
+          {{"secretKeyRef", {{"name", *facts.policy.password_secret}, {"key", "password"}}}}}});
   }
   env.push_back(LiteralEnvVar("REDIS_DATA_DIR", facts.data_dir));
   env.push_back(LiteralEnvVar("REDIS_IMAGE", facts.redis_image));
@@ -96,7 +99,8 @@ json BuildInitContainer(const AgentFacts& facts, const InjectionOptions& options
   json container = GetTemplates().init;
   container["image"] = options.agent_image;
   json& env = container["env"] = CommonEnv(facts);
-  if (facts.user_args) env.push_back(LiteralEnvVar("REDIS_USER_ARGS", json(*facts.user_args).dump()));
+  if (facts.user_args)
+    env.push_back(LiteralEnvVar("REDIS_USER_ARGS", json(*facts.user_args).dump()));
   return container;
 }
 

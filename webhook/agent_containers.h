@@ -5,11 +5,10 @@
 // container). Their env, mounts and commands are the agent's stable interface.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "webhook/cluster_policy.h"
 #include "webhook/injection_options.h"
@@ -19,9 +18,9 @@ namespace rc::webhook {
 // What the agent is told about its StatefulSet and redis container.
 struct AgentFacts {
   std::string statefulset_name;
-  std::string service_name;   // spec.serviceName
-  std::string data_dir = kDefaultDataDir;  // the redis container's data mount path
-  std::string redis_image;    // the redis container's image
+  std::string service_name;                           // spec.serviceName
+  std::string data_dir = kDefaultDataDir;             // the redis container's data mount path
+  std::string redis_image;                            // the redis container's image
   std::optional<std::vector<std::string>> user_args;  // REDIS_USER_ARGS (init only)
   ClusterPolicy policy;
 };

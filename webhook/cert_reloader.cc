@@ -58,7 +58,8 @@ CertReloader::~CertReloader() = default;
 
 Result<std::unique_ptr<CertReloader>> CertReloader::Create(std::string cert_file,
                                                            std::string key_file) {
-  std::unique_ptr<CertReloader> reloader(new CertReloader(std::move(cert_file), std::move(key_file)));
+  std::unique_ptr<CertReloader> reloader(
+      new CertReloader(std::move(cert_file), std::move(key_file)));
   Status status = reloader->Load();
   if (!status.ok()) return status;
   return reloader;
@@ -68,10 +69,12 @@ Status CertReloader::Load() {
   std::string signature = FileSignature(cert_file_) + "|" + FileSignature(key_file_);
   auto pair = std::make_shared<KeyPair>();
   BioPtr cert_bio(BIO_new_file(cert_file_.c_str(), "r"));
-  if (!cert_bio) return InvalidArgument("cannot open TLS certificate " + cert_file_ + ": " + OpenSslError());
+  if (!cert_bio)
+    return InvalidArgument("cannot open TLS certificate " + cert_file_ + ": " + OpenSslError());
   pair->leaf.reset(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
   if (!pair->leaf) {
-    return InvalidArgument("TLS certificate " + cert_file_ + " has no PEM certificate: " + OpenSslError());
+    return InvalidArgument("TLS certificate " + cert_file_ +
+                           " has no PEM certificate: " + OpenSslError());
   }
   while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {
     pair->chain.emplace_back(extra);
@@ -80,7 +83,8 @@ Status CertReloader::Load() {
   BioPtr key_bio(BIO_new_file(key_file_.c_str(), "r"));
   if (!key_bio) return InvalidArgument("cannot open TLS key " + key_file_ + ": " + OpenSslError());
   pair->key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-  if (!pair->key) return InvalidArgument("TLS key " + key_file_ + " has no PEM private key: " + OpenSslError());
+  if (!pair->key)
+    return InvalidArgument("TLS key " + key_file_ + " has no PEM private key: " + OpenSslError());
   if (X509_check_private_key(pair->leaf.get(), pair->key.get()) != 1) {
     ERR_clear_error();
     return InvalidArgument("TLS key " + key_file_ + " does not match certificate " + cert_file_ +
@@ -124,6 +128,8 @@ int CertReloader::OnCertificate(SSL* ssl, void* self) {
   return 1;
 }
 
-void CertReloader::Install(SSL_CTX* ctx) { SSL_CTX_set_cert_cb(ctx, &CertReloader::OnCertificate, this); }
+void CertReloader::Install(SSL_CTX* ctx) {
+  SSL_CTX_set_cert_cb(ctx, &CertReloader::OnCertificate, this);
+}
 
 }  // namespace rc::webhook

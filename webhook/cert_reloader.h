@@ -46,8 +46,8 @@ class CertReloader {
   const std::string cert_file_;
   const std::string key_file_;
   std::string loaded_signature_;
-  std::mutex load_mutex_;                 // one Load() at a time
-  mutable std::mutex current_mutex_;      // guards current_
+  std::mutex load_mutex_;             // one Load() at a time
+  mutable std::mutex current_mutex_;  // guards current_
   std::shared_ptr<const KeyPair> current_;
   std::atomic<uint64_t> generation_{0};
 };

@@ -20,10 +20,17 @@ constexpr std::array<std::string_view, 5> kKnownKeys = {kReplicasPerMaster, kAnt
                                                         kPasswordSecret, kConfig, kNodeTimeout};
 
 // Directives the agent renders itself; a user value would break the cluster.
-constexpr std::array<std::string_view, 11> kOwnedDirectives = {
-    "cluster-enabled", "cluster-config-file", "cluster-port", "cluster-node-timeout",
-    "port",            "bind",                "dir",          "requirepass",
-    "masterauth",      "protected-mode",      "include"};
+constexpr std::array<std::string_view, 11> kOwnedDirectives = {"cluster-enabled",
+                                                               "cluster-config-file",
+                                                               "cluster-port",
+                                                               "cluster-node-timeout",
+                                                               "port",
+                                                               "bind",
+                                                               "dir",
+                                                               "requirepass",
+                                                               "masterauth",
+                                                               "protected-mode",
+                                                               "include"};
 
 std::string AnnotationName(std::string_view key) {
   return std::string("metadata.annotations[\"") + kAnnotationPrefix + std::string(key) + "\"]";
@@ -43,9 +50,9 @@ std::string Quote(std::string_view value) {
 Result<int> ParseBoundedInt(std::string_view key, const std::string& value, int min, int max,
                             int fallback) {
   auto invalid = [&] {
-    return InvalidArgument(AnnotationName(key) + " is " + Quote(value) +
-                           "; want an integer from " + std::to_string(min) + " to " +
-                           std::to_string(max) + " (default " + std::to_string(fallback) + ")");
+    return InvalidArgument(AnnotationName(key) + " is " + Quote(value) + "; want an integer from " +
+                           std::to_string(min) + " to " + std::to_string(max) + " (default " +
+                           std::to_string(fallback) + ")");
   };
   if (value.empty() || value.size() > 6) return invalid();
   int parsed = 0;
@@ -67,8 +74,10 @@ bool IsDns1123Subdomain(const std::string& name) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -84,9 +93,12 @@ bool IsOwnedDirective(const std::string& lowered) {
 
 const char* AntiAffinityName(AntiAffinity mode) {
   switch (mode) {
-    case AntiAffinity::kPreferred: return "preferred";
-    case AntiAffinity::kRequired: return "required";
-    case AntiAffinity::kNone: return "none";
+    case AntiAffinity::kPreferred:
+      return "preferred";
+    case AntiAffinity::kRequired:
+      return "required";
+    case AntiAffinity::kNone:
+      return "none";
   }
   return "preferred";
 }
@@ -132,8 +144,9 @@ Result<std::string> ValidateExtraConfig(const std::string& value) {
     lines.emplace_back(line);
   }
   if (lines.empty()) {
-    return InvalidArgument(name + " has no directive; want `directive value` lines, e.g. "
-                                  "\"maxmemory 1gb\", or remove the annotation");
+    return InvalidArgument(name +
+                           " has no directive; want `directive value` lines, e.g. "
+                           "\"maxmemory 1gb\", or remove the annotation");
   }
   std::string joined;
   for (const std::string& l : lines) {

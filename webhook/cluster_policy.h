@@ -4,10 +4,9 @@
 // one line fit for an admission denial.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -16,11 +15,11 @@ namespace rc::webhook {
 enum class AntiAffinity { kPreferred, kRequired, kNone };
 
 struct ClusterPolicy {
-  int replicas_per_master = 1;                   // redis-cluster.io/replicas-per-master, 0..5
+  int replicas_per_master = 1;  // redis-cluster.io/replicas-per-master, 0..5
   AntiAffinity anti_affinity = AntiAffinity::kPreferred;  // redis-cluster.io/anti-affinity
-  std::optional<std::string> password_secret;    // redis-cluster.io/password-secret (Secret name)
-  std::optional<std::string> extra_config;       // redis-cluster.io/config, normalised lines
-  int node_timeout_ms = 5000;                    // redis-cluster.io/node-timeout-ms, 1000..60000
+  std::optional<std::string> password_secret;  // redis-cluster.io/password-secret (Secret name)
+  std::optional<std::string> extra_config;     // redis-cluster.io/config, normalised lines
+  int node_timeout_ms = 5000;                  // redis-cluster.io/node-timeout-ms, 1000..60000
 
   // The smallest spec.replicas that gives 3 masters with their replicas.
   int MinimumReplicas() const { return 3 * (1 + replicas_per_master); }

@@ -64,7 +64,8 @@ DataVolume EnsureDataVolume(json& pod_spec, size_t redis_index, const json& clai
   json& volumes = ArrayAt(pod_spec, "volumes");
   std::string name = "redis-data";
   if (IndexByName(volumes, name) >= 0) name = "redis-cluster-data";
-  if (IndexByName(volumes, name) < 0) volumes.push_back({{"name", name}, {"emptyDir", json::object()}});
+  if (IndexByName(volumes, name) < 0)
+    volumes.push_back({{"name", name}, {"emptyDir", json::object()}});
   mounts.push_back({{"name", name}, {"mountPath", kDefaultDataDir}});
   return DataVolume{kDefaultDataDir, EphemeralWarning(name)};
 }

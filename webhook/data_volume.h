@@ -4,10 +4,9 @@
 // that node's data.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace rc::webhook {
 

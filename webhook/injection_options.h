@@ -12,7 +12,7 @@ enum class SidecarMode {
 
 struct InjectionOptions {
   std::string agent_image = "redis-cluster-agent:0.1.0";  // image of the init container and sidecar
-  SidecarMode sidecar_mode = SidecarMode::kNative;         // where the agent sidecar goes
+  SidecarMode sidecar_mode = SidecarMode::kNative;        // where the agent sidecar goes
 };
 
 // Names and paths shared by the webhook and the agent (stable interfaces).

@@ -4,9 +4,8 @@
 // changes nothing.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace rc::webhook {
 

@@ -5,7 +5,8 @@
 
 namespace rc::webhook {
 
-void Metrics::ObserveAdmission(const std::string& outcome, double seconds, size_t patch_operations) {
+void Metrics::ObserveAdmission(const std::string& outcome, double seconds,
+                               size_t patch_operations) {
   size_t index = kOutcomes.size() - 1;  // error
   for (size_t i = 0; i < kOutcomes.size(); ++i) {
     if (outcome == kOutcomes[i]) index = i;
@@ -23,19 +24,26 @@ void Metrics::ObserveAdmission(const std::string& outcome, double seconds, size_
   patch_operations_.fetch_add(patch_operations, std::memory_order_relaxed);
 }
 
-void Metrics::ObserveCertReload(bool ok) { (ok ? cert_reloads_ok_ : cert_reloads_error_).fetch_add(1); }
+void Metrics::ObserveCertReload(bool ok) {
+  (ok ? cert_reloads_ok_ : cert_reloads_error_).fetch_add(1);
+}
 
 std::string Metrics::Render() const {
   std::string out;
   char line[256];
-  out += "# HELP redis_cluster_webhook_admission_requests_total AdmissionReviews answered, by outcome.\n";
+  out +=
+      "# HELP redis_cluster_webhook_admission_requests_total AdmissionReviews answered, by "
+      "outcome.\n";
   out += "# TYPE redis_cluster_webhook_admission_requests_total counter\n";
   for (size_t i = 0; i < kOutcomes.size(); ++i) {
-    std::snprintf(line, sizeof(line), "redis_cluster_webhook_admission_requests_total{outcome=\"%s\"} %llu\n",
+    std::snprintf(line, sizeof(line),
+                  "redis_cluster_webhook_admission_requests_total{outcome=\"%s\"} %llu\n",
                   kOutcomes[i], static_cast<unsigned long long>(requests_[i].load()));
     out += line;
   }
-  out += "# HELP redis_cluster_webhook_admission_duration_seconds Time to answer one AdmissionReview.\n";
+  out +=
+      "# HELP redis_cluster_webhook_admission_duration_seconds Time to answer one "
+      "AdmissionReview.\n";
   out += "# TYPE redis_cluster_webhook_admission_duration_seconds histogram\n";
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= kBuckets.size(); ++i) {
@@ -59,8 +67,11 @@ std::string Metrics::Render() const {
   out += line;
   out += "# HELP redis_cluster_webhook_patch_operations_total JSONPatch operations returned.\n";
   out += "# TYPE redis_cluster_webhook_patch_operations_total counter\n";
-  out += "redis_cluster_webhook_patch_operations_total " + std::to_string(patch_operations_.load()) + "\n";
-  out += "# HELP redis_cluster_webhook_certificate_reloads_total Certificate reload attempts after a file change.\n";
+  out += "redis_cluster_webhook_patch_operations_total " +
+         std::to_string(patch_operations_.load()) + "\n";
+  out +=
+      "# HELP redis_cluster_webhook_certificate_reloads_total Certificate reload attempts after a "
+      "file change.\n";
   out += "# TYPE redis_cluster_webhook_certificate_reloads_total counter\n";
   out += "redis_cluster_webhook_certificate_reloads_total{result=\"ok\"} " +
          std::to_string(cert_reloads_ok_.load()) + "\n";

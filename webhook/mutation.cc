@@ -43,14 +43,15 @@ void RemoveNamed(json& pod_spec, const char* list_key, const char* name) {
 Status CheckReplicas(const json& spec, const ClusterPolicy& policy) {
   long long replicas = 1;
   if (spec.contains("replicas") && !spec["replicas"].is_null()) {
-    if (!spec["replicas"].is_number_integer()) return InvalidArgument("spec.replicas is not an integer");
+    if (!spec["replicas"].is_number_integer())
+      return InvalidArgument("spec.replicas is not an integer");
     replicas = spec["replicas"].get<long long>();
   }
   if (replicas < policy.MinimumReplicas()) {
     return InvalidArgument(
-        "spec.replicas is " + std::to_string(replicas) + " but redis-cluster.io/replicas-per-master=" +
-        std::to_string(policy.replicas_per_master) + " needs at least " +
-        std::to_string(policy.MinimumReplicas()) + " (3 masters, each with " +
+        "spec.replicas is " + std::to_string(replicas) +
+        " but redis-cluster.io/replicas-per-master=" + std::to_string(policy.replicas_per_master) +
+        " needs at least " + std::to_string(policy.MinimumReplicas()) + " (3 masters, each with " +
         std::to_string(policy.replicas_per_master) +
         (policy.replicas_per_master == 1 ? " replica)" : " replicas)"));
   }
@@ -86,7 +87,8 @@ Status CheckShape(const json& sts) {
       for (const char* sub : {"lifecycle", "readinessProbe"}) {
         if (item.contains(sub) && !item[sub].is_null() && !item[sub].is_object()) {
           return InvalidArgument(std::string("spec.template.spec.") + list + "[" +
-                                 item["name"].get<std::string>() + "]." + sub + " is not an object");
+                                 item["name"].get<std::string>() + "]." + sub +
+                                 " is not an object");
         }
       }
     }
@@ -104,10 +106,14 @@ Status CheckShape(const json& sts) {
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kIgnored: return "ignored";
-    case Outcome::kUnchanged: return "unchanged";
-    case Outcome::kPatched: return "patched";
-    case Outcome::kDenied: return "denied";
+    case Outcome::kIgnored:
+      return "ignored";
+    case Outcome::kUnchanged:
+      return "unchanged";
+    case Outcome::kPatched:
+      return "patched";
+    case Outcome::kDenied:
+      return "denied";
   }
   return "ignored";
 }
@@ -132,8 +138,9 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
   RC_RETURN_IF_ERROR(CheckReplicas(statefulset["spec"], *policy));
   std::string service_name = StringField(statefulset["spec"], "serviceName");
   if (service_name.empty()) {
-    return InvalidArgument("spec.serviceName is empty; want the headless Service that gives the "
-                           "pods their DNS names (POD.SERVICE.NAMESPACE.svc)");
+    return InvalidArgument(
+        "spec.serviceName is empty; want the headless Service that gives the "
+        "pods their DNS names (POD.SERVICE.NAMESPACE.svc)");
   }
 
   json mutated = statefulset;
@@ -145,8 +152,7 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
 
   // Pod-level pieces first: they decide values the containers need.
   const int grace = EnsureGracePeriod(pod_spec);
-  EnsureAntiAffinity(pod_spec, FieldRef(statefulset["spec"], "selector"),
-                     policy->anti_affinity);
+  EnsureAntiAffinity(pod_spec, FieldRef(statefulset["spec"], "selector"), policy->anti_affinity);
   const json config_volume = {{"name", kConfigVolumeName}, {"emptyDir", json::object()}};
   EnsureNamedEntry(ArrayAt(pod_spec, "volumes"), config_volume);
   DataVolume data = EnsureDataVolume(pod_spec, redis->index,
@@ -175,7 +181,8 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
   if (command.already_injected) {
     long existing = IndexByName(init_containers, kInitContainerName);
     if (existing >= 0) {
-      if (auto args = LiteralEnv(init_containers[static_cast<size_t>(existing)], "REDIS_USER_ARGS")) {
+      if (auto args =
+              LiteralEnv(init_containers[static_cast<size_t>(existing)], "REDIS_USER_ARGS")) {
         json parsed = json::parse(*args, nullptr, false);
         if (parsed.is_array() && std::all_of(parsed.begin(), parsed.end(),
                                              [](const json& a) { return a.is_string(); })) {
@@ -207,11 +214,9 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
     }
   }
 
+  // No warning when overriding OrderedReady: the API server defaults the field
+  // before admission, so an explicit choice cannot be told from the default.
   if (operation == "CREATE" && FieldRef(mutated["spec"], "podManagementPolicy") != "Parallel") {
-    if (mutated["spec"].contains("podManagementPolicy")) {
-      warnings->push_back("spec.podManagementPolicy was set to Parallel (leaving pods of a "
-                          "scale-down drain together, coordinated by the agent)");
-    }
     mutated["spec"]["podManagementPolicy"] = "Parallel";
   }
   return mutated;
@@ -226,7 +231,8 @@ MutationResult BuildPatch(const AdmissionRequest& request, const InjectionOption
   if (!is_statefulset || !is_write || !IsManaged(request.object)) return result;
 
   std::vector<std::string> warnings;
-  auto mutated = MutateStatefulSet(request.object, request.operation, request.name, options, &warnings);
+  auto mutated =
+      MutateStatefulSet(request.object, request.operation, request.name, options, &warnings);
   if (!mutated.ok()) {
     result.outcome = Outcome::kDenied;
     result.response.allowed = false;

@@ -9,10 +9,9 @@
 // it) returns an empty patch.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "webhook/admission_review.h"

@@ -29,8 +29,7 @@ void EnsureAntiAffinity(json& pod_spec, const json& selector, AntiAffinity mode)
       if (selector.contains(key)) label_selector[key] = selector[key];
     }
   }
-  const json term = {{"labelSelector", label_selector},
-                     {"topologyKey", "kubernetes.io/hostname"}};
+  const json term = {{"labelSelector", label_selector}, {"topologyKey", "kubernetes.io/hostname"}};
   const json weighted = {{"weight", 100}, {"podAffinityTerm", term}};
 
   const json& existing_anti = FieldRef(FieldRef(pod_spec, "affinity"), "podAntiAffinity");

@@ -115,8 +115,8 @@ Result<RedisContainerRef> FindRedisContainer(const json& containers) {
     return *by_name;
   }
   if (auto by_command = pick(StartsServer, "command")) return *by_command;
-  if (auto by_image = pick([](const json& c) { return ImageLooksLikeServer(StringField(c, "image")); },
-                           "image")) {
+  if (auto by_image = pick(
+          [](const json& c) { return ImageLooksLikeServer(StringField(c, "image")); }, "image")) {
     return *by_image;
   }
   return InvalidArgument(
@@ -149,10 +149,10 @@ CommandPlan PlanCommand(const json& container, ServerFlavor flavor) {
   std::string joined;
   for (const std::string& a : argv) joined += (joined.empty() ? "" : " ") + a;
   if (joined.find(kConfigFile) == std::string::npos) {
-    plan.warning = "container " + StringField(container, "name") +
-                   " runs its own command (" + joined.substr(0, 80) +
-                   "), left unchanged: it must start " + ServerBinary(flavor) + " with " +
-                   kConfigFile + " for the node to join the cluster";
+    plan.warning = "container " + StringField(container, "name") + " runs its own command (" +
+                   joined.substr(0, 80) + "), left unchanged: it must start " +
+                   ServerBinary(flavor) + " with " + kConfigFile +
+                   " for the node to join the cluster";
   }
   return plan;
 }

@@ -2,11 +2,10 @@
 // command becomes "redis-server <rendered conf>" (pure; no JSON is modified).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 

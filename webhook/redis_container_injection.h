@@ -4,11 +4,10 @@
 // returns admission warnings worth showing to the user.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "webhook/redis_container.h"

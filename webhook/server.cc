@@ -60,8 +60,9 @@ void WebhookServer::InstallRoutes() {
     metrics_.ObserveAdmission(reply.outcome, seconds, reply.patch_operations);
     RC_LOG_INFO << "POST /mutate " << reply.http_status << " " << reply.outcome << " "
                 << reply.summary << " patch_ops=" << reply.patch_operations
-                << " bytes_in=" << req.body.size() << " latency_us="
-                << static_cast<long>(seconds * 1e6) << " remote=" << req.remote_addr;
+                << " bytes_in=" << req.body.size()
+                << " latency_us=" << static_cast<long>(seconds * 1e6)
+                << " remote=" << req.remote_addr;
   });
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
@@ -97,9 +98,11 @@ void WebhookServer::InstallRoutes() {
   http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     if (req.path == "/mutate") return;  // logged by its handler, with latency
     if (res.status >= 400) {
-      RC_LOG_WARNING << req.method << " " << req.path << " " << res.status << " remote=" << req.remote_addr;
+      RC_LOG_WARNING << req.method << " " << req.path << " " << res.status
+                     << " remote=" << req.remote_addr;
     } else {
-      RC_VLOG(2) << req.method << " " << req.path << " " << res.status << " remote=" << req.remote_addr;
+      RC_VLOG(2) << req.method << " " << req.path << " " << res.status
+                 << " remote=" << req.remote_addr;
     }
   });
 }

@@ -27,13 +27,13 @@ class SSLServer;
 namespace rc::webhook {
 
 struct ServerOptions {
-  std::string bind_address = "0.0.0.0";  // listen address
-  int port = 8443;                        // 0 picks a free port (tests)
-  std::string tls_cert_file;              // PEM certificate (chain)
-  std::string tls_key_file;               // PEM private key
-  InjectionOptions injection;             // what gets injected
+  std::string bind_address = "0.0.0.0";     // listen address
+  int port = 8443;                          // 0 picks a free port (tests)
+  std::string tls_cert_file;                // PEM certificate (chain)
+  std::string tls_key_file;                 // PEM private key
+  InjectionOptions injection;               // what gets injected
   size_t max_body_bytes = 3 * 1024 * 1024;  // larger AdmissionReviews get 413
-  int worker_threads = 128;               // one per kept-alive connection in use
+  int worker_threads = 128;                 // one per kept-alive connection in use
   size_t keep_alive_max_requests = 100000;  // requests per connection before it is closed
   std::chrono::milliseconds cert_check_interval{std::chrono::seconds(5)};
 };

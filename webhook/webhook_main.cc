@@ -16,20 +16,24 @@ DEFINE_int32(port, 8443, "HTTPS port to listen on");
 DEFINE_string(bind_address, "0.0.0.0", "address to listen on");
 DEFINE_string(tls_cert_file, "", "PEM certificate (chain) served; re-read when it changes");
 DEFINE_string(tls_key_file, "", "PEM private key of the certificate; re-read when it changes");
-DEFINE_string(agent_image, "redis-cluster-agent:0.1.0", "image of the injected init container and agent sidecar");
-DEFINE_string(sidecar_mode, "native",
-              "native: the agent is an init container with restartPolicy Always (Kubernetes >= 1.29); "
-              "classic: a regular container, for older clusters");
+DEFINE_string(agent_image, "redis-cluster-agent:0.1.0",
+              "image of the injected init container and agent sidecar");
+DEFINE_string(
+    sidecar_mode, "native",
+    "native: the agent is an init container with restartPolicy Always (Kubernetes >= 1.29); "
+    "classic: a regular container, for older clusters");
 DEFINE_int32(worker_threads, 128, "request worker threads (one per busy keep-alive connection)");
-DEFINE_int32(max_body_bytes, 3 * 1024 * 1024, "largest accepted AdmissionReview body; larger ones get 413");
-DEFINE_int32(cert_check_interval_ms, 5000, "how often the certificate files are checked for changes");
+DEFINE_int32(max_body_bytes, 3 * 1024 * 1024,
+             "largest accepted AdmissionReview body; larger ones get 413");
+DEFINE_int32(cert_check_interval_ms, 5000,
+             "how often the certificate files are checked for changes");
 DEFINE_int32(v, 0, "log verbosity (2 logs every probe and scrape)");
 
 namespace {
 
-constexpr const char* kOurFlags[] = {"port", "bind_address", "tls_cert_file", "tls_key_file",
-                                     "agent_image", "sidecar_mode", "worker_threads",
-                                     "max_body_bytes", "cert_check_interval_ms", "v"};
+constexpr const char* kOurFlags[] = {
+    "port",         "bind_address",   "tls_cert_file",  "tls_key_file",           "agent_image",
+    "sidecar_mode", "worker_threads", "max_body_bytes", "cert_check_interval_ms", "v"};
 
 void PrintUsage(FILE* out) {
   std::fprintf(out,
@@ -86,8 +90,8 @@ void ParseFlagsOrExit(int argc, char** argv) {
       UsageError("flag " + arg + " needs a value");
     }
     if (gflags::SetCommandLineOption(name.c_str(), value.c_str()).empty()) {
-      UsageError("bad value \"" + value + "\" for --" + body.substr(0, body.find('=')) +
-                 " (want " + info.type + ")");
+      UsageError("bad value \"" + value + "\" for --" + body.substr(0, body.find('=')) + " (want " +
+                 info.type + ")");
     }
   }
 }
@@ -98,7 +102,8 @@ rc::webhook::ServerOptions OptionsFromFlags() {
     UsageError("--tls-cert-file and --tls-key-file are required (HTTPS only)");
   }
   if (FLAGS_port < 0 || FLAGS_port > 65535) UsageError("--port must be 0..65535");
-  if (FLAGS_worker_threads < 1 || FLAGS_worker_threads > 4096) UsageError("--worker-threads must be 1..4096");
+  if (FLAGS_worker_threads < 1 || FLAGS_worker_threads > 4096)
+    UsageError("--worker-threads must be 1..4096");
   if (FLAGS_max_body_bytes < 1024) UsageError("--max-body-bytes must be at least 1024");
   if (FLAGS_cert_check_interval_ms < 10) UsageError("--cert-check-interval-ms must be at least 10");
   if (FLAGS_agent_image.empty()) UsageError("--agent-image must not be empty");
@@ -153,8 +158,8 @@ int main(int argc, char** argv) {
     srv->Stop();
   });
   RC_LOG_INFO << "redis-cluster-webhook " << rc::webhook::Version() << " serving HTTPS on "
-              << options.bind_address << ":" << *port << " (agent image " << options.injection.agent_image
-              << ", sidecar mode " << FLAGS_sidecar_mode << ")";
+              << options.bind_address << ":" << *port << " (agent image "
+              << options.injection.agent_image << ", sidecar mode " << FLAGS_sidecar_mode << ")";
   rc::Status status = (*server)->Serve();
   if (!status.ok()) {
     RC_LOG_ERROR << status.message();

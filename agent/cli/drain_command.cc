@@ -40,6 +40,7 @@ int DrainCommand(int argc, char** argv) {
   engine::PlanOptions plan;
   plan.use_empty_masters = use_empty;
   engine::MigrationEngine engine(connector, options);
+  StopOnSignal stop_on_signal(engine);
   engine::LoggingProgressListener progress("drain");
   auto outcome = engine.Drain(cluster.seed, node, plan, dry_run, &progress);
   return ReportOutcome("drain", outcome, dry_run);

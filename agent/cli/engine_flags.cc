@@ -1,13 +1,36 @@
 #include "agent/cli/engine_flags.h"
 
+#include <csignal>
 #include <cstdio>
 
 namespace rc::agent {
+namespace {
+
+engine::MigrationEngine* g_engine = nullptr;
+
+extern "C" void OnStopSignal(int sig) {
+  if (g_engine) g_engine->RequestStop();  // an atomic store: async-signal-safe
+  std::signal(sig, SIG_DFL);              // a second signal ends the process
+}
+
+}  // namespace
+
+StopOnSignal::StopOnSignal(engine::MigrationEngine& engine) {
+  g_engine = &engine;
+  std::signal(SIGTERM, OnStopSignal);
+  std::signal(SIGINT, OnStopSignal);
+}
+
+StopOnSignal::~StopOnSignal() {
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+  g_engine = nullptr;
+}
 
 void EngineFlags::Register(FlagParser& parser) {
-  parser.AddInt("batch", &batch, "keys per MIGRATE (default 1000; also bounded by 8 MB)");
-  parser.AddInt("workers", &workers, "source->target pairs moved at once (default 4)");
-  parser.AddInt("slots-in-flight", &slots_in_flight, "slots opened per pipelined round (default 128)");
+  parser.AddInt("batch", &batch, "keys per MIGRATE (default 100; also bounded by 8 MB)");
+  parser.AddInt("workers", &workers, "source->target pairs moved at once (default 2)");
+  parser.AddInt("slots-in-flight", &slots_in_flight, "slots opened per pipelined round (default 512)");
   parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms, "MIGRATE timeout, doubled on retry (default 10000)");
 }
 

@@ -11,14 +11,25 @@
 namespace rc::agent {
 
 struct EngineFlags {
-  int batch = 1000;
-  int workers = 4;
-  int slots_in_flight = 128;
+  int batch = 100;
+  int workers = 2;
+  int slots_in_flight = 512;
   int migrate_timeout_ms = 10000;
 
   void Register(FlagParser& parser);
   // Validates (kInvalidArgument) and fills `options`, AUTH for MIGRATE included.
   Status Resolve(const RedisOptions& redis, engine::EngineOptions* options) const;
+};
+
+// Until the returned guard goes away, SIGTERM / SIGINT ask `engine` to stop
+// at its next safe point (the run then reports what it did and exits 1; a
+// rerun finishes). A second signal is left to its default action.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(engine::MigrationEngine& engine);
+  ~StopOnSignal();
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
 };
 
 // Prints the outcome (summary line on stdout, errors on stderr) and returns

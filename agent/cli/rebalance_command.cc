@@ -36,7 +36,7 @@ Status ParseWeights(const std::vector<std::string>& specs, const engine::Cluster
 int RebalanceCommand(int argc, char** argv) {
   ClusterFlags cluster;
   EngineFlags tuning;
-  bool use_empty = false, dry_run = false;
+  bool use_empty = false, dry_run = false, ignore_key_counts = false;
   std::vector<std::string> weights;
   FlagParser parser(
       "rebalance --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] [--dry-run]",
@@ -49,6 +49,8 @@ int RebalanceCommand(int argc, char** argv) {
   parser.AddBool("use-empty-masters", &use_empty, "give slots to masters that have none");
   parser.AddList("weight", &weights, "weight of one master (default 1)", "NODE=W");
   parser.AddBool("dry-run", &dry_run, "print the plan, move nothing");
+  parser.AddBool("ignore-key-counts", &ignore_key_counts,
+                 "pick slots without preferring those with fewer keys (as redis-cli)");
   if (int code = parser.ParseOrExit(argc, argv); code >= 0) return code;
   RedisOptions redis;
   engine::EngineOptions options;
@@ -61,6 +63,7 @@ int RebalanceCommand(int argc, char** argv) {
   HiredisConnector connector(redis);
   engine::PlanOptions plan;
   plan.use_empty_masters = use_empty;
+  plan.use_key_counts = !ignore_key_counts;
   if (!weights.empty()) {
     auto view = engine::ObserveCluster(connector, cluster.seed);
     if (!view.ok()) {
@@ -73,6 +76,7 @@ int RebalanceCommand(int argc, char** argv) {
     }
   }
   engine::MigrationEngine engine(connector, options);
+  StopOnSignal stop_on_signal(engine);
   engine::LoggingProgressListener progress("rebalance");
   auto outcome = engine.Rebalance(cluster.seed, plan, dry_run, &progress);
   return ReportOutcome("rebalance", outcome, dry_run);

@@ -24,24 +24,25 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
 const std::map<std::string, std::string> kRunFlags = {
-    {"http-port", "9121"},          // /healthz, /readyz, /metrics
-    {"http-address", "0.0.0.0"},    // tests bind a loopback address
-    {"discovery", "auto"},          // kube | static | auto (kube inside a pod)
-    {"static-pods", ""},            // JSON file for --discovery=static
-    {"lease-file", ""},             // file lease for static discovery (default: static-pods.lease)
-    {"lease-duration-ms", "15000"}, // coordinator lease
-    {"loop-interval-ms", "1000"},   // between loops when nothing changes
-    {"v", "0"},                     // log verbosity
+    {"http-port", "9121"},           // /healthz, /readyz, /metrics
+    {"http-address", "0.0.0.0"},     // tests bind a loopback address
+    {"discovery", "auto"},           // kube | static | auto (kube inside a pod)
+    {"static-pods", ""},             // JSON file for --discovery=static
+    {"lease-file", ""},              // file lease for static discovery (default: static-pods.lease)
+    {"lease-duration-ms", "15000"},  // coordinator lease
+    {"loop-interval-ms", "1000"},    // between loops when nothing changes
+    {"v", "0"},                      // log verbosity
 };
 
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
-  auto settings = ParseAgentSettings(argc, argv, [](const char* n) { return std::getenv(n); },
-                                     kRunFlags);
+  auto settings = ParseAgentSettings(
+      argc, argv, [](const char* n) { return std::getenv(n); }, kRunFlags);
   if (!settings.ok()) {
     if (settings.status().code() == ErrorCode::kFailedPrecondition) {
-      std::printf("usage: redis-cluster-agent run [FLAGS]\n%s", settings.status().message().c_str());
+      std::printf("usage: redis-cluster-agent run [FLAGS]\n%s",
+                  settings.status().message().c_str());
       return 0;
     }
     std::fprintf(stderr, "redis-cluster-agent run: %s\n", settings.status().message().c_str());
@@ -79,11 +80,18 @@ int RunCommand(int argc, char** argv) {
       std::this_thread::sleep_for(w.prestop_options.poll);
     }
   });
+  // On SIGTERM a running migration stops at its next safe point (the next
+  // coordinator closes what is left open).
+  std::thread stopper([&] {
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    w.engine->RequestStop();
+  });
   ReconcileLoop loop(w.loop_options, *w.pods, *w.lease, *w.connector, *w.engine, *w.events,
                      w.metrics);
   loop.set_chores(w.chores.get());
   loop.Run(g_stop);
   prestop.join();
+  stopper.join();
   health.Stop();
   RC_LOG_INFO << "redis-cluster-agent stops (signal)";
   return 0;

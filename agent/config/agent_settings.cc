@@ -40,8 +40,8 @@ Result<int> ToInt(const std::string& name, const std::string& value, int min) {
     if (used != value.size() || v < min) throw std::invalid_argument(value);
     return v;
   } catch (const std::exception&) {
-    return InvalidArgument("--" + name + "='" + value + "' is not a whole number >= " +
-                           std::to_string(min));
+    return InvalidArgument("--" + name + "='" + value +
+                           "' is not a whole number >= " + std::to_string(min));
   }
 }
 
@@ -59,8 +59,7 @@ std::string AgentSettingsUsage(const std::map<std::string, std::string>& extra_f
   std::string out = "Flags (each also read from the environment variable named; flags win):\n";
   for (const auto& s : kSpecs)
     out += "  --" + std::string(s.flag) + "  [" + s.env + "]  " + s.help + "\n";
-  for (const auto& [name, def] : extra_flags)
-    out += "  --" + name + "  (default '" + def + "')\n";
+  for (const auto& [name, def] : extra_flags) out += "  --" + name + "  (default '" + def + "')\n";
   out += "The password is read from REDIS_PASSWORD or --password-file, never from a flag.\n";
   return out;
 }
@@ -95,8 +94,7 @@ Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup&
   std::map<std::string, std::string> extra = extra_flags;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h")
-      return FailedPrecondition(AgentSettingsUsage(extra_flags));
+    if (arg == "--help" || arg == "-h") return FailedPrecondition(AgentSettingsUsage(extra_flags));
     if (arg.rfind("--", 0) != 0) return InvalidArgument("unexpected argument '" + arg + "'");
     std::string name = arg.substr(2), value;
     size_t eq = name.find('=');
@@ -106,8 +104,9 @@ Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup&
       name = name.substr(0, eq);
     }
     if (name == "password")
-      return InvalidArgument("--password is refused: process arguments are visible to every user; "
-                             "use REDIS_PASSWORD or --password-file");
+      return InvalidArgument(
+          "--password is refused: process arguments are visible to every user; "
+          "use REDIS_PASSWORD or --password-file");
     bool shared = false;
     for (const auto& s : kSpecs) shared = shared || name == s.flag;
     if (!shared && !extra.count(name)) return InvalidArgument("unknown flag --" + name);

@@ -18,9 +18,9 @@ namespace rc::agent {
 struct AgentSettings {
   PodFacts pod;
   ConfOptions conf;
-  std::string node_name;        // NODE_NAME: the Kubernetes node this pod runs on
-  std::string statefulset_name; // STATEFULSET_NAME
-  int replicas_per_master = 1;  // REDIS_CLUSTER_REPLICAS_PER_MASTER
+  std::string node_name;                          // NODE_NAME: the Kubernetes node this pod runs on
+  std::string statefulset_name;                   // STATEFULSET_NAME
+  int replicas_per_master = 1;                    // REDIS_CLUSTER_REPLICAS_PER_MASTER
   std::string config_dir = "/etc/redis-cluster";  // shared emptyDir (redis.conf, prestop files)
   // Flags of the subcommand itself (e.g. run's --http-port), name -> value.
   std::map<std::string, std::string> extra;

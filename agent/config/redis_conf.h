@@ -33,20 +33,20 @@ struct PodFacts {
 };
 
 struct ConfOptions {
-  std::string image;            // redis container image, e.g. "redis:5.0.4"; "" = unknown
-  int port = 6379;              // client port (bus port is port + 10000)
-  int node_timeout_ms = 5000;   // cluster-node-timeout
+  std::string image;               // redis container image, e.g. "redis:5.0.4"; "" = unknown
+  int port = 6379;                 // client port (bus port is port + 10000)
+  int node_timeout_ms = 5000;      // cluster-node-timeout
   std::string data_dir = "/data";  // dir, nodes.conf and the AOF live here
-  std::string password;         // requirepass + masterauth; "" = none (protected-mode no)
-  std::string extra_config;     // redis-cluster.io/config lines, validated by the webhook
-  UserServerArgs user;          // the user's own command line (REDIS_USER_ARGS)
-  std::string bind_address;     // "" = all interfaces; tests bind one loopback address
+  std::string password;            // requirepass + masterauth; "" = none (protected-mode no)
+  std::string extra_config;        // redis-cluster.io/config lines, validated by the webhook
+  UserServerArgs user;             // the user's own command line (REDIS_USER_ARGS)
+  std::string bind_address;        // "" = all interfaces; tests bind one loopback address
 };
 
 struct RenderedConf {
-  std::string text;                   // the whole redis.conf
-  ServerVersion rendered_for;         // the version the file was limited to
-  std::vector<Directive> left_out;    // cluster directives the file could not hold
+  std::string text;                     // the whole redis.conf
+  ServerVersion rendered_for;           // the version the file was limited to
+  std::vector<Directive> left_out;      // cluster directives the file could not hold
   std::vector<std::string> overridden;  // user directives the cluster settings replace
 };
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace rc::agent {
@@ -42,8 +41,9 @@ Result<UserServerArgs> ParseUserServerArgs(std::string_view json_text) {
   }
   if (i < argv.size() && argv[i].rfind("--", 0) != 0) {
     if (argv[i] == "-")
-      return InvalidArgument("REDIS_USER_ARGS reads its config from stdin ('-'), which cannot be "
-                             "merged");
+      return InvalidArgument(
+          "REDIS_USER_ARGS reads its config from stdin ('-'), which cannot be "
+          "merged");
     out.config_file = argv[i++];
   }
   while (i < argv.size()) {
@@ -58,8 +58,7 @@ Result<UserServerArgs> ParseUserServerArgs(std::string_view json_text) {
     // Values run to the next "--name"; a lone "--" style value is not valid here.
     while (i < argv.size() && !(argv[i].size() > 2 && argv[i].rfind("--", 0) == 0))
       d.args.push_back(argv[i++]);
-    if (d.args.empty())
-      return InvalidArgument("REDIS_USER_ARGS: --" + d.name + " has no value");
+    if (d.args.empty()) return InvalidArgument("REDIS_USER_ARGS: --" + d.name + " has no value");
     out.directives.push_back(std::move(d));
   }
   return out;

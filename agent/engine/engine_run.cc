@@ -31,12 +31,18 @@ Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, F
   while (true) {
     auto view = ObserveCluster(connector_, seed);
     if (!view.ok()) return view.status();
-    if (!view->open_slots.empty() && fixes < 5) {
+    if (!view->open_slots.empty() && fixes < 20) {
       RC_LOG_INFO << "found " << view->open_slots.size()
                   << " open slot(s) left by an earlier run; closing them first";
-      RC_RETURN_IF_ERROR(FixOpenSlots(*view, fix));
+      FixReport pass;
+      RC_RETURN_IF_ERROR(FixOpenSlots(*view, &pass));
+      if (fix) {
+        fix->slots_fixed += pass.slots_fixed;
+        fix->keys_moved += pass.keys_moved;
+        fix->actions.insert(fix->actions.end(), pass.actions.begin(), pass.actions.end());
+      }
       ++fixes;
-      continue;
+      if (pass.slots_fixed > 0) continue;  // look again at once; else wait (e.g. for a failover)
     }
     if (Settled(*view) || Clock::now() >= deadline) {
       ObserveOptions counted;
@@ -63,7 +69,12 @@ static Result<RunOutcome> RunPlanned(MigrationEngine& engine, const std::string&
                                      const std::string& what, const Planner& plan_for,
                                      const std::function<bool(const ClusterView&)>& done) {
   RunOutcome outcome;
+  const auto start = Clock::now();
+  auto since = [&start] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  };
   auto view = engine.ObserveAndSettle(seed, &outcome.fix);
+  RC_VLOG(1) << what << ": observed and settled at " << since() << " ms";
   if (!view.ok()) return view.status();
   outcome.before = *view;
   auto plan = plan_for(*view);
@@ -80,9 +91,11 @@ static Result<RunOutcome> RunPlanned(MigrationEngine& engine, const std::string&
     outcome.report = *report;
   }
   // Close anything a failure left open and check the result.
+  RC_VLOG(1) << what << ": executed at " << since() << " ms";
   FixReport after_fix;
   auto after = engine.ObserveAndSettle(seed, &after_fix);
   if (!after.ok()) return after.status();
+  RC_VLOG(1) << what << ": verified at " << since() << " ms";
   outcome.balanced_after = after->Consistent() && done(*after);
   if (!outcome.report.errors.empty()) {
     std::string msg = what + ": " + std::to_string(outcome.report.errors.size()) +

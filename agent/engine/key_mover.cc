@@ -1,6 +1,8 @@
 #include "agent/engine/key_mover.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "common/log.h"
 
@@ -19,11 +21,47 @@ long long InfoField(const std::string& info, const std::string& field) {
   return std::atoll(info.c_str() + pos + field.size() + 1);
 }
 
+// The value of `key` in a canonical form: members sorted for sets and hashes
+// (their DUMP follows hash-table order, which differs between two copies).
+Result<std::string> CanonicalValue(RedisClient& client, const std::string& key, bool asking) {
+  auto ask = [&](const RedisCommand& cmd) -> Result<RedisReply> {
+    std::vector<RedisCommand> cmds;
+    if (asking) cmds.push_back({"ASKING"});
+    cmds.push_back(cmd);
+    auto r = client.Pipeline(cmds);
+    if (!r.ok()) return r.status();
+    if (r->back().IsError()) return Internal("redis " + client.address() + ": " + r->back().str);
+    return r->back();
+  };
+  auto type = ask({"TYPE", key});
+  if (!type.ok()) return type.status();
+  RedisCommand read;
+  bool sort = true;
+  if (type->str == "set") read = {"SMEMBERS", key};
+  else if (type->str == "hash") read = {"HGETALL", key};
+  else if (type->str == "zset") read = {"ZRANGE", key, "0", "-1", "WITHSCORES"}, sort = false;
+  else if (type->str == "list") read = {"LRANGE", key, "0", "-1"}, sort = false;
+  else return Status(ErrorCode::kNotFound, "no canonical form for type " + type->str);
+  auto value = ask(read);
+  if (!value.ok()) return value.status();
+  std::vector<std::string> parts;
+  const auto& e = value->elements;
+  if (type->str == "hash") {
+    for (size_t i = 0; i + 1 < e.size(); i += 2) parts.push_back(e[i].str + '\x01' + e[i + 1].str);
+  } else {
+    for (const auto& x : e) parts.push_back(x.str);
+  }
+  if (sort) std::sort(parts.begin(), parts.end());
+  std::string out = type->str;
+  for (const auto& p : parts) out += '\x02' + p;
+  return out;
+}
+
 }  // namespace
 
 bool IsRetryableMigrateError(const std::string& error) {
   return Contains(error, "IOERR") || Contains(error, "timeout") || Contains(error, "TRYAGAIN") ||
-         Contains(error, "LOADING");
+         Contains(error, "LOADING") || Contains(error, "CLUSTERDOWN");
 }
 
 KeyMover::KeyMover(RedisClient& source, RedisClient& target, std::string target_host, int target_port,
@@ -105,22 +143,34 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
       migrates.push_back(MigrateCommand(names, false, options_.migrate_timeout_ms));
       if (static_cast<int>(names.size()) >= batch) next.push_back(pending[i]);
     }
-    if (!migrates.empty()) {
-      auto replies = source_.Pipeline(migrates);
+    // MIGRATE blocks the source while it runs, and redis runs a client's whole
+    // pipeline in one go: send about `batch` keys per round trip so other
+    // clients get a turn in between.
+    size_t begin = 0;
+    while (begin < migrates.size()) {
+      size_t end = begin;
+      size_t keys_in_round = 0;
+      while (end < migrates.size() && (end == begin || keys_in_round + counts[end] <= static_cast<size_t>(batch)))
+        keys_in_round += counts[end++];
+      std::vector<RedisCommand> round(migrates.begin() + static_cast<long>(begin),
+                                      migrates.begin() + static_cast<long>(end));
+      auto replies = source_.Pipeline(round);
       if (!replies.ok()) {
-        for (int s : migrating) careful(s);
+        for (size_t i = begin; i < migrating.size(); ++i) careful(migrating[i]);
         return moved;
       }
-      for (size_t i = 0; i < migrating.size(); ++i) {
-        if (MigrateOk((*replies)[i])) {
-          if ((*replies)[i].str == "OK") moved += static_cast<long long>(counts[i]);
+      for (size_t i = begin; i < end; ++i) {
+        const RedisReply& reply = (*replies)[i - begin];
+        if (MigrateOk(reply)) {
+          if (reply.str == "OK") moved += static_cast<long long>(counts[i]);
           continue;
         }
         // BUSYKEY, IOERR, big keys: this slot goes the careful way.
-        RC_VLOG(1) << "slot " << migrating[i] << ": " << (*replies)[i].str << "; retrying carefully";
+        RC_VLOG(1) << "slot " << migrating[i] << ": " << reply.str << "; retrying carefully";
         next.erase(std::remove(next.begin(), next.end(), migrating[i]), next.end());
         careful(migrating[i]);
       }
+      begin = end;
     }
     pending = std::move(next);
   }
@@ -142,8 +192,11 @@ Result<long long> KeyMover::MoveSlot(int slot) {
     if (!ping.ok()) return ping.status().WithContext("moving " + where + ": target unreachable");
     timeout *= 2;  // big keys need longer
     batch = std::max(1, batch / 4);
-    RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying with timeout "
-                   << timeout << " ms and " << batch << " key(s) per MIGRATE";
+    // Back off: CLUSTERDOWN / TRYAGAIN / a busy node need time, not haste.
+    auto pause = std::chrono::milliseconds(std::min(3200, 100 << std::min(retries - 1, 5)));
+    RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying in " << pause.count()
+                   << " ms with timeout " << timeout << " ms and " << batch << " key(s) per MIGRATE";
+    std::this_thread::sleep_for(pause);
     return Status::Ok();
   };
   while (true) {
@@ -168,7 +221,12 @@ Result<long long> KeyMover::MoveSlot(int slot) {
     }
     if (Contains(reply->str, "BUSYKEY")) {
       auto resolved = ResolveBusyKeys(slot, names, timeout);
-      if (!resolved.ok()) return resolved.status();
+      if (!resolved.ok()) {
+        ErrorCode code = resolved.status().code();
+        if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout) return resolved.status();
+        RC_RETURN_IF_ERROR(retry(resolved.status()));
+        continue;
+      }
       moved += *resolved;
       if (*resolved == 0) RC_RETURN_IF_ERROR(retry(Conflict(reply->str)));
       continue;
@@ -197,7 +255,13 @@ Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::str
     const RedisReply& a = (*src)[i];
     const RedisReply& b = (*dst)[2 * i + 1];
     if (a.type != RedisReply::Type::kString || b.type != RedisReply::Type::kString) continue;
-    if (a.str != b.str)
+    bool same_value = a.str == b.str;
+    if (!same_value) {  // same content, other iteration order? (big sets, hashes)
+      auto ca = CanonicalValue(source_, keys[i], false);
+      auto cb = CanonicalValue(target_, keys[i], true);
+      same_value = ca.ok() && cb.ok() && *ca == *cb;
+    }
+    if (!same_value)
       return Conflict("slot " + std::to_string(slot) + ": key '" + keys[i] + "' exists on both " +
                       source_.address() + " and " + target_.address() +
                       " with different values; not overwriting either (resolve it by hand, then rerun)");
@@ -206,7 +270,10 @@ Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::str
   if (same.empty()) return 0LL;
   auto reply = source_.Command(MigrateCommand(same, true, timeout_ms));
   if (!reply.ok()) return reply.status();
-  if (!MigrateOk(*reply)) return Internal("MIGRATE REPLACE of identical keys failed: " + reply->str);
+  if (!MigrateOk(*reply)) {
+    std::string what = "MIGRATE REPLACE of identical keys: " + reply->str;
+    return IsRetryableMigrateError(reply->str) ? Unavailable(what) : Internal(what);
+  }
   RC_LOG_INFO << "slot " << slot << ": " << same.size()
               << " key(s) were already on the target with the same value; replaced";
   return static_cast<long long>(same.size());

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "agent/engine/slot_mover.h"
@@ -147,6 +148,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   std::atomic<long long> keys_moved{0};
   std::mutex mu;
   std::condition_variable cv;
+  std::set<std::string> unreachable;  // guarded by mu: ids whose pairs are skipped
   int running = std::max(1, std::min<int>(options_.workers, static_cast<int>(units.size())));
   const int worker_count = running;
   std::vector<std::thread> threads;
@@ -157,11 +159,26 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
       while (!stop_.load()) {
         size_t i = next.fetch_add(1);
         if (i >= units.size()) break;
-        GroupResult r = mover.Move(units[i].source, units[i].target, units[i].slots, &keys_moved);
+        const WorkUnit& unit = units[i];
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          std::string down = unreachable.count(unit.source.id)   ? unit.source.Address()
+                             : unreachable.count(unit.target.id) ? unit.target.Address()
+                                                                 : "";
+          if (!down.empty()) {
+            for (int s : unit.slots)
+              report.errors.push_back("slot " + std::to_string(s) + ": skipped, " + down + " is unreachable");
+            continue;
+          }
+        }
+        GroupResult r = mover.Move(unit.source, unit.target, unit.slots, &keys_moved);
         slots_done += r.slots_moved;
         std::lock_guard<std::mutex> lock(mu);
         report.slots_moved += r.slots_moved;
         for (auto& e : r.errors) report.errors.push_back(std::move(e));
+        if (!r.unreachable_id.empty() && unreachable.insert(r.unreachable_id).second)
+          RC_LOG_WARNING << "node " << r.unreachable_id.substr(0, 8)
+                         << " is unreachable; skipping its remaining slots (rerun after it is back or failed over)";
       }
       std::lock_guard<std::mutex> lock(mu);
       --running;

@@ -41,9 +41,22 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
   FixReport local;
   if (!report) report = &local;
   ConnectionCache connections(connector_);
+  const std::vector<std::string> reference_owners = view.topology.SlotOwners();
+  int skipped = 0;
   for (const OpenSlot& open : view.open_slots) {
     const int slot = open.slot;
     const std::string slot_name = "slot " + std::to_string(slot);
+    // A slot whose owner is down waits for its failover: its replica holds keys
+    // that must not be overruled.
+    const std::string& ref_owner = reference_owners[static_cast<size_t>(slot)];
+    const ClusterNode* ref_node = view.topology.FindById(ref_owner);
+    if (!ref_owner.empty() && (!view.FindNode(ref_owner) || (ref_node && ref_node->IsFailed()))) {
+      if (skipped++ == 0)
+        RC_LOG_WARNING << "open " << slot_name << " belongs to unreachable master " << Short(ref_owner)
+                       << "; leaving it (and any like it) until that master is back or failed over";
+      report->skipped.push_back(slot);
+      continue;
+    }
     // Every reachable master: does it claim the slot, does it hold keys?
     std::vector<SlotHolder> holders;
     for (const ClusterNode* m : view.Masters()) {

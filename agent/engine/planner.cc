@@ -208,7 +208,8 @@ Result<MigrationPlan> PlanRebalance(const ClusterView& view, const PlanOptions& 
     for (const auto& p : problems) msg += " " + p + ";";
     return FailedPrecondition(msg);
   }
-  return PlanRebalance(view.topology, options, view.slot_keys);
+  return PlanRebalance(view.topology, options,
+                       options.use_key_counts ? view.slot_keys : std::vector<long long>{});
 }
 
 Result<MigrationPlan> PlanDrain(const Topology& topology, const std::string& node_id,

@@ -43,6 +43,9 @@ struct PlanOptions {
   // Masters within this percentage of their share are left alone (redis-cli's
   // --cluster-threshold, default 2 there). 0: balance to within one slot.
   double threshold_percent = 0;
+  // Prefer slots with fewer keys (per ClusterView::slot_keys) when choosing
+  // which slots a master gives. false: key counts are ignored (as redis-cli).
+  bool use_key_counts = true;
 };
 
 // Per-master target after the plan: lower and upper bound of slots.

@@ -1,7 +1,10 @@
 #include "agent/engine/slot_mover.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <map>
+#include <thread>
 
 #include "agent/engine/key_mover.h"
 #include "common/log.h"
@@ -16,6 +19,31 @@ Result<std::vector<RedisReply>> SetSlots(RedisClient& client, const std::vector<
   cmds.reserve(slots.size());
   for (int s : slots) cmds.push_back({"CLUSTER", "SETSLOT", std::to_string(s), verb, node_id});
   return client.Pipeline(cmds);
+}
+
+long long InfoNumber(const std::string& text, const std::string& field) {
+  auto pos = text.find(field + ":");
+  if (pos == std::string::npos) pos = text.find(field + " ");  // "BUMPED 12" / "STILL 12"
+  if (pos == std::string::npos) return -1;
+  return std::atoll(text.c_str() + pos + field.size() + 1);
+}
+
+// Makes the target's config epoch higher than the source's, so that its
+// claims win over the source's everywhere (a ping from the source can then
+// never take a slot back from the target, which would make redis delete the
+// slot's keys on the target). BUMPEPOCH only bumps when the target does not
+// already hold the highest epoch it knows of, so it is retried until the
+// target has learned the source's epoch by gossip. False when it never does.
+bool RaiseEpochAbove(RedisClient& target, long long source_epoch) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (true) {
+    auto r = target.Command({"CLUSTER", "BUMPEPOCH"});
+    if (!r.ok() || r->IsError()) return false;
+    long long epoch = InfoNumber(r->str, r->str.rfind("BUMPED", 0) == 0 ? "BUMPED" : "STILL");
+    if (source_epoch >= 0 && epoch > source_epoch) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 std::string SlotError(int slot, const std::string& what) {
@@ -38,16 +66,22 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   auto dst = connections_.Get(target.host, target.port);
   if (!src.ok() || !dst.ok()) {
     fail_all(slots, (!src.ok() ? src.status() : dst.status()).ToString());
+    result.unreachable_id = !src.ok() ? source.id : target.id;
     return result;
   }
   RedisClient& s = **src;
   RedisClient& d = **dst;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ms = [&t0] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  };
 
   // 1. IMPORTING on the target, all slots in one round trip.
   std::vector<int> active;
   auto imp = SetSlots(d, slots, "IMPORTING", source.id);
   if (!imp.ok()) {
     fail_all(slots, imp.status().ToString());
+    result.unreachable_id = target.id;
     return result;
   }
   for (size_t i = 0; i < slots.size(); ++i) {
@@ -60,10 +94,22 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
       result.errors.push_back(SlotError(slots[i], "SETSLOT IMPORTING on " + d.address() + ": " + r.str));
     }
   }
-  // 2. MIGRATING on the source.
+  // Closes IMPORTING on the target for slots the source never opened.
+  auto undo_importing = [&d](const std::vector<int>& which) {
+    if (which.empty()) return;
+    std::vector<RedisCommand> stable;
+    for (int slot : which) stable.push_back({"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"});
+    (void)d.Pipeline(stable);  // best effort; FixOpenSlots closes what remains
+  };
+  // 2. MIGRATING on the source (and its config epoch, for step 4).
   auto mig = SetSlots(s, active, "MIGRATING", target.id);
+  auto source_info = s.Command({"CLUSTER", "INFO"});
+  const long long source_epoch =
+      source_info.ok() ? InfoNumber(source_info->str, "cluster_my_epoch") : -1;
   if (!mig.ok()) {
     fail_all(active, mig.status().ToString());
+    result.unreachable_id = source.id;
+    undo_importing(active);
     return result;
   }
   std::vector<int> opened, undo;
@@ -75,12 +121,10 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
       opened.push_back(active[i]);
     }
   }
-  if (!undo.empty()) {
-    std::vector<RedisCommand> stable;
-    for (int slot : undo) stable.push_back({"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"});
-    (void)d.Pipeline(stable);  // best effort; FixOpenSlots closes what remains
-  }
+  undo_importing(undo);
 
+  RC_VLOG(1) << "group of " << slots.size() << " slot(s) " << s.address() << " -> " << d.address()
+             << ": opened at " << ms() << " ms";
   // 3. The keys.
   KeyMover keys(s, d, target.host, target.port, options_);
   std::map<int, Status> failed;
@@ -97,18 +141,44 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     }
   }
 
+  RC_VLOG(1) << "group: keys moved at " << ms() << " ms";
   // 4. SETSLOT NODE: target first, then the source, then every other master.
-  auto on_target = SetSlots(d, done, "NODE", target.id);
-  if (!on_target.ok()) {
-    fail_all(done, on_target.status().ToString());
-    return result;
-  }
+  // On the target, SETSLOT NODE of an IMPORTING slot bumps its epoch and
+  // broadcasts a PONG to every node, per slot: ~1 ms each, the cost that
+  // dominates a move of many small slots. Instead, once the target's epoch is
+  // above the source's (RaiseEpochAbove), per slot STABLE + NODE, which
+  // broadcasts nothing, except the last slot, closed the importing way: its
+  // one PONG carries all the new claims to every node, replicas included.
+  // When the epoch cannot be raised, every slot goes the importing way, as
+  // redis-cli does.
   std::vector<int> owned;
-  for (size_t i = 0; i < done.size(); ++i) {
-    if ((*on_target)[i].IsError()) {
-      result.errors.push_back(SlotError(done[i], "SETSLOT NODE on " + d.address() + ": " + (*on_target)[i].str));
-    } else {
-      owned.push_back(done[i]);
+  if (!done.empty()) {
+    const bool fast = RaiseEpochAbove(d, source_epoch);
+    if (!fast) {
+      RC_LOG_WARNING << "target " << d.address() << " could not get an epoch above source " << s.address()
+                     << "'s; closing " << done.size() << " slot(s) one broadcast each";
+    }
+    std::vector<RedisCommand> claim;
+    for (size_t i = 0; i < done.size(); ++i) {
+      const std::string slot = std::to_string(done[i]);
+      claim.push_back(fast && i + 1 < done.size() ? RedisCommand{"CLUSTER", "SETSLOT", slot, "STABLE"}
+                                                  : RedisCommand{"PING"});
+      claim.push_back({"CLUSTER", "SETSLOT", slot, "NODE", target.id});
+    }
+    auto on_target = d.Pipeline(claim);
+    if (!on_target.ok()) {
+      fail_all(done, on_target.status().ToString());
+      return result;
+    }
+    for (size_t i = 0; i < done.size(); ++i) {
+      const RedisReply& stable = (*on_target)[2 * i];
+      const RedisReply& node = (*on_target)[2 * i + 1];
+      if (stable.IsError() || node.IsError()) {
+        result.errors.push_back(SlotError(done[i], "SETSLOT STABLE/NODE on " + d.address() + ": " +
+                                                       (stable.IsError() ? stable.str : node.str)));
+      } else {
+        owned.push_back(done[i]);
+      }
     }
   }
   auto on_source = SetSlots(s, owned, "NODE", target.id);
@@ -132,20 +202,18 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   }
   owned.erase(std::remove(owned.begin(), owned.end(), -1), owned.end());
   for (const auto& m : masters_) {
-    if (m.id == source.id || m.id == target.id) continue;
+    if (m.id == source.id || m.id == target.id || unreachable_.count(m.id)) continue;
     auto other = connections_.Get(m.host, m.port);
-    if (!other.ok()) {
-      RC_LOG_WARNING << "cannot tell " << m.Address() << " about " << owned.size()
-                     << " moved slot(s): " << other.status().ToString() << "; gossip will";
-      continue;
-    }
-    auto told = SetSlots(**other, owned, "NODE", target.id);
+    auto told = other.ok() ? SetSlots(**other, owned, "NODE", target.id)
+                           : Result<std::vector<RedisReply>>(other.status());
     if (!told.ok()) {
-      RC_LOG_WARNING << "SETSLOT NODE on " << m.Address() << ": " << told.status().ToString()
-                     << "; gossip will spread the new owners";
+      unreachable_.insert(m.id);
+      RC_LOG_WARNING << "cannot tell master " << m.Address() << " about moved slots ("
+                     << told.status().ToString() << "); gossip will spread the new owners";
     }
   }
   result.slots_moved += static_cast<int>(owned.size());
+  RC_VLOG(1) << "group: closed everywhere at " << ms() << " ms";
   return result;
 }
 

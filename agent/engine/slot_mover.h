@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct GroupResult {
   int slots_moved = 0;
   long long keys_moved = 0;
   std::vector<std::string> errors;  // one line per failed slot (or the whole group)
+  std::string unreachable_id;       // source or target id that could not be reached
 };
 
 class SlotGroupMover {
@@ -44,6 +46,7 @@ class SlotGroupMover {
   ConnectionCache& connections_;
   const EngineOptions& options_;
   std::vector<MasterAddress> masters_;
+  std::set<std::string> unreachable_;  // other masters already reported down (warn once)
 };
 
 }  // namespace rc::engine

@@ -24,8 +24,9 @@ Result<ActionOutcome> Actuator::Execute(const Action& action, engine::ProgressLi
       return Bootstrap(action);
     case ActionKind::kMeet: {
       RC_RETURN_IF_ERROR(Meet(action.seed, action.meet));
-      return ActionOutcome{0, 0, "sent CLUSTER MEET for " + std::to_string(action.meet.size()) +
-                                     " node(s) through " + action.seed};
+      return ActionOutcome{0, 0,
+                           "sent CLUSTER MEET for " + std::to_string(action.meet.size()) +
+                               " node(s) through " + action.seed};
     }
     case ActionKind::kForget:
       return Forget(action, /*reset_first=*/false);
@@ -61,7 +62,8 @@ Result<ActionOutcome> Actuator::Bootstrap(const Action& action) {
     auto client = Open(connector_, m.pod.Address());
     if (!client.ok()) return client.status();
     // A fresh node has epoch 0; distinct epochs avoid a collision round at start.
-    auto epoch = (*client)->Command({"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(m.config_epoch)});
+    auto epoch =
+        (*client)->Command({"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(m.config_epoch)});
     if (!epoch.ok()) return epoch.status();
     for (int first = m.slots.first; first <= m.slots.last; first += 2000) {
       RedisCommand add = {"CLUSTER", "ADDSLOTS"};
@@ -104,8 +106,8 @@ Result<ActionOutcome> Actuator::Forget(const Action& action, bool reset_first) {
   for (const auto& address : action.forget_on) {
     auto client = Open(connector_, address);
     if (!client.ok()) {
-      RC_LOG_WARNING << "cannot reach " << address << " to forget nodes: "
-                     << client.status().message();
+      RC_LOG_WARNING << "cannot reach " << address
+                     << " to forget nodes: " << client.status().message();
       continue;
     }
     for (const auto& node : action.forget) {
@@ -119,10 +121,11 @@ Result<ActionOutcome> Actuator::Forget(const Action& action, bool reset_first) {
       forgets += reply->IsError() ? 0 : 1;
     }
   }
-  return ActionOutcome{0, 0,
-                       (reset_first ? "reset " + std::to_string(resets) + " leaving node(s), " : "") +
-                           "forgot " + std::to_string(action.forget.size()) + " node(s) on " +
-                           std::to_string(action.forget_on.size()) + " node(s)"};
+  return ActionOutcome{
+      0, 0,
+      (reset_first ? "reset " + std::to_string(resets) + " leaving node(s), " : "") + "forgot " +
+          std::to_string(action.forget.size()) + " node(s) on " +
+          std::to_string(action.forget_on.size()) + " node(s)"};
 }
 
 Result<ActionOutcome> Actuator::AssignReplicas(const Action& action) {

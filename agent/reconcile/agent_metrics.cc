@@ -19,6 +19,8 @@ void AgentMetrics::LoopDone(bool ok) {
   last_loop_ms_ = NowMs();
 }
 
+void AgentMetrics::Heartbeat() { last_loop_ms_ = NowMs(); }
+
 void AgentMetrics::ActionDone(const std::string& action, bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
   actions_[{action, ok}]++;
@@ -64,12 +66,14 @@ std::string AgentMetrics::Render() const {
         "counter");
   gauge("redis_cluster_agent_keys_moved_total", "Keys moved by this agent.", keys_moved_,
         "counter");
-  out += "# HELP redis_cluster_agent_migration_progress Fraction of the current migration done.\n"
-         "# TYPE redis_cluster_agent_migration_progress gauge\n"
-         "redis_cluster_agent_migration_progress " +
-         std::to_string(migration_progress_permille_ / 1000.0) + "\n";
-  out += "# HELP redis_cluster_agent_actions_total Topology actions taken, by kind and result.\n"
-         "# TYPE redis_cluster_agent_actions_total counter\n";
+  out +=
+      "# HELP redis_cluster_agent_migration_progress Fraction of the current migration done.\n"
+      "# TYPE redis_cluster_agent_migration_progress gauge\n"
+      "redis_cluster_agent_migration_progress " +
+      std::to_string(migration_progress_permille_ / 1000.0) + "\n";
+  out +=
+      "# HELP redis_cluster_agent_actions_total Topology actions taken, by kind and result.\n"
+      "# TYPE redis_cluster_agent_actions_total counter\n";
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [key, count] : actions_) {
     out += "redis_cluster_agent_actions_total{action=\"" + key.first + "\",result=\"" +

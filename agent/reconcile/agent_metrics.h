@@ -13,12 +13,16 @@ namespace rc::agent {
 class AgentMetrics {
  public:
   void LoopDone(bool ok);
+  // The loop is alive but busy (a long migration reports progress): keeps /healthz green.
+  void Heartbeat();
   void ActionDone(const std::string& action, bool ok);
   void Moved(long long slots, long long keys);
   void SetCoordinator(bool is) { coordinator_ = is ? 1 : 0; }
   void SetCluster(int masters, int nodes, bool balanced);
   void SetRedisUp(bool up) { redis_up_ = up ? 1 : 0; }
-  void SetMigrationProgress(double fraction) { migration_progress_permille_ = static_cast<int>(fraction * 1000); }
+  void SetMigrationProgress(double fraction) {
+    migration_progress_permille_ = static_cast<int>(fraction * 1000);
+  }
 
   bool redis_up() const { return redis_up_ == 1; }
   // Seconds since the last finished loop (for /healthz); large before the first one.

@@ -35,7 +35,8 @@ ObservedNode ClusterObserver::ObserveOne(const PodInfo& pod) {
     }
     client = std::move(*connected);
   }
-  auto replies = client->Pipeline({{"CLUSTER", "NODES"}, {"CLUSTER", "INFO"}, {"INFO", "server"}});
+  auto replies = client->Pipeline(
+      {{"CLUSTER", "NODES"}, {"CLUSTER", "INFO"}, {"INFO", "server"}, {"INFO", "replication"}});
   if (!replies.ok()) {
     node.error = replies.status().message();
     clients_.erase(address);
@@ -62,6 +63,12 @@ ObservedNode ClusterObserver::ObserveOne(const PodInfo& pod) {
   node.cluster_state_ok = InfoSays((*replies)[1].str, "cluster_state:ok");
   node.version = ParseInfoServer((*replies)[2].str);
   node.run_id = InfoField((*replies)[2].str, "run_id");
+  const std::string& replication = (*replies)[3].str;
+  if (InfoField(replication, "role") == "slave") {
+    node.replicating_from = InfoField(replication, "master_host") + ":" +
+                            InfoField(replication, "master_port");
+    node.replication_link_up = InfoField(replication, "master_link_status") == "up";
+  }
   return node;
 }
 

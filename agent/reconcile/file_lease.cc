@@ -1,10 +1,10 @@
-#include "agent/reconcile/coordinator_lease.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+
+#include "agent/reconcile/coordinator_lease.h"
 
 namespace rc::agent {
 namespace {

@@ -32,9 +32,9 @@ void KubeEventRecorder::Record(bool warning, const std::string& reason,
   recent_[key] = now;
   if (recent_.size() > 200) recent_.clear();
   std::string text = log::Redact(message);
-  auto posted = client_.Post("/api/v1/namespaces/" + namespace_name_ + "/events",
-                             BuildEvent(namespace_name_, *sts, pod_name_, warning, reason, text,
-                                        NowMs()));
+  auto posted =
+      client_.Post("/api/v1/namespaces/" + namespace_name_ + "/events",
+                   BuildEvent(namespace_name_, *sts, pod_name_, warning, reason, text, NowMs()));
   if (!posted.ok() && !forbidden_logged_) {
     RC_LOG_WARNING << "cannot create Events on StatefulSet " << sts->name << " ("
                    << posted.status().message() << "); the log keeps telling what happens";
@@ -91,7 +91,8 @@ void SeedObjectsKeeper::CheckService(const StatefulSetInfo& sts) {
   if (got.ok() || got.status().code() != ErrorCode::kNotFound) return;
   std::string msg = "StatefulSet " + sts.name + " names Service " + service +
                     " (spec.serviceName) but it does not exist: pods get no DNS names; create "
-                    "a headless Service (clusterIP: None) named " + service;
+                    "a headless Service (clusterIP: None) named " +
+                    service;
   RC_LOG_WARNING << msg;
   events_.Record(true, "ServiceMissing", msg);
 }

@@ -29,8 +29,9 @@ Result<bool> KubeLease::AcquireOrRenew(const std::string& holder) {
   int secs = static_cast<int>(duration_.count());
   auto current = client_.Get(Path());
   if (!current.ok() && current.status().code() == ErrorCode::kNotFound) {
-    auto created = client_.Post("/apis/coordination.k8s.io/v1/namespaces/" + namespace_name_ + "/leases",
-                                BuildLease(namespace_name_, name_, holder, secs, NowMs(), ""));
+    auto created =
+        client_.Post("/apis/coordination.k8s.io/v1/namespaces/" + namespace_name_ + "/leases",
+                     BuildLease(namespace_name_, name_, holder, secs, NowMs(), ""));
     if (created.ok()) return true;
     if (created.status().code() == ErrorCode::kConflict) return false;  // someone else was faster
     return created.status();
@@ -39,9 +40,8 @@ Result<bool> KubeLease::AcquireOrRenew(const std::string& holder) {
   auto state = ParseLease(*current);
   if (!state.ok()) return state.status();
   if (state->Live(NowMs()) && state->holder != holder) return false;
-  auto updated =
-      client_.Put(Path(), BuildLease(namespace_name_, name_, holder, secs, NowMs(),
-                                     state->resource_version));
+  auto updated = client_.Put(
+      Path(), BuildLease(namespace_name_, name_, holder, secs, NowMs(), state->resource_version));
   if (updated.ok()) return true;
   if (updated.status().code() == ErrorCode::kConflict) return false;
   return updated.status();
@@ -50,8 +50,8 @@ Result<bool> KubeLease::AcquireOrRenew(const std::string& holder) {
 Status KubeLease::Release(const std::string& holder) {
   std::lock_guard<std::mutex> lock(mu_);
   auto current = client_.Get(Path());
-  if (!current.ok()) return current.status().code() == ErrorCode::kNotFound ? Status::Ok()
-                                                                            : current.status();
+  if (!current.ok())
+    return current.status().code() == ErrorCode::kNotFound ? Status::Ok() : current.status();
   auto state = ParseLease(*current);
   if (!state.ok() || state->holder != holder) return Status::Ok();
   auto released = client_.Put(

@@ -1,7 +1,7 @@
 #include "agent/reconcile/kube_objects.h"
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace rc::agent {
 
@@ -62,6 +62,13 @@ Result<std::vector<PodInfo>> ParsePodList(const nlohmann::json& list, const std:
   }
 }
 
+std::string NodeZone(const nlohmann::json& node) {
+  if (!node.contains("metadata") || !node["metadata"].contains("labels")) return "";
+  const auto& labels = node["metadata"]["labels"];
+  auto it = labels.find("topology.kubernetes.io/zone");
+  return it != labels.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::string FormatMicroTime(long long unix_ms) {
   std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
@@ -82,7 +89,8 @@ long long ParseMicroTime(const std::string& text) {
     return 0;
   size_t dot = text.find('.');
   if (dot != std::string::npos) {
-    for (size_t i = dot + 1; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    for (size_t i = dot + 1; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]));
+         ++i) {
       if (frac_len < 3) {
         frac = frac * 10 + (text[i] - '0');
         ++frac_len;
@@ -119,21 +127,20 @@ Result<LeaseState> ParseLease(const nlohmann::json& lease) {
 nlohmann::json BuildLease(const std::string& namespace_name, const std::string& name,
                           const std::string& holder, int duration_seconds, long long now_ms,
                           const std::string& resource_version) {
-  nlohmann::json lease = {
-      {"apiVersion", "coordination.k8s.io/v1"},
-      {"kind", "Lease"},
-      {"metadata", {{"name", name}, {"namespace", namespace_name}}},
-      {"spec",
-       {{"holderIdentity", holder},
-        {"leaseDurationSeconds", duration_seconds},
-        {"renewTime", FormatMicroTime(now_ms)}}}};
+  nlohmann::json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                          {"kind", "Lease"},
+                          {"metadata", {{"name", name}, {"namespace", namespace_name}}},
+                          {"spec",
+                           {{"holderIdentity", holder},
+                            {"leaseDurationSeconds", duration_seconds},
+                            {"renewTime", FormatMicroTime(now_ms)}}}};
   if (!resource_version.empty()) lease["metadata"]["resourceVersion"] = resource_version;
   return lease;
 }
 
 nlohmann::json BuildEvent(const std::string& namespace_name, const StatefulSetInfo& sts,
-                          const std::string& reporting_pod, bool warning,
-                          const std::string& reason, const std::string& message, long long now_ms) {
+                          const std::string& reporting_pod, bool warning, const std::string& reason,
+                          const std::string& message, long long now_ms) {
   std::string ts = FormatMicroTime(now_ms);
   std::string seconds_ts = ts.substr(0, 19) + "Z";
   nlohmann::json involved = {{"apiVersion", "apps/v1"},
@@ -141,20 +148,20 @@ nlohmann::json BuildEvent(const std::string& namespace_name, const StatefulSetIn
                              {"name", sts.name},
                              {"namespace", namespace_name}};
   if (!sts.uid.empty()) involved["uid"] = sts.uid;
-  return {{"apiVersion", "v1"},
-          {"kind", "Event"},
-          {"metadata",
-           {{"generateName", sts.name + "-redis-cluster-"}, {"namespace", namespace_name}}},
-          {"involvedObject", involved},
-          {"reason", reason},
-          {"message", message.substr(0, 1000)},
-          {"type", warning ? "Warning" : "Normal"},
-          {"source", {{"component", "redis-cluster-agent"}, {"host", reporting_pod}}},
-          {"reportingComponent", "redis-cluster-agent"},
-          {"reportingInstance", reporting_pod},
-          {"firstTimestamp", seconds_ts},
-          {"lastTimestamp", seconds_ts},
-          {"count", 1}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"generateName", sts.name + "-redis-cluster-"}, {"namespace", namespace_name}}},
+      {"involvedObject", involved},
+      {"reason", reason},
+      {"message", message.substr(0, 1000)},
+      {"type", warning ? "Warning" : "Normal"},
+      {"source", {{"component", "redis-cluster-agent"}, {"host", reporting_pod}}},
+      {"reportingComponent", "redis-cluster-agent"},
+      {"reportingInstance", reporting_pod},
+      {"firstTimestamp", seconds_ts},
+      {"lastTimestamp", seconds_ts},
+      {"count", 1}};
 }
 
 bool AnyPdbSelects(const nlohmann::json& pdb_list,
@@ -180,12 +187,9 @@ bool AnyPdbSelects(const nlohmann::json& pdb_list,
 nlohmann::json BuildPdb(const std::string& namespace_name, const StatefulSetInfo& sts) {
   nlohmann::json labels = nlohmann::json::object();
   for (const auto& [k, v] : sts.match_labels) labels[k] = v;
-  nlohmann::json owner = {{"apiVersion", "apps/v1"},
-                          {"kind", "StatefulSet"},
-                          {"name", sts.name},
-                          {"uid", sts.uid},
-                          {"blockOwnerDeletion", false},
-                          {"controller", false}};
+  nlohmann::json owner = {
+      {"apiVersion", "apps/v1"}, {"kind", "StatefulSet"},       {"name", sts.name},
+      {"uid", sts.uid},          {"blockOwnerDeletion", false}, {"controller", false}};
   return {{"apiVersion", "policy/v1"},
           {"kind", "PodDisruptionBudget"},
           {"metadata",

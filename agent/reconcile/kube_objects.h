@@ -6,10 +6,9 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/reconcile/pod_source.h"
 #include "common/status.h"
@@ -33,11 +32,14 @@ Result<std::vector<PodInfo>> ParsePodList(const nlohmann::json& list, const std:
                                           int redis_port,
                                           const std::map<std::string, std::string>& zones = {});
 
+// The topology.kubernetes.io/zone label of a Node ("" when absent).
+std::string NodeZone(const nlohmann::json& node);
+
 // coordination.k8s.io/v1 Lease.
 struct LeaseState {
   std::string holder;
   std::string resource_version;
-  long long renew_ms = 0;      // renewTime as Unix ms (0 unknown)
+  long long renew_ms = 0;  // renewTime as Unix ms (0 unknown)
   int duration_seconds = 0;
   bool Live(long long now_ms) const {
     return !holder.empty() && renew_ms + duration_seconds * 1000LL > now_ms;
@@ -54,11 +56,12 @@ long long ParseMicroTime(const std::string& text);
 
 // core/v1 Event about the StatefulSet.
 nlohmann::json BuildEvent(const std::string& namespace_name, const StatefulSetInfo& sts,
-                          const std::string& reporting_pod, bool warning,
-                          const std::string& reason, const std::string& message, long long now_ms);
+                          const std::string& reporting_pod, bool warning, const std::string& reason,
+                          const std::string& message, long long now_ms);
 
 // True when some PodDisruptionBudget of `pdb_list` selects pods with `pod_labels`.
-bool AnyPdbSelects(const nlohmann::json& pdb_list, const std::map<std::string, std::string>& pod_labels);
+bool AnyPdbSelects(const nlohmann::json& pdb_list,
+                   const std::map<std::string, std::string>& pod_labels);
 // A policy/v1 PodDisruptionBudget (maxUnavailable 1) owned by the StatefulSet.
 nlohmann::json BuildPdb(const std::string& namespace_name, const StatefulSetInfo& sts);
 

@@ -29,9 +29,10 @@ HostResolver SystemResolver() {
 
 std::string RbacHint(const KubeDiscoveryOptions& o) {
   return "the agent may not read StatefulSet " + o.statefulset_name + " or its pods in namespace " +
-         o.namespace_name + "; grant it with: kubectl create rolebinding redis-cluster-agent "
-         "--clusterrole=redis-cluster-agent --serviceaccount=" + o.namespace_name + ":" +
-         o.service_account + " -n " + o.namespace_name +
+         o.namespace_name +
+         "; grant it with: kubectl create rolebinding redis-cluster-agent "
+         "--clusterrole=redis-cluster-agent --serviceaccount=" +
+         o.namespace_name + ":" + o.service_account + " -n " + o.namespace_name +
          " (until then it follows the headless Service's DNS: joins and heals, but cannot tell "
          "a scale-down from a restart, so it never drains)";
 }
@@ -63,6 +64,7 @@ Result<PodSnapshot> KubePodSource::Observe() {
   if (!pods_json.ok()) return pods_json.status();
   auto pods = ParsePodList(*pods_json, sts->name, options_.redis_port);
   if (!pods.ok()) return pods.status();
+  FillZones(*pods);
   if (forbidden_logged_) RC_LOG_INFO << "the Kubernetes API answers again: discovery through it";
   forbidden_logged_ = false;
   PodSnapshot out;
@@ -70,6 +72,25 @@ Result<PodSnapshot> KubePodSource::Observe() {
   out.pods = std::move(*pods);
   out.source = "kubernetes API";
   return out;
+}
+
+void KubePodSource::FillZones(std::vector<PodInfo>& pods) {
+  for (auto& p : pods) {
+    if (p.node_name.empty()) continue;
+    auto known = zones_.find(p.node_name);
+    if (known == zones_.end() && !nodes_forbidden_) {
+      auto node = client_.Get("/api/v1/nodes/" + p.node_name);
+      std::string zone;
+      if (node.ok()) {
+        zone = NodeZone(*node);
+      } else if (node.status().code() == ErrorCode::kPermissionDenied) {
+        nodes_forbidden_ = true;
+        RC_VLOG(1) << "cannot read nodes (cluster-scoped); replicas are spread by node only";
+      }
+      known = zones_.emplace(p.node_name, zone).first;
+    }
+    if (known != zones_.end()) p.zone = known->second;
+  }
 }
 
 Result<PodSnapshot> KubePodSource::FromDns() {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,11 +21,11 @@ namespace rc::agent {
 struct KubeDiscoveryOptions {
   std::string namespace_name;
   std::string statefulset_name;
-  std::string service_name;     // the headless Service (DNS fallback)
+  std::string service_name;  // the headless Service (DNS fallback)
   std::string cluster_domain = "cluster.local";
   std::string service_account = "default";  // named in the RBAC hint
   int redis_port = 6379;
-  int dns_max_ordinal = 64;     // DNS fallback probes NAME-0..NAME-(max-1)
+  int dns_max_ordinal = 64;  // DNS fallback probes NAME-0..NAME-(max-1)
 };
 
 // Resolves a host name to an IPv4/IPv6 address ("" when it does not resolve).
@@ -43,6 +44,9 @@ class KubePodSource : public PodSource {
 
  private:
   Result<PodSnapshot> FromDns();
+  // Zone label of each node the pods run on (topology.kubernetes.io/zone),
+  // read once per node; nodes are cluster-scoped, so a 403 stops the lookups.
+  void FillZones(std::vector<PodInfo>& pods);
 
   KubeClient& client_;
   KubeDiscoveryOptions options_;
@@ -51,6 +55,8 @@ class KubePodSource : public PodSource {
   bool has_sts_ = false;
   StatefulSetInfo sts_;
   int dns_high_water_ = 0;  // highest ordinal+1 ever seen in DNS
+  std::map<std::string, std::string> zones_;  // node name -> zone ("" none)
+  bool nodes_forbidden_ = false;
 };
 
 }  // namespace rc::agent

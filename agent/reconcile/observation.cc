@@ -15,4 +15,10 @@ const ObservedNode* Observation::FindById(const std::string& id) const {
   return nullptr;
 }
 
+std::string Describe(const PodInfo& pod, const std::string& id) {
+  std::string out = pod.name + " (" + pod.ip;
+  if (!id.empty()) out += ", " + ShortId(id);
+  return out + ")";
+}
+
 }  // namespace rc::agent

@@ -22,9 +22,9 @@ namespace rc::agent {
 
 struct PrestopOptions {
   std::string config_dir = "/etc/redis-cluster";
-  std::string pod_name;                              // this pod
-  std::chrono::milliseconds poll{200};               // how often the files are checked
-  std::chrono::milliseconds failover_wait{20000};    // for CLUSTER FAILOVER to complete
+  std::string pod_name;                            // this pod
+  std::chrono::milliseconds poll{200};             // how often the files are checked
+  std::chrono::milliseconds failover_wait{20000};  // for CLUSTER FAILOVER to complete
 };
 
 class PrestopHandshake {

@@ -11,14 +11,16 @@ namespace {
 // Logs migration progress as one line a person reads, and feeds the metrics.
 class ProgressLog : public engine::ProgressListener {
  public:
-  ProgressLog(std::string what, AgentMetrics& metrics) : what_(std::move(what)), metrics_(metrics) {}
+  ProgressLog(std::string what, AgentMetrics& metrics)
+      : what_(std::move(what)), metrics_(metrics) {}
   void OnProgress(const engine::MigrationProgress& p) override {
     double fraction = p.slots_total > 0 ? static_cast<double>(p.slots_done) / p.slots_total : 1.0;
     metrics_.SetMigrationProgress(fraction);
+    metrics_.Heartbeat();
     char line[256];
-    std::snprintf(line, sizeof(line), "%s: %d%% (%d/%d slots), %lld keys moved, %.1f s", what_.c_str(),
-                  static_cast<int>(fraction * 100), p.slots_done, p.slots_total, p.keys_moved,
-                  p.elapsed_seconds);
+    std::snprintf(line, sizeof(line), "%s: %d%% (%d/%d slots), %lld keys moved, %.1f s",
+                  what_.c_str(), static_cast<int>(fraction * 100), p.slots_done, p.slots_total,
+                  p.keys_moved, p.elapsed_seconds);
     std::string text = line;
     if (p.eta_seconds >= 0 && !p.final) {
       std::snprintf(line, sizeof(line), ", %.1f s left", p.eta_seconds);
@@ -34,16 +36,26 @@ class ProgressLog : public engine::ProgressListener {
 
 const char* EventReason(ActionKind kind, bool ok) {
   switch (kind) {
-    case ActionKind::kBootstrap: return ok ? "ClusterCreated" : "ClusterCreateFailed";
-    case ActionKind::kDrainLeaving: return ok ? "NodesDrained" : "DrainFailed";
-    case ActionKind::kRemoveLeaving: return ok ? "NodesRemoved" : "RemoveFailed";
-    case ActionKind::kRebalance: return ok ? "Rebalanced" : "RebalanceFailed";
-    case ActionKind::kMeet: return ok ? "NodesJoined" : "JoinFailed";
-    case ActionKind::kForget: return ok ? "StaleNodesForgotten" : "ForgetFailed";
-    case ActionKind::kPromoteReplica: return ok ? "ReplicaPromoted" : "PromoteFailed";
-    case ActionKind::kFixOpenSlots: return ok ? "OpenSlotsFixed" : "OpenSlotsFixFailed";
-    case ActionKind::kAssignReplicas: return ok ? "ReplicasAssigned" : "ReplicaAssignFailed";
-    default: return "";
+    case ActionKind::kBootstrap:
+      return ok ? "ClusterCreated" : "ClusterCreateFailed";
+    case ActionKind::kDrainLeaving:
+      return ok ? "NodesDrained" : "DrainFailed";
+    case ActionKind::kRemoveLeaving:
+      return ok ? "NodesRemoved" : "RemoveFailed";
+    case ActionKind::kRebalance:
+      return ok ? "Rebalanced" : "RebalanceFailed";
+    case ActionKind::kMeet:
+      return ok ? "NodesJoined" : "JoinFailed";
+    case ActionKind::kForget:
+      return ok ? "StaleNodesForgotten" : "ForgetFailed";
+    case ActionKind::kPromoteReplica:
+      return ok ? "ReplicaPromoted" : "PromoteFailed";
+    case ActionKind::kFixOpenSlots:
+      return ok ? "OpenSlotsFixed" : "OpenSlotsFixFailed";
+    case ActionKind::kAssignReplicas:
+      return ok ? "ReplicasAssigned" : "ReplicaAssignFailed";
+    default:
+      return "";
   }
 }
 
@@ -96,9 +108,10 @@ bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
   } else if (!pod0_missing_since_) {
     pod0_missing_since_ = now;
   }
-  auto missing = pod0_missing_since_
-                     ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *pod0_missing_since_)
-                     : std::chrono::milliseconds(0);
+  auto missing =
+      pod0_missing_since_
+          ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *pod0_missing_since_)
+          : std::chrono::milliseconds(0);
   bool wants = WantsToCoordinate(options_.ordinal, pods, missing, options_.lease_duration);
   if (!wants) {
     if (holding_) {
@@ -110,6 +123,22 @@ bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
     return false;
   }
   auto acquired = lease_.AcquireOrRenew(options_.pod_name);
+  if (!acquired.ok() && acquired.status().code() == ErrorCode::kPermissionDenied &&
+      options_.ordinal == 0) {
+    // Without the right to use a Lease, pod-0 still coordinates (nobody else
+    // does without one); say once how to grant it.
+    if (!lease_forbidden_logged_)
+      RC_LOG_WARNING << "the coordinator lease is forbidden (" << acquired.status().message()
+                     << "); pod-0 coordinates without it. Grant it with: kubectl create "
+                        "rolebinding redis-cluster-agent --clusterrole=redis-cluster-agent "
+                        "--serviceaccount="
+                     << options_.facts.namespace_name << ":default -n "
+                     << options_.facts.namespace_name;
+    lease_forbidden_logged_ = true;
+    if (!holding_) RC_LOG_INFO << options_.pod_name << " coordinates the cluster (pod-0, no lease)";
+    holding_ = true;
+    return true;
+  }
   if (!acquired.ok()) {
     if (acquired.status().message() != last_error_)
       RC_LOG_WARNING << "cannot take the coordinator lease: " << acquired.status().message();

@@ -25,12 +25,12 @@
 namespace rc::agent {
 
 struct LoopOptions {
-  std::string pod_name;                           // this pod ("redis-3")
-  int ordinal = -1;                               // from the name
+  std::string pod_name;  // this pod ("redis-3")
+  int ordinal = -1;      // from the name
   DesiredState desired;
-  std::chrono::milliseconds interval{1000};       // between loops when nothing changes
+  std::chrono::milliseconds interval{1000};  // between loops when nothing changes
   std::chrono::milliseconds lease_duration{15000};
-  PodFacts facts;                                 // for run-time settings (CONFIG SET)
+  PodFacts facts;  // for run-time settings (CONFIG SET)
   ConfOptions conf;
 };
 
@@ -68,6 +68,7 @@ class ReconcileLoop {
   CoordinatorChores* chores_ = nullptr;
 
   bool holding_ = false;
+  bool lease_forbidden_logged_ = false;
   std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
   std::string applied_run_id_;
   std::string last_reason_;

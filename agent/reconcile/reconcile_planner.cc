@@ -8,17 +8,11 @@
 namespace rc::agent {
 namespace {
 
-std::string Short(const std::string& id) { return id.substr(0, 8); }
-
 Action Wait(std::string reason) {
   Action a;
   a.kind = ActionKind::kWait;
   a.reason = std::move(reason);
   return a;
-}
-
-bool IsMember(const ObservedNode& n, const Topology& ref) {
-  return n.reachable && !n.id.empty() && ref.FindById(n.id) != nullptr;
 }
 
 // Slots of `id` per the reference view, falling back to the node's own line.
@@ -33,8 +27,9 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
     if (n.reachable && !obs.Leaving(n.pod)) answering.push_back(&n);
   if (static_cast<int>(answering.size()) < obs.spec_replicas || obs.spec_replicas == 0)
     return Wait("no node holds cluster state yet; waiting for all " +
-                std::to_string(obs.spec_replicas) + " pods to answer before creating the cluster (" +
-                std::to_string(answering.size()) + " answer)");
+                std::to_string(obs.spec_replicas) +
+                " pods to answer before creating the cluster (" + std::to_string(answering.size()) +
+                " answer)");
   int masters = obs.spec_replicas / (1 + desired.replicas_per_master);
   if (masters < desired.min_masters)
     return Wait("cannot create the cluster: " + std::to_string(obs.spec_replicas) + " pods with " +
@@ -45,8 +40,8 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
   a.kind = ActionKind::kBootstrap;
   auto ranges = SplitEvenly(masters);
   for (int i = 0; i < masters; ++i)
-    a.masters.push_back({answering[static_cast<size_t>(i)]->pod, ranges[static_cast<size_t>(i)],
-                         i + 1});
+    a.masters.push_back(
+        {answering[static_cast<size_t>(i)]->pod, ranges[static_cast<size_t>(i)], i + 1});
   a.seed = answering[0]->pod.Address();
   for (size_t i = 1; i < answering.size(); ++i) a.meet.push_back(answering[i]->pod);
   a.reason = "all " + std::to_string(obs.spec_replicas) +
@@ -61,11 +56,12 @@ std::string Unhealthy(const Observation& obs, const Topology& ref) {
   for (const ClusterNode* m : ref.Masters()) {
     if (m->slots.Empty()) continue;
     if (m->flags.fail)
-      return "master " + Short(m->id) + " (" + m->Address() + ") owns " +
-             std::to_string(m->slots.Count()) + " slots and has failed; waiting for a replica to "
+      return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
+             std::to_string(m->slots.Count()) +
+             " slots and has failed; waiting for a replica to "
              "take over or the pod to come back";
     if (!obs.FindById(m->id))
-      return "master " + Short(m->id) + " (" + m->Address() + ") owns " +
+      return "master " + ShortId(m->id) + " (" + m->Address() + ") owns " +
              std::to_string(m->slots.Count()) + " slots and does not answer";
   }
   return "";
@@ -94,13 +90,29 @@ std::map<std::string, double> Weights(const Observation& obs, const Topology& re
   return w;
 }
 
-}  // namespace
-
-std::string Describe(const PodInfo& pod, const std::string& id) {
-  std::string out = pod.name + " (" + pod.ip;
-  if (!id.empty()) out += ", " + Short(id);
-  return out + ")";
+// "; redis-6 holds 0 of ~4096 slots; moving slots from redis-0, redis-1, redis-2".
+std::string Imbalance(const Observation& obs, const Topology& ref,
+                      const engine::PlanOptions& options) {
+  auto targets = engine::ComputeTargets(ref, options);
+  if (!targets.ok()) return "";
+  auto name = [&](const std::string& id) {
+    const ObservedNode* n = obs.FindById(id);
+    return n ? n->pod.name : ShortId(id);
+  };
+  std::string low, high;
+  for (const auto& t : *targets) {
+    if (t.current < t.low)
+      low += (low.empty() ? "" : ", ") + name(t.id) + " holds " + std::to_string(t.current) +
+             " of ~" + std::to_string(t.high);
+    if (t.current > t.high) high += (high.empty() ? "" : ", ") + name(t.id);
+  }
+  std::string out;
+  if (!low.empty()) out += "; " + low + " slots";
+  if (!high.empty()) out += "; moving slots from " + high;
+  return out;
 }
+
+}  // namespace
 
 const ObservedNode* ReferenceNode(const Observation& obs) {
   const ObservedNode* best = nullptr;
@@ -118,143 +130,6 @@ const ObservedNode* ReferenceNode(const Observation& obs) {
     }
   }
   return best;
-}
-
-RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
-                   const DesiredState& desired) {
-  const Topology& ref = reference.view;
-  RolePlan plan;
-  int wanted_masters =
-      std::max(desired.min_masters, obs.spec_replicas / (1 + desired.replicas_per_master));
-
-  std::vector<const ObservedNode*> staying;
-  for (const auto& n : obs.nodes)
-    if (IsMember(n, ref) && !obs.Leaving(n.pod) && n.Myself()) staying.push_back(&n);
-
-  // Masters that own slots and do not leave keep them.
-  std::set<std::string> leaving_ids;
-  for (const auto& n : obs.nodes)
-    if (n.reachable && obs.Leaving(n.pod)) leaving_ids.insert(n.id);
-  for (const ClusterNode* m : ref.Masters())
-    if (!m->slots.Empty() && !leaving_ids.count(m->id) && !m->flags.fail) plan.masters.insert(m->id);
-
-  // Replicas per master, from each replica's own view.
-  std::map<std::string, int> replica_count;
-  for (const auto* n : staying)
-    if (n->Myself()->flags.replica) replica_count[n->Myself()->master_id]++;
-
-  // Empty masters: those already followed by a replica first, then by ordinal.
-  std::vector<const ObservedNode*> empties;
-  for (const auto* n : staying)
-    if (n->Myself()->IsMaster() && n->Myself()->slots.Empty() && SlotCount(ref, n->id) == 0)
-      empties.push_back(n);
-  std::stable_sort(empties.begin(), empties.end(), [&](const auto* a, const auto* b) {
-    return replica_count[a->id] > replica_count[b->id];
-  });
-  std::vector<const ObservedNode*> to_assign;
-  for (const auto* e : empties) {
-    if (static_cast<int>(plan.masters.size()) < wanted_masters) {
-      plan.masters.insert(e->id);
-    } else {
-      to_assign.push_back(e);
-    }
-  }
-  // Replicas whose master leaves, failed without slots, or is unknown.
-  for (const auto* n : staying) {
-    const ClusterNode* me = n->Myself();
-    if (!me->flags.replica || plan.masters.count(me->master_id)) continue;
-    const ClusterNode* master = ref.FindById(me->master_id);
-    if (master && !master->slots.Empty() && master->flags.fail) continue;  // failover's job
-    replica_count[me->master_id]--;
-    to_assign.push_back(n);
-  }
-  if (desired.replicas_per_master == 0) to_assign.clear();
-  std::sort(to_assign.begin(), to_assign.end(),
-            [](const auto* a, const auto* b) { return a->pod.ordinal < b->pod.ordinal; });
-
-  auto master_pod = [&](const std::string& id) -> const ObservedNode* { return obs.FindById(id); };
-  auto pick = [&](const ObservedNode& replica,
-                  const std::string& exclude) -> std::pair<std::string, bool> {
-    std::string best;
-    std::tuple<int, int, int, int> best_key{};
-    for (const auto& id : plan.masters) {
-      const ObservedNode* mp = master_pod(id);
-      if (mp == nullptr || id == exclude || id == replica.id) continue;
-      std::tuple<int, int, int, int> key{
-          replica_count[id], !replica.pod.node_name.empty() && mp->pod.node_name == replica.pod.node_name,
-          !replica.pod.zone.empty() && mp->pod.zone == replica.pod.zone, mp->pod.ordinal};
-      if (best.empty() || key < best_key) {
-        best = id;
-        best_key = key;
-      }
-    }
-    if (best.empty()) return {"", false};
-    return {best, replica.view.FindById(best) != nullptr};
-  };
-  for (const auto* n : to_assign) {
-    auto [target, known] = pick(*n, "");
-    if (target.empty()) {
-      plan.blocked = "no master is available for " + Describe(n->pod, n->id);
-      continue;
-    }
-    if (!known) {
-      plan.blocked = Describe(n->pod, n->id) + " does not know master " + Short(target) + " yet";
-      continue;
-    }
-    replica_count[target]++;
-    ReplicaAssignment assignment{n->pod, target, master_pod(target)->pod};
-    // Same host as its master: swap with an earlier assignment of this round
-    // when that puts both on other hosts.
-    auto same_host = [](const PodInfo& a, const PodInfo& b) {
-      return !a.node_name.empty() && a.node_name == b.node_name;
-    };
-    if (same_host(assignment.replica, assignment.master)) {
-      for (auto& earlier : plan.assignments) {
-        const ObservedNode* other = nullptr;
-        for (const auto& o : obs.nodes)
-          if (o.reachable && o.pod.name == earlier.replica.name) other = &o;
-        if (other && !same_host(earlier.replica, assignment.master) &&
-            !same_host(assignment.replica, earlier.master) &&
-            other->view.FindById(assignment.master_id) && n->view.FindById(earlier.master_id)) {
-          std::swap(earlier.master, assignment.master);
-          std::swap(earlier.master_id, assignment.master_id);
-          break;
-        }
-      }
-    }
-    plan.assignments.push_back(assignment);
-  }
-  // Assign a round at once (so replicas can be spread over hosts), or not at all.
-  if (!plan.blocked.empty()) plan.assignments.clear();
-  if (!plan.assignments.empty() || !plan.blocked.empty() || desired.replicas_per_master == 0)
-    return plan;
-
-  // Even out: a master with too many replicas gives one to a master with too few.
-  std::string most, fewest;
-  for (const auto& id : plan.masters) {
-    if (!master_pod(id)) continue;
-    if (most.empty() || replica_count[id] > replica_count[most]) most = id;
-    if (fewest.empty() || replica_count[id] < replica_count[fewest]) fewest = id;
-  }
-  if (most.empty() || fewest.empty() || most == fewest) return plan;
-  int r = desired.replicas_per_master;
-  int hi = replica_count[most], lo = replica_count[fewest];
-  if (!(hi - lo >= 2 || (lo < r && hi > r))) return plan;
-  const ObservedNode* mover = nullptr;
-  const ObservedNode* most_pod = master_pod(most);
-  for (const auto* n : staying) {
-    if (!n->Myself()->flags.replica || n->Myself()->master_id != most) continue;
-    bool same_host = !n->pod.node_name.empty() && n->pod.node_name == most_pod->pod.node_name;
-    if (mover == nullptr || same_host || n->pod.ordinal > mover->pod.ordinal) mover = n;
-    if (same_host) break;
-  }
-  if (mover == nullptr) return plan;
-  if (!mover->view.FindById(fewest)) {
-    plan.blocked = Describe(mover->pod, mover->id) + " does not know master " + Short(fewest) + " yet";
-    return plan;
-  }
-  plan.assignments.push_back({mover->pod, fewest, master_pod(fewest)->pod});
-  return plan;
 }
 
 Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
@@ -287,11 +162,13 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     if (m->slots.Empty() || obs.FindById(m->id)) continue;
     bool replaced = m->flags.noaddr || m->ip.empty();
     for (const auto& n : obs.nodes)
-      replaced = replaced || (n.reachable && n.id != m->id && n.pod.ip == m->ip && n.pod.port == m->port);
+      replaced =
+          replaced || (n.reachable && n.id != m->id && n.pod.ip == m->ip && n.pod.port == m->port);
     if (!replaced) continue;
     for (const ClusterNode* r : ref.ReplicasOf(m->id)) {
       const ObservedNode* replica = obs.FindById(r->id);
-      if (replica == nullptr || !replica->Myself() || replica->Myself()->master_id != m->id) continue;
+      if (replica == nullptr || !replica->Myself() || replica->Myself()->master_id != m->id)
+        continue;
       Action a;
       a.kind = ActionKind::kPromoteReplica;
       a.seed = seed;
@@ -299,7 +176,7 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
       old_master.name = "(gone)";
       old_master.ip = m->ip;
       a.replicas.push_back({replica->pod, m->id, old_master});
-      a.reason = "master " + Short(m->id) + " owns " + std::to_string(m->slots.Count()) +
+      a.reason = "master " + ShortId(m->id) + " owns " + std::to_string(m->slots.Count()) +
                  " slots but its pod came back as a new node: promoting its replica " +
                  Describe(replica->pod, replica->id) + " (CLUSTER FAILOVER FORCE)";
       return a;
@@ -317,8 +194,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     if (known) {
       if (known->ip != n.pod.ip || known->port != n.pod.port) {
         meet.meet.push_back(n.pod);
-        why.push_back(Describe(n.pod, n.id) + " is back on a new address (was " +
-                      known->Address() + ")");
+        why.push_back(Describe(n.pod, n.id) + " is back on a new address (was " + known->Address() +
+                      ")");
       }
       continue;
     }
@@ -333,7 +210,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
   }
   if (!meet.meet.empty()) {
     for (const auto& w : why) meet.reason += (meet.reason.empty() ? "" : "; ") + w;
-    meet.reason += (meet.meet.size() == 1 ? ": meeting it through " : ": meeting them through ") + Describe(reference->pod, reference->id);
+    meet.reason += (meet.meet.size() == 1 ? ": meeting it through " : ": meeting them through ") +
+                   Describe(reference->pod, reference->id);
     return meet;
   }
 
@@ -357,7 +235,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
       for (const auto& n : obs.nodes)
         if (n.reachable) forget.forget_on.push_back(n.pod.Address());
       for (const auto& f : forget.forget)
-        forget.reason += (forget.reason.empty() ? "" : ", ") + Short(f.id) + " (" + f.address + ")";
+        forget.reason +=
+            (forget.reason.empty() ? "" : ", ") + ShortId(f.id) + " (" + f.address + ")";
       forget.reason = "forgetting nodes no pod runs any more: " + forget.reason;
       return forget;
     }
@@ -407,7 +286,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     for (const auto& n : obs.nodes)
       if (n.reachable && !obs.Leaving(n.pod)) remove.forget_on.push_back(n.pod.Address());
     for (const auto& f : remove.forget)
-      remove.reason += (remove.reason.empty() ? "" : ", ") + f.pod_name + " (" + Short(f.id) + ")";
+      remove.reason +=
+          (remove.reason.empty() ? "" : ", ") + f.pod_name + " (" + ShortId(f.id) + ")";
     remove.reason = "removing drained leaving node(s) " + remove.reason;
     return remove;
   }
@@ -423,7 +303,7 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     a.seed = seed;
     a.weights = options.weights;
     a.reason = "slots are uneven over " + std::to_string(roles.masters.size()) +
-               " masters: rebalancing";
+               " masters: rebalancing" + Imbalance(obs, ref, options);
     return a;
   }
   if (!unhealthy.empty()) return Wait(unhealthy);
@@ -434,17 +314,28 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
 
 const char* ActionKindName(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kNothing: return "nothing";
-    case ActionKind::kWait: return "wait";
-    case ActionKind::kBootstrap: return "bootstrap";
-    case ActionKind::kFixOpenSlots: return "fix_open_slots";
-    case ActionKind::kMeet: return "meet";
-    case ActionKind::kForget: return "forget";
-    case ActionKind::kPromoteReplica: return "promote_replica";
-    case ActionKind::kDrainLeaving: return "drain";
-    case ActionKind::kRemoveLeaving: return "remove_leaving";
-    case ActionKind::kAssignReplicas: return "assign_replicas";
-    case ActionKind::kRebalance: return "rebalance";
+    case ActionKind::kNothing:
+      return "nothing";
+    case ActionKind::kWait:
+      return "wait";
+    case ActionKind::kBootstrap:
+      return "bootstrap";
+    case ActionKind::kFixOpenSlots:
+      return "fix_open_slots";
+    case ActionKind::kMeet:
+      return "meet";
+    case ActionKind::kForget:
+      return "forget";
+    case ActionKind::kPromoteReplica:
+      return "promote_replica";
+    case ActionKind::kDrainLeaving:
+      return "drain";
+    case ActionKind::kRemoveLeaving:
+      return "remove_leaving";
+    case ActionKind::kAssignReplicas:
+      return "assign_replicas";
+    case ActionKind::kRebalance:
+      return "rebalance";
   }
   return "unknown";
 }

@@ -15,30 +15,14 @@
 //   9. uneven slots -> rebalance
 #pragma once
 
-#include <set>
 #include <string>
 #include <vector>
 
 #include "agent/reconcile/action.h"
 #include "agent/reconcile/observation.h"
+#include "agent/reconcile/role_planner.h"
 
 namespace rc::agent {
-
-struct DesiredState {
-  int replicas_per_master = 1;
-  int min_masters = 3;
-};
-
-// Which nodes are meant to be masters with slots, and which replicas move.
-struct RolePlan {
-  std::set<std::string> masters;             // node ids that hold (or will get) slots
-  std::vector<ReplicaAssignment> assignments;
-  std::string blocked;                       // why some assignment must wait ("" none)
-};
-
-// The masters/replicas split for the pods that stay (pure; exposed for tests).
-RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
-                   const DesiredState& desired);
 
 // The member whose CLUSTER NODES is taken as the cluster's view: a staying,
 // reachable node with cluster state that knows the most nodes (lowest ordinal
@@ -46,8 +30,5 @@ RolePlan PlanRoles(const Observation& obs, const ObservedNode& reference,
 const ObservedNode* ReferenceNode(const Observation& obs);
 
 Action PlanNextAction(const Observation& obs, const DesiredState& desired);
-
-// "redis-3 (127.50.0.4, 1a2b3c4d)" for log lines.
-std::string Describe(const PodInfo& pod, const std::string& id = "");
 
 }  // namespace rc::agent

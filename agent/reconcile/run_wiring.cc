@@ -17,8 +17,8 @@ Result<int> IntFlag(const AgentSettings& s, const std::string& name, int min) {
     if (used == text.size() && v >= min) return v;
   } catch (const std::exception&) {
   }
-  return InvalidArgument("--" + name + "='" + text + "' is not a whole number >= " +
-                         std::to_string(min));
+  return InvalidArgument("--" + name + "='" + text +
+                         "' is not a whole number >= " + std::to_string(min));
 }
 
 }  // namespace

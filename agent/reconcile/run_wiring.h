@@ -28,7 +28,7 @@ struct RunWiring {
   int http_port = 9121;
   int verbosity = 0;
   std::string discovery_name;
-  std::unique_ptr<KubeClient> kube;          // null with static discovery
+  std::unique_ptr<KubeClient> kube;  // null with static discovery
   std::unique_ptr<KubeClient> prestop_kube;
   std::unique_ptr<CoordinatorChores> chores;  // PDB and Service checks; may be null
   std::unique_ptr<RedisConnector> connector;

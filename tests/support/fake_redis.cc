@@ -213,7 +213,8 @@ RedisReply FakeRedisCluster::RunCluster(FakeNode& self, const RedisCommand& argv
     bool ok = std::none_of(self.owners.begin(), self.owners.end(),
                            [](const std::string& o) { return o.empty(); });
     return RedisReply::String(std::string("cluster_state:") + (ok ? "ok" : "fail") +
-                              "\r\ncluster_known_nodes:" + std::to_string(nodes_.size()) + "\r\n");
+                              "\r\ncluster_known_nodes:" + std::to_string(nodes_.size()) +
+                              "\r\ncluster_my_epoch:" + std::to_string(self.epoch) + "\r\n");
   }
   if (sub == "BUMPEPOCH") {
     unsigned long long max = 0;

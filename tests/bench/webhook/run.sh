@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Webhook under load: the real binary over TLS keep-alive, driven by wrk with a
-# realistic AdmissionReview (a labelled StatefulSet with an exporter and
-# sidecars, CREATE: the full injection), at 16 and 100 connections. Reports
+# realistic AdmissionReview (review.json: `kubectl apply` CREATE of a labelled
+# StatefulSet with an exporter and sidecars, with the API server's defaults,
+# managedFields and the last-applied annotation; the full injection), at 16
+# and 100 connections. Reports
 # req/s, p50, p99, peak RSS (VmHWM), and mutate throughput as a ratio to
 # GET /healthz on the same server in the same run (the TLS + HTTP floor).
 # Targets (2 cores): p99 <= 5 ms at 100 connections, >= 5000 admissions/s,
@@ -27,8 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 EXTRA_SANS="IP:127.0.0.1" "$SRC/certs/make-certs.sh" "$TMP/certs" > /dev/null
-python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["review"]))' \
-  "$SRC/tests/unit/webhook/testdata/exporter-and-sidecars.in.json" > "$TMP/review.json"
+cp "$HERE/review.json" "$TMP/review.json"
 
 : > "$TMP/webhook.log"
 "$BIN" --port=0 --bind-address=127.0.0.1 --tls-cert-file="$TMP/certs/tls.crt" \
@@ -63,6 +64,7 @@ run_wrk() {  # run_wrk CONNECTIONS PATH [lua]
     END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad + 0 }'
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "warming up..."
 REVIEW_FILE="$TMP/review.json" wrk -t2 -c16 -d2s -s "$HERE/post_review.lua" "$URL/mutate" > /dev/null
 
@@ -75,7 +77,8 @@ kill -0 "$PID" || { echo "the webhook died during the run"; cat "$TMP/webhook.lo
 RSS_MB=$(awk -v kb="$HWM_KB" 'BEGIN { printf "%.1f", kb / 1024 }')
 RATIO=$(awk -v m="$M100_RPS" -v h="$H_RPS" 'BEGIN { printf "%.2f", (h > 0 ? m / h : 0) }')
 echo
-echo "webhook benchmark ($(nproc) cores, ${DURATION}s per run, TLS keep-alive, wrk -t2)"
+echo "webhook benchmark ($(nproc) cores, ${DURATION}s per run, TLS keep-alive, wrk -t2;" \
+  "load average before: $LOAD_BEFORE)"
 printf "%-28s %10s %9s %9s %8s\n" "run" "req/s" "p50 ms" "p99 ms" "non200"
 printf "%-28s %10s %9s %9s %8s\n" "GET /healthz, 100 conns" "$H_RPS" "$H_P50" "$H_P99" "$H_BAD"
 printf "%-28s %10s %9s %9s %8s\n" "POST /mutate, 16 conns" "$M16_RPS" "$M16_P50" "$M16_P99" "$M16_BAD"
@@ -83,6 +86,10 @@ printf "%-28s %10s %9s %9s %8s\n" "POST /mutate, 100 conns" "$M100_RPS" "$M100_P
 echo "peak RSS (VmHWM): ${RSS_MB} MB"
 echo "mutate/healthz throughput ratio at 100 conns: ${RATIO}"
 verdict() { if awk "BEGIN { exit !($2) }"; then echo "  ok   $1"; else echo "  MISS $1"; fi; }
+CORE_BENCH=$BUILD/tests/bench/webhook/webhook_core_bench
+if [ -x "$CORE_BENCH" ]; then
+  "$CORE_BENCH" "$HERE/review.json" 3
+fi
 echo "targets:"
 verdict "p99 <= 5 ms at 100 connections (${M100_P99} ms)" "$M100_P99 <= 5"
 verdict ">= 5000 admissions/s (${M100_RPS}/s at 100, ${M16_RPS}/s at 16)" "$M100_RPS >= 5000"

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <set>
-
+#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/planner.h"
@@ -78,12 +78,17 @@ void AgentCluster::WritePodList() {
     pods.push_back({{"name", "redis-" + std::to_string(ordinal)},
                     {"ip", pod.ip},
                     {"node", pod.host},
-                    {"ready", true}});
+                    {"ready", pod.ready}});
   }
   nlohmann::json list = {{"replicas", replicas_}, {"pods", pods}};
   std::string path = dir_ + "/pods.json";
   std::ofstream(path + ".tmp") << list.dump(1);
   std::filesystem::rename(path + ".tmp", path);
+}
+
+void AgentCluster::SetReady(int ordinal, bool ready) {
+  PodAt(ordinal).ready = ready;
+  WritePodList();
 }
 
 void AgentCluster::SetReplicas(int replicas) {
@@ -107,24 +112,24 @@ Status AgentCluster::StartRedis(Pod& pod) {
 Status AgentCluster::StartAgent(int ordinal) {
   Pod& pod = PodAt(ordinal);
   pod.agent = std::make_unique<ChildProcess>();
-  std::vector<std::string> argv = {RC_AGENT_BINARY,
-                                   "run",
-                                   "--discovery=static",
-                                   "--static-pods=" + dir_ + "/pods.json",
-                                   "--pod-name=redis-" + std::to_string(ordinal),
-                                   "--pod-ip=" + pod.ip,
-                                   "--node-name=" + pod.host,
-                                   "--config-dir=" + pod.config_dir,
-                                   "--data-dir=" + pod.data_dir,
-                                   "--http-address=" + pod.ip,
-                                   "--http-port=9121",
-                                   "--lease-duration-ms=3000",
-                                   "--loop-interval-ms=300",
-                                   "--replicas-per-master=" +
-                                       std::to_string(options_.replicas_per_master),
-                                   "--node-timeout-ms=" + std::to_string(options_.node_timeout_ms),
-                                   "--image=" + options_.image,
-                                   "--bind-address=" + pod.ip};
+  std::vector<std::string> argv = {
+      RC_AGENT_BINARY,
+      "run",
+      "--discovery=static",
+      "--static-pods=" + dir_ + "/pods.json",
+      "--pod-name=redis-" + std::to_string(ordinal),
+      "--pod-ip=" + pod.ip,
+      "--node-name=" + pod.host,
+      "--config-dir=" + pod.config_dir,
+      "--data-dir=" + pod.data_dir,
+      "--http-address=" + pod.ip,
+      "--http-port=9121",
+      "--lease-duration-ms=3000",
+      "--loop-interval-ms=300",
+      "--replicas-per-master=" + std::to_string(options_.replicas_per_master),
+      "--node-timeout-ms=" + std::to_string(options_.node_timeout_ms),
+      "--image=" + options_.image,
+      "--bind-address=" + pod.ip};
   std::map<std::string, std::string> env;
   if (!options_.password.empty()) env["REDIS_PASSWORD"] = options_.password;
   if (!pod.agent->Start(argv, env, dir_ + "/pod-" + std::to_string(ordinal) + "/agent.log"))
@@ -229,6 +234,28 @@ std::string AgentCluster::Problems(const SettledCheck& check) {
            std::to_string(check.masters);
   engine::PlanOptions po;
   if (!engine::IsBalanced(t, po)) return "slots are not balanced";
+  // Replicas are in sync with their masters (with a password: masterauth works).
+  for (const auto& n : t.nodes()) {
+    if (!n.flags.replica) continue;
+    auto client = connector_.Connect(n.ip, n.port);
+    if (!client.ok()) return client.status().message();
+    auto info = CommandChecked(**client, {"INFO", "replication"});
+    if (!info.ok()) return info.status().message();
+    if (info->str.find("master_link_status:up") == std::string::npos)
+      return "replica " + n.Address() + " is not in sync with its master";
+  }
+  // And the coordinator itself found nothing left to do (not between two moves).
+  bool coordinator_idle = false;
+  for (const auto& [ordinal, pod] : pods_) {
+    if (!pod.listed || !pod.agent || pod.agent->pid() <= 0) continue;
+    httplib::Client http(pod.ip, 9121);
+    http.set_connection_timeout(1);
+    auto metrics = http.Get("/metrics");
+    if (metrics && metrics->body.find("redis_cluster_agent_coordinator 1") != std::string::npos &&
+        metrics->body.find("redis_cluster_agent_cluster_balanced 1") != std::string::npos)
+      coordinator_idle = true;
+  }
+  if (!coordinator_idle) return "the coordinator does not report a balanced cluster yet";
   int lo = 1 << 20, hi = 0;
   for (const auto& [id, count] : replicas) {
     lo = std::min(lo, count);
@@ -288,9 +315,9 @@ namespace {
 
 // Groups key indexes by the master that owns their slot (per the seed's view).
 Result<std::map<std::string, std::vector<long long>>> ByOwner(RedisConnector& connector,
-                                                               const std::string& seed,
-                                                               const std::string& prefix,
-                                                               long long count) {
+                                                              const std::string& seed,
+                                                              const std::string& prefix,
+                                                              long long count) {
   auto view = engine::ObserveCluster(connector, seed);
   if (!view.ok()) return view.status();
   auto owners = view->topology.SlotOwners();
@@ -330,7 +357,7 @@ Status AgentCluster::Fill(long long count, const std::string& prefix) {
   return Status::Ok();
 }
 
-Status AgentCluster::Verify(long long count, const std::string& prefix) {
+Status AgentCluster::Verify(long long count, const std::string& prefix, long long other_keys) {
   auto groups = ByOwner(connector_, seed(), prefix, count);
   if (!groups.ok()) return groups.status();
   long long total_keys = 0;
@@ -344,9 +371,9 @@ Status AgentCluster::Verify(long long count, const std::string& prefix) {
     if (!size.ok()) return size.status();
     total_keys += size->integer;
   }
-  if (total_keys != count)
+  if (total_keys != count + other_keys)
     return Internal("the masters hold " + std::to_string(total_keys) + " keys, expected " +
-                    std::to_string(count));
+                    std::to_string(count + other_keys));
   for (const auto& [address, keys] : *groups) {
     std::string host;
     int port = 0;

@@ -20,10 +20,10 @@
 namespace rc::testing {
 
 struct AgentClusterOptions {
-  int subnet = 0;                // third octet of 127.50.<subnet>.x
+  int subnet = 0;  // third octet of 127.50.<subnet>.x
   int replicas_per_master = 1;
-  int hosts = 3;                 // pod i runs on "host-<i % hosts>"
-  std::string password;          // "" none
+  int hosts = 3;         // pod i runs on "host-<i % hosts>"
+  std::string password;  // "" none
   int node_timeout_ms = 2000;
   std::string image = "redis:7.0";
 };
@@ -40,6 +40,8 @@ class AgentCluster {
 
   // Starts redis and the agent of pod `ordinal` and lists it (ready).
   Status StartPod(int ordinal);
+  // Marks the pod (not) ready in the pod list, as its readiness probe would.
+  void SetReady(int ordinal, bool ready);
   // Sets spec.replicas in the pod list.
   void SetReplicas(int replicas);
   // Removes the pod from the list and stops its processes (agent first).
@@ -55,16 +57,16 @@ class AgentCluster {
   bool PreStop(int ordinal, std::chrono::milliseconds deadline);
 
   // Waits until the cluster is settled as expected; `why` says what was still off.
-  bool WaitSettled(const SettledCheck& check, std::chrono::milliseconds deadline,
-                   std::string* why);
+  bool WaitSettled(const SettledCheck& check, std::chrono::milliseconds deadline, std::string* why);
   std::string Problems(const SettledCheck& check);
   bool RedisCliCheck(std::string* output);
   // Every replica on another host than its master.
   std::string HostProblems();
 
   Status Fill(long long count, const std::string& prefix = "key:");
-  // Every key reads back its value, and the masters hold exactly `count` keys.
-  Status Verify(long long count, const std::string& prefix = "key:");
+  // Every key reads back its value, and the masters hold exactly `count` +
+  // `other_keys` keys (other_keys: written by a ClusterLoad, checked by it).
+  Status Verify(long long count, const std::string& prefix = "key:", long long other_keys = 0);
   static std::string ValueFor(const std::string& prefix, long long i);
 
   Result<std::string> NodeIdOf(int ordinal);  // CLUSTER MYID of the pod's redis
@@ -85,6 +87,7 @@ class AgentCluster {
     std::string data_dir;
     std::string config_dir;
     bool listed = false;
+    bool ready = true;
     std::unique_ptr<RedisServerProcess> redis;
     std::unique_ptr<ChildProcess> agent;
   };

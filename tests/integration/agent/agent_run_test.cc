@@ -4,6 +4,8 @@
 // expected masters with balanced slots and replicas, replicas off their
 // master's host.
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -12,8 +14,10 @@
 #include <future>
 #include <iterator>
 #include <set>
+#include <sstream>
 
 #include "tests/integration/agent/agent_cluster.h"
+#include "tests/integration/agent/cluster_load.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -27,17 +31,16 @@ using std::chrono::seconds;
   return big ? std::atoll(big) : 20000;
 }
 
-#define EXPECT_SETTLED(cluster, masters, nodes)                                          \
-  do {                                                                                   \
-    std::string why;                                                                     \
-    ASSERT_TRUE((cluster).WaitSettled({masters, nodes}, seconds(90), &why))              \
-        << why << "\n"                                                                   \
-        << (cluster).AllAgentLogs();                                                     \
-    std::string cli;                                                                     \
-    EXPECT_TRUE((cluster).RedisCliCheck(&cli)) << cli;                                   \
-    EXPECT_EQ((cluster).HostProblems(), "");                                             \
+#define EXPECT_SETTLED(cluster, masters, nodes)                             \
+  do {                                                                      \
+    std::string why;                                                        \
+    ASSERT_TRUE((cluster).WaitSettled({masters, nodes}, seconds(90), &why)) \
+        << why << "\n"                                                      \
+        << (cluster).AllAgentLogs();                                        \
+    std::string cli;                                                        \
+    EXPECT_TRUE((cluster).RedisCliCheck(&cli)) << cli;                      \
+    EXPECT_EQ((cluster).HostProblems(), "");                                \
   } while (0)
-
 
 // Starts six pods and waits for the cluster; fills `keys` keys.
 void StartSix(AgentCluster& cluster, long long keys) {
@@ -59,13 +62,38 @@ void ScaleIn(AgentCluster& cluster, int from, int to) {
   cluster.SetReplicas(to);
   std::vector<std::future<bool>> stops;
   for (int i = to; i < from; ++i)
-    stops.push_back(std::async(std::launch::async, [&cluster, i] {
-      return cluster.PreStop(i, seconds(120));
-    }));
+    stops.push_back(
+        std::async(std::launch::async, [&cluster, i] { return cluster.PreStop(i, seconds(120)); }));
   for (int i = to; i < from; ++i)
     EXPECT_TRUE(stops[static_cast<size_t>(i - to)].get())
-        << "redis-" << i << " was never released by its agent\n" << cluster.AllAgentLogs();
+        << "redis-" << i << " was never released by its agent\n"
+        << cluster.AllAgentLogs();
   for (int i = to; i < from; ++i) cluster.DeletePod(i);
+}
+
+// VmRSS of a process in kB; -1 when unknown.
+long long RssKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+  return -1;
+}
+
+// utime + stime of a process in clock ticks.
+long long CpuTicks(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::atoll(field.c_str());
+    if (i == 15) stime = std::atoll(field.c_str());
+  }
+  return utime + stime;
 }
 
 TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
@@ -74,6 +102,50 @@ TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
   AgentCluster cluster(options);
   StartSix(cluster, 1000);
   ExpectKeys(cluster, 1000);
+
+  // Every agent serves /healthz, /readyz and /metrics.
+  for (int i = 0; i < 6; ++i) {
+    httplib::Client http(cluster.ip(i), 9121);
+    http.set_connection_timeout(2);
+    auto health = http.Get("/healthz");
+    ASSERT_TRUE(health) << "pod " << i;
+    EXPECT_EQ(health->status, 200);
+    auto ready = http.Get("/readyz");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200);
+    auto metrics = http.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(
+        metrics->body.find("redis_cluster_agent_coordinator " + std::string(i == 0 ? "1" : "0")),
+        std::string::npos)
+        << metrics->body;
+  }
+  httplib::Client coordinator(cluster.ip(0), 9121);
+  auto metrics = coordinator.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(
+      metrics->body.find("redis_cluster_agent_actions_total{action=\"bootstrap\",result=\"ok\"} 1"),
+      std::string::npos)
+      << metrics->body;
+
+  // Measured, not asserted: memory and CPU of agents while nothing changes.
+  long long ticks_before[6], rss_max = 0;
+  for (int i = 0; i < 6; ++i) ticks_before[i] = CpuTicks(cluster.AgentPid(i));
+  auto start = std::chrono::steady_clock::now();
+  WaitFor([&] { return std::chrono::steady_clock::now() - start > seconds(5); }, seconds(6),
+          milliseconds(500));
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double cpu_max = 0;
+  for (int i = 0; i < 6; ++i) {
+    rss_max = std::max(rss_max, RssKb(cluster.AgentPid(i)));
+    double cpu = static_cast<double>(CpuTicks(cluster.AgentPid(i)) - ticks_before[i]) /
+                 static_cast<double>(sysconf(_SC_CLK_TCK)) / elapsed * 100.0;
+    cpu_max = std::max(cpu_max, cpu);
+  }
+  std::printf("idle agents: max RSS %lld kB, max CPU %.2f%% of a core (coordinator included)\n",
+              rss_max, cpu_max);
+  RecordProperty("agent_rss_kb", std::to_string(rss_max));
+  RecordProperty("agent_idle_cpu_percent", std::to_string(cpu_max));
 }
 
 TEST(AgentRun, ScaleOutToEightMeetsAssignsAndRebalances) {
@@ -82,16 +154,28 @@ TEST(AgentRun, ScaleOutToEightMeetsAssignsAndRebalances) {
   AgentCluster cluster(options);
   long long keys = KeyCount();
   StartSix(cluster, keys);
+  ClusterLoad load(cluster.connector(), cluster.seed());
+  load.Start();
   cluster.SetReplicas(8);
   ASSERT_TRUE(cluster.StartPod(6).ok());
   ASSERT_TRUE(cluster.StartPod(7).ok());
   auto answering = std::chrono::steady_clock::now();
   EXPECT_SETTLED(cluster, 4, 8);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - answering).count();
-  std::printf("scale-out 6 -> 8 with %lld keys: new pods' redis answering -> balanced cluster in %.2f s\n",
-              keys, took);
+  std::printf(
+      "scale-out 6 -> 8 with %lld keys under client load: new pods' redis answering -> "
+      "balanced cluster in %.2f s\n",
+      keys, took);
   RecordProperty("scale_out_seconds", std::to_string(took));
-  ExpectKeys(cluster, keys);
+  load.Stop();
+  ASSERT_EQ(load.failed(), 0) << "every write was eventually acknowledged";
+  Status verified = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+  EXPECT_GT(load.acknowledged(), 100);
+  Status no_loss = load.VerifyAcknowledged();
+  EXPECT_TRUE(no_loss.ok()) << no_loss.ToString();
+  std::printf("client load: %lld writes acknowledged, %lld given up, none lost\n",
+              load.acknowledged(), load.failed());
 }
 
 TEST(AgentRun, ScaleInDrainsLeavingPodsThroughThePreStopHandShake) {
@@ -104,19 +188,45 @@ TEST(AgentRun, ScaleInDrainsLeavingPodsThroughThePreStopHandShake) {
   ASSERT_TRUE(cluster.StartPod(6).ok());
   ASSERT_TRUE(cluster.StartPod(7).ok());
   EXPECT_SETTLED(cluster, 4, 8);
+  ClusterLoad load(cluster.connector(), cluster.seed());
+  load.Start();
   ScaleIn(cluster, 8, 6);
   EXPECT_SETTLED(cluster, 3, 6);
-  ExpectKeys(cluster, keys);
+  load.Stop();
+  ASSERT_EQ(load.failed(), 0) << "every write was eventually acknowledged";
+  Status verified = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+  Status no_loss = load.VerifyAcknowledged();
+  EXPECT_TRUE(no_loss.ok()) << no_loss.ToString();
+  std::printf("client load during the drain: %lld writes acknowledged, none lost\n",
+              load.acknowledged());
   // An odd count: the lone extra pod becomes a replica.
   cluster.SetReplicas(7);
   ASSERT_TRUE(cluster.StartPod(6).ok());
   EXPECT_SETTLED(cluster, 3, 7);
-  ExpectKeys(cluster, keys);
+  Status still = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(still.ok()) << still.ToString();
 }
 
 bool LogSays(AgentCluster& cluster, int ordinal, const std::string& text, seconds deadline) {
   return WaitFor([&] { return cluster.AgentLog(ordinal).find(text) != std::string::npos; },
                  deadline, milliseconds(20));
+}
+
+TEST(AgentRun, ScaleInFromABootstrappedEightKeepsAReplicaPerMaster) {
+  AgentClusterOptions options;
+  options.subnet = 12;
+  AgentCluster cluster(options);
+  cluster.SetReplicas(8);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  EXPECT_SETTLED(cluster, 4, 8);
+  long long keys = KeyCount();
+  Status filled = cluster.Fill(keys);
+  ASSERT_TRUE(filled.ok()) << filled.ToString();
+  // Pods 6 and 7 are replicas of masters 2 and 3: a master must give way.
+  ScaleIn(cluster, 8, 6);
+  EXPECT_SETTLED(cluster, 3, 6);
+  ExpectKeys(cluster, keys);
 }
 
 TEST(AgentRun, AKilledMasterBackEmptyBecomesTheReplicaOfItsShard) {
@@ -209,7 +319,8 @@ TEST(AgentRun, EveryPodRestartedAtOnceOnNewAddressesComesBackAsTheSameCluster) {
     cluster.KillRedis(i, 15);
   }
   for (int i = 0; i < 6; ++i)
-    ASSERT_TRUE(cluster.RestartPod(i, /*keep_data=*/true, "127.50.8." + std::to_string(101 + i)).ok());
+    ASSERT_TRUE(
+        cluster.RestartPod(i, /*keep_data=*/true, "127.50.8." + std::to_string(101 + i)).ok());
   EXPECT_SETTLED(cluster, 3, 6);
   std::set<std::string> after;
   for (int i = 0; i < 6; ++i) {
@@ -238,6 +349,29 @@ TEST(AgentRun, AScaleDownRevertedMidDrainEndsConsistentAndBalanced) {
   ExpectKeys(cluster, keys);
 }
 
+TEST(AgentRun, TheLowestReadyPodCoordinatesWhilePodZeroIsGoneAndHandsBack) {
+  AgentClusterOptions options;
+  options.subnet = 11;
+  AgentCluster cluster(options);
+  StartSix(cluster, 2000);
+  // Pod-0's agent is gone and its pod not ready (its redis keeps serving).
+  cluster.KillAgent(0);
+  cluster.SetReady(0, false);
+  cluster.SetReplicas(8);
+  ASSERT_TRUE(cluster.StartPod(6).ok());
+  ASSERT_TRUE(cluster.StartPod(7).ok());
+  EXPECT_TRUE(LogSays(cluster, 1, "redis-1 coordinates the cluster", seconds(30)))
+      << cluster.AgentLog(1);
+  EXPECT_SETTLED(cluster, 4, 8);
+  ExpectKeys(cluster, 2000);
+  // Pod-0 is back: redis-1 hands coordination back.
+  cluster.SetReady(0, true);
+  ASSERT_TRUE(cluster.StartAgent(0).ok());
+  EXPECT_TRUE(LogSays(cluster, 1, "hands coordination back", seconds(30))) << cluster.AgentLog(1);
+  EXPECT_TRUE(LogSays(cluster, 0, "redis-0 coordinates the cluster", seconds(30)))
+      << cluster.AgentLog(0);
+}
+
 TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
   AgentClusterOptions options;
   options.subnet = 10;
@@ -251,6 +385,12 @@ TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
     std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
     EXPECT_FALSE(args.empty());
     EXPECT_EQ(args.find(options.password), std::string::npos) << "arguments of pod " << i;
+  }
+  for (int i = 0; i < 6; ++i) {
+    httplib::Client http(cluster.ip(i), 9121);
+    auto metrics = http.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->body.find(options.password), std::string::npos);
   }
   // Without the password a client is refused.
   RedisOptions anonymous;

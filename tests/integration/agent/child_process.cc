@@ -48,6 +48,14 @@ bool ChildProcess::running() {
   return true;
 }
 
+int ChildProcess::Wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 void ChildProcess::Kill(int signal, int grace_ms) {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGCONT);

@@ -25,6 +25,8 @@ class ChildProcess {
   // SIGKILL after `grace_ms`).
   void Kill(int signal, int grace_ms = 5000);
   bool running();  // not exited yet (reaps it if it has)
+  // Waits for the process to exit and reaps it; returns its exit code (-1 if killed).
+  int Wait();
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
   // The last `bytes` of the log, for failure messages.

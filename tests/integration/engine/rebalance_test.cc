@@ -58,8 +58,28 @@ TEST(EngineRebalanceTest, ScalesOutToAnEmptyMasterKeepingEveryKey) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, *before);
   EXPECT_EQ(cluster.MastersWithSlots().size(), 4u);
+  auto target = cluster.Connect(*added);
+  ASSERT_TRUE(target.ok());
+  auto dbsize = (*target)->Command({"DBSIZE"});
+  ASSERT_TRUE(dbsize.ok());
+  EXPECT_EQ(dbsize->integer, outcome->report.keys_moved);
   std::string out;
   EXPECT_TRUE(cluster.RedisCliCheck(&out)) << out;
+
+  // Drain it back with slots picked regardless of keys: the count reported
+  // is the count that arrived.
+  auto back = engine.Drain(cluster.seed(), cluster.address(*added), PlanOptions{}, false, nullptr);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->report.keys_moved, dbsize->integer);
+  PlanOptions ignore = plan;
+  ignore.use_key_counts = false;
+  auto out2 = engine.Rebalance(cluster.seed(), ignore, false, nullptr);
+  ASSERT_TRUE(out2.ok()) << out2.status().ToString();
+  auto dbsize2 = (*target)->Command({"DBSIZE"});
+  ASSERT_TRUE(dbsize2.ok());
+  EXPECT_EQ(dbsize2->integer, out2->report.keys_moved);
+  EXPECT_GT(out2->report.keys_moved, outcome->report.keys_moved);  // not the emptiest slots this time
+  EXPECT_EQ(*cluster.Checksum(), *before);
 
   // Already balanced: a second run moves nothing.
   auto again = engine.Rebalance(cluster.seed(), plan, false, nullptr);

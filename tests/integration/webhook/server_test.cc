@@ -4,9 +4,9 @@
 // test time by certs/make-certs.sh (openssl); nothing is committed.
 #include "webhook/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -15,10 +15,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/wait_for.h"
 #include "webhook/base64.h"
@@ -90,7 +89,9 @@ class WebhookServerTest : public ::testing::Test {
   }
 
   std::string MinimalReview() {
-    return json::parse(ReadFile(kSourceDir / "tests/unit/webhook/testdata/minimal.in.json"))["review"].dump();
+    return json::parse(
+               ReadFile(kSourceDir / "tests/unit/webhook/testdata/minimal.in.json"))["review"]
+        .dump();
   }
 
   httplib::Result Post(httplib::SSLClient& client, const std::string& body) {
@@ -142,11 +143,20 @@ TEST_F(WebhookServerTest, HealthzAndMetrics) {
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
   const std::string& text = metrics->body;
-  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"patched\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"bad_request\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("redis_cluster_webhook_admission_duration_seconds_count 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("# TYPE redis_cluster_webhook_admission_duration_seconds histogram"), std::string::npos);
-  EXPECT_EQ(text.find("redis_cluster_webhook_patch_operations_total 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("redis_cluster_webhook_admission_requests_total{outcome=\"patched\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("redis_cluster_webhook_admission_requests_total{outcome=\"bad_request\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("redis_cluster_webhook_admission_duration_seconds_count 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE redis_cluster_webhook_admission_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_EQ(text.find("redis_cluster_webhook_patch_operations_total 0\n"), std::string::npos)
+      << text;
 }
 
 TEST_F(WebhookServerTest, BadInputsGetAMessageAndTheServerKeepsServing) {
@@ -235,13 +245,62 @@ TEST_F(WebhookServerTest, PicksUpARotatedCertificateWithoutRestart) {
   EXPECT_NE(metrics->body.find("certificate_reloads_total{result=\"ok\"} 1"), std::string::npos);
 }
 
+// How the kubelet updates a mounted Secret: files are symlinks through
+// `..data`, which is swapped atomically to a new timestamped directory.
+TEST(WebhookServerSecretVolume, PicksUpASecretUpdateDoneBySymlinkSwap) {
+  char pattern[] = "/tmp/rc-webhook-secret-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const fs::path dir = pattern;
+  MakeCerts(dir / "a");
+  MakeCerts(dir / "b");
+  const fs::path volume = dir / "volume";
+  fs::create_directories(volume / "..2026_01");
+  fs::copy_file(dir / "a/tls.crt", volume / "..2026_01/tls.crt");
+  fs::copy_file(dir / "a/tls.key", volume / "..2026_01/tls.key");
+  fs::create_directory_symlink("..2026_01", volume / "..data");
+  fs::create_symlink("..data/tls.crt", volume / "tls.crt");
+  fs::create_symlink("..data/tls.key", volume / "tls.key");
+
+  ServerOptions options;
+  options.bind_address = "127.0.0.1";
+  options.port = 0;
+  options.tls_cert_file = (volume / "tls.crt").string();
+  options.tls_key_file = (volume / "tls.key").string();
+  options.cert_check_interval = milliseconds(50);
+  auto server = WebhookServer::Create(options);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto port = (*server)->Bind();
+  ASSERT_TRUE(port.ok());
+  std::thread serving([&] { EXPECT_TRUE((*server)->Serve().ok()); });
+  auto healthy_with = [&](const fs::path& ca) {
+    httplib::SSLClient client("127.0.0.1", *port);
+    client.set_ca_cert_path(ca.string().c_str());
+    client.enable_server_certificate_verification(true);
+    auto res = client.Get("/healthz");
+    return res && res->status == 200;
+  };
+  EXPECT_TRUE(testing::WaitFor([&] { return healthy_with(dir / "a/ca.crt"); }, milliseconds(5000)));
+
+  fs::create_directories(volume / "..2026_02");
+  fs::copy_file(dir / "b/tls.crt", volume / "..2026_02/tls.crt");
+  fs::copy_file(dir / "b/tls.key", volume / "..2026_02/tls.key");
+  fs::create_directory_symlink("..2026_02", volume / "..data_tmp");
+  fs::rename(volume / "..data_tmp", volume / "..data");  // the atomic swap
+  EXPECT_TRUE(testing::WaitFor([&] { return healthy_with(dir / "b/ca.crt"); }, milliseconds(5000)));
+
+  (*server)->Stop();
+  serving.join();
+  fs::remove_all(dir);
+}
+
 TEST_F(WebhookServerTest, KeepsTheOldCertificateWhenTheNewKeyDoesNotMatch) {
   MakeCerts(dir_ / "b");
   fs::copy_file(dir_ / "b/tls.key", dir_ / "a/tls.key", fs::copy_options::overwrite_existing);
   EXPECT_TRUE(testing::WaitFor(
       [&] {
         auto res = Client(dir_ / "a/ca.crt")->Get("/metrics");
-        return res && res->body.find("certificate_reloads_total{result=\"error\"} 1") != std::string::npos;
+        return res &&
+               res->body.find("certificate_reloads_total{result=\"error\"} 1") != std::string::npos;
       },
       milliseconds(5000)));
   auto res = Client(dir_ / "a/ca.crt")->Get("/healthz");

@@ -1,6 +1,5 @@
 """The HTTPS API server: routing, discovery, CRUD, watch and pods/log over HTTP/1.1."""
 import json
-import sys
 import socket
 import ssl
 import threading
@@ -86,9 +85,22 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def read_body(self):
+    def _read_request_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
+
+    def read_body(self):
+        return self._raw
 
     def body_object(self):
         raw = self.read_body()
@@ -110,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _dispatch(self):
+        # The body is always read first, so an early error never leaves it in the connection.
+        self._raw = self._read_request_body()
         url = urllib.parse.urlsplit(self.path)
         self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         parts = [p for p in url.path.split("/") if p]
@@ -186,8 +200,17 @@ class Handler(BaseHTTPRequestHandler):
         ns = rt.ns if r.namespaced else None
         if rt.sub == "log" and m == "GET":
             return self._logs(rt)
+        if rt.sub in ("exec", "attach", "portforward"):
+            raise errors.bad_request(f"kubesim does not support pods/{rt.sub} (kubectl {rt.sub}); "
+                                     "use `kubesim exec POD [-c CONTAINER] -- COMMAND`")
+        if rt.sub == "eviction" and m == "POST":
+            return self._evict(rt)
         if rt.sub and rt.sub not in r.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        verb = {"GET": "get" if rt.name else "list", "HEAD": "get", "POST": "create", "PUT": "update",
+                "PATCH": "patch", "DELETE": "delete" if rt.name else "deletecollection"}[m]
+        if verb not in r.verbs and not rt.sub:
+            raise errors.ApiError(405, "MethodNotAllowed", f"kubesim does not support {verb} on {r.plural}")
         if rt.name is None:
             if m == "GET":
                 if self.query.get("watch") in ("true", "1"):
@@ -214,17 +237,32 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, tables.to_table(r.kind, [obj], obj["metadata"]["resourceVersion"]))
             return self.send_json(200, obj)
         if m == "PUT":
-            obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub)
+            obj, warnings = reg.update(r, ns, rt.name, self.body_object(), sub=rt.sub,
+                                       dry_run="dryRun" in self.query)
             return self.send_json(200, obj, self._warnings(warnings))
         if m == "PATCH":
-            obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(), sub=rt.sub)
+            obj, warnings = reg.patch(r, ns, rt.name, self.headers.get("Content-Type"), self.read_body(),
+                                      sub=rt.sub, dry_run="dryRun" in self.query)
             return self.send_json(200, obj, self._warnings(warnings))
         if m == "DELETE":
-            opts = self.body_object() if int(self.headers.get("Content-Length") or 0) else {}
+            opts = self.body_object() if self._raw else {}
             grace = self.query.get("gracePeriodSeconds", opts.get("gracePeriodSeconds"))
-            obj = reg.delete(r, ns, rt.name, grace=int(grace) if grace not in (None, "") else None)
+            obj = reg.delete(r, ns, rt.name, grace=int(grace) if grace not in (None, "") else None,
+                             dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
             return self.send_json(200, obj)
         raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed")
+
+    def _evict(self, rt):
+        """policy/v1 Eviction: a graceful delete, refused (429) when a PodDisruptionBudget forbids it."""
+        from . import disruption
+        body = self.body_object() if self._raw else {}
+        opts = body.get("deleteOptions") or {}
+        pod = self.server.store.get(rt.r, rt.ns, rt.name)
+        disruption.check_eviction(self.server.store, pod)
+        grace = opts.get("gracePeriodSeconds")
+        self.server.registry.delete(rt.r, rt.ns, rt.name, grace=grace, dry_run=bool(opts.get("dryRun")))
+        return self.send_json(201, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                    "code": 201})
 
     def _watch(self, rt):
         from . import selectors
@@ -262,8 +300,12 @@ class Handler(BaseHTTPRequestHandler):
                         410, "Expired", "too old resource version").status()}).encode() + b"\n")
                     break
                 evs, rv = got
-                for kind, o in evs:
-                    if wanted(o):
+                for kind, o, prev in evs:
+                    now, before = wanted(o), prev is not None and wanted(prev)
+                    if kind == "MODIFIED" and prev is not None and now != before:
+                        kind = "ADDED" if now else "DELETED"  # entered or left the selection
+                        now = True
+                    if now:
                         send(kind, o)
             self.end_chunked()
         except (OSError, ssl.SSLError):

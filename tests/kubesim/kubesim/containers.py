@@ -24,6 +24,7 @@ class ContainerRunner:
         self.ready = False
         self.started = False
         self.finished_ok = False          # init containers: exited 0
+        self.exit_code = None             # main containers that will not be restarted
         self.run_ended = threading.Event()  # set when the current attempt's process has exited
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -34,7 +35,11 @@ class ContainerRunner:
 
     # -- launching ---------------------------------------------------------
     def in_container(self, argv):
-        """argv that runs inside this container's namespaces and root, in its working dir."""
+        """argv that runs inside this container's namespaces and root, in its working dir.
+        The project's binaries are mapped to the bin dir by basename (probes, hooks)."""
+        argv = list(argv)
+        if argv and os.path.basename(argv[0]) in images.PROJECT_BINARIES and self.w.kubelet.bin_dir:
+            argv[0] = os.path.join(self.w.kubelet.bin_dir, os.path.basename(argv[0]))
         return ["nsenter", "-t", str(self.w.holder_pid), "-n", "-m", "-u", "--", "chroot", self.w.rootfs,
                 "/usr/bin/env", "-C", self.spec.get("workingDir") or "/", "--", *argv]
 
@@ -49,6 +54,8 @@ class ContainerRunner:
             self.proc = subprocess.Popen(self.in_container(argv), env=env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.run_ended.clear()
+        if self.stopping.is_set():  # stopped while launching
+            self._kill_group()
         self.w.save_exec_info()
         self.state = {"running": {"startedAt": now_rfc3339()}}
         self.started = True
@@ -60,8 +67,9 @@ class ContainerRunner:
             try:
                 self._launch()
                 return True
-            except (podenv.ConfigError, images.ImageError) as e:
-                reason = "CreateContainerConfigError" if isinstance(e, podenv.ConfigError) else "ErrImagePull"
+            except Exception as e:  # the container waits with a reason and is retried
+                reason = {podenv.ConfigError: "CreateContainerConfigError",
+                          images.ImageError: "ErrImagePull"}.get(type(e), "RunContainerError")
                 if self.state.get("waiting", {}).get("message") != str(e):
                     self.w.kubelet.registry.record_event(self.w.pod, "Failed", f"Error: {e}", "Warning",
                                                          "kubelet")
@@ -72,6 +80,7 @@ class ContainerRunner:
 
     def _wait_exit(self):
         code = self.proc.wait()
+        self._kill_group()  # when a container's main process exits, the rest of it goes too
         if code < 0:
             code = 128 - code
         with self._lock:
@@ -118,6 +127,8 @@ class ContainerRunner:
         while self._wait_config():
             code = self._wait_exit()
             if self.stopping.is_set() or policy == "Never" or (policy == "OnFailure" and code == 0):
+                self.exit_code = code  # done for good: the pod may be Succeeded or Failed
+                self.w.changed()
                 return
             self.restart_count += 1
             self.attempt += 1
@@ -165,19 +176,28 @@ class ContainerRunner:
                     self.w.kubelet.registry.record_event(self.w.pod, "Unhealthy",
                                                          f"Liveness probe failed: {msg}", "Warning", "kubelet")
                     self._liveness_failures = 0
-                    self.signal(signal.SIGKILL)
+                    self._kill_group()
 
     # -- stopping ------------------------------------------------------------
     def signal(self, sig):
+        """Signals the container's main process (what a runtime signals: its PID 1)."""
         p = self.proc
         if p and p.poll() is None:
             try:
-                os.killpg(p.pid, sig)
+                os.kill(p.pid, sig)
             except ProcessLookupError:
                 pass
 
+    def _kill_group(self):
+        p = self.proc
+        if p:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def stop(self, deadline):
-        """SIGTERM, then SIGKILL at the deadline (time.monotonic())."""
+        """SIGTERM to the main process, SIGKILL to all of the container at the deadline."""
         self.stopping.set()
         self.signal(signal.SIGTERM)
         p = self.proc
@@ -185,8 +205,9 @@ class ContainerRunner:
             try:
                 p.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self.signal(signal.SIGKILL)
+                self._kill_group()
                 p.wait()
+            self._kill_group()
         if self._thread:
             self._thread.join(timeout=2)
 

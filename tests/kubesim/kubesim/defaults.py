@@ -21,7 +21,8 @@ def apply(kind, obj):
         "ClusterRole", "ClusterRoleBinding", "MutatingWebhookConfiguration", "Node") else None
     if kind == "Pod":
         _pod_spec(spec)
-        obj.setdefault("status", {"phase": "Pending"})
+        if not (obj.get("status") or {}).get("phase"):
+            obj["status"] = {"phase": "Pending"}  # a new pod starts Pending
     elif kind in ("StatefulSet", "Deployment"):
         spec.setdefault("replicas", 1)
         spec.setdefault("revisionHistoryLimit", 10)

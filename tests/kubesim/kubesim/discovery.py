@@ -54,6 +54,8 @@ def resource_list(group, version):
                 sentry.update(group="autoscaling", version="v1", kind="Scale")
             if sub == "log":
                 sentry.update(kind="Pod", verbs=["get"])
+            if sub == "eviction":
+                sentry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
             out.append(sentry)
     gv = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}

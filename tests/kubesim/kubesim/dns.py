@@ -13,7 +13,7 @@ import sys
 import threading
 
 from . import resources, selectors
-from .kubelet import pod_ready
+from .podworker import pod_ready
 
 POD = resources.find("", "v1", "pods")
 SERVICE = resources.find("", "v1", "services")

@@ -1,5 +1,7 @@
 """The run's network: one bridge in the outer namespace, one veth per pod, pod IPs from a /16."""
 import ipaddress
+import os
+import signal
 import subprocess
 import threading
 
@@ -44,3 +46,22 @@ def attach_pod(holder_pid, host_veth, ip, bridge=BRIDGE, gateway=GATEWAY):
     subprocess.run(["nsenter", "-t", str(holder_pid), "-n", "ip", "-batch", "-"], check=True, text=True,
                    input=f"addr add {ip}/{POD_CIDR.prefixlen} dev eth0\nlink set eth0 up\nlink set lo up\n"
                    f"route add default via {gateway}\n", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def kill_namespace_members(holder_pids, keep=()):
+    """SIGKILLs every process (by pid) in the network namespaces of holder_pids, except `keep`."""
+    inodes = set()
+    for pid in holder_pids:
+        try:
+            inodes.add(os.stat(f"/proc/{pid}/ns/net").st_ino)
+        except OSError:
+            pass
+    if not inodes:
+        return
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in keep:
+            try:
+                if os.stat(f"/proc/{entry}/ns/net").st_ino in inodes:
+                    os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass

@@ -84,6 +84,12 @@ def build(spec):
             mount(v["source"], target, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
     for path, text in spec["files"].items():
         write_in_root(root, path, text)
+    for path, target in spec.get("links", {}).items():  # the project's binaries, as in its images
+        link = resolve_in_root(root, path)
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(target, link)
     hostname = spec["hostname"].encode()
     if _libc.sethostname(hostname, len(hostname)) != 0:
         raise OSError(ctypes.get_errno(), "sethostname")

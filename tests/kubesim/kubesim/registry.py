@@ -39,7 +39,8 @@ class Registry:
             md["namespace"] = ns or md.get("namespace") or "default"
         if not md.get("name") and md.get("generateName"):
             md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
-        obj.pop("status", None) if r.kind not in ("Pod", "Event", "Node") else None
+        if r.kind not in ("Event", "Node", "PersistentVolumeClaim"):
+            obj.pop("status", None)  # status is written through /status, not on create
         defaults.apply(r.kind, obj)
         if r.kind == "Service":
             self._assign_cluster_ip(obj)
@@ -50,8 +51,18 @@ class Registry:
             return obj, warnings
         return self.store.create(r, obj), warnings
 
-    def update(self, r, ns, name, obj, sub="", check_rv=True):
+    def update(self, r, ns, name, obj, sub="", check_rv=True, dry_run=False):
         old = self.store.get(r, ns, name)
+        if dry_run:  # what the update would store, without storing it (kubectl diff)
+            if sub:
+                return (self.scale_of(r, old) if sub == "scale" else old), []
+            obj = copy.deepcopy(obj)
+            obj["metadata"] = dict(obj.get("metadata") or {}, name=name)
+            if r.namespaced:
+                obj["metadata"]["namespace"] = old["metadata"].get("namespace")
+            obj["status"] = old.get("status")
+            defaults.apply(r.kind, obj)
+            return self.admission(r, "UPDATE", obj, old, "")
         if sub == "scale":
             return self._update_scale(r, old, obj)
         obj = copy.deepcopy(obj)
@@ -69,7 +80,7 @@ class Registry:
         obj, warnings = self.admission(r, "UPDATE", obj, old, "")
         return self.store.update(r, obj, check_rv=check_rv), warnings
 
-    def patch(self, r, ns, name, content_type, body, sub=""):
+    def patch(self, r, ns, name, content_type, body, sub="", dry_run=False):
         old = self.store.get(r, ns, name)
         base = self.scale_of(r, old) if sub == "scale" else old
         try:
@@ -93,16 +104,19 @@ class Registry:
             "resourceVersion") if isinstance(patch, dict) else None
         if not new["metadata"]["resourceVersion"]:
             new["metadata"].pop("resourceVersion")
-        return self.update(r, ns, name, new, sub=sub)
+        return self.update(r, ns, name, new, sub=sub, dry_run=dry_run)
 
-    def delete(self, r, ns, name, grace=None):
+    def delete(self, r, ns, name, grace=None, dry_run=False):
+        if dry_run:
+            return self.store.get(r, ns, name)
         if r is POD:
             pod = self.store.get(r, ns, name)
             if grace is None:
                 grace = pod.get("spec", {}).get("terminationGracePeriodSeconds", 30)
             pod = self.store.mark_deleting(r, ns, name, grace)
-            if self.on_pod_delete(pod):
-                return pod
+            if self.on_pod_delete(pod) and grace > 0:
+                return pod  # the kubelet removes it once terminated
+            # grace 0 (--force): gone from the API at once; the kubelet still kills the processes
             try:
                 return self.store.delete(r, ns, name)
             except errors.ApiError:

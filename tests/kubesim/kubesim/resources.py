@@ -1,5 +1,5 @@
 """The API resources kubesim serves: one table, used by discovery and routing."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ RESOURCES = [
     Resource("", "v1", "configmaps", "ConfigMap", short_names=("cm",)),
     Resource("", "v1", "services", "Service", short_names=("svc",), subresources=("status",)),
     Resource("", "v1", "endpoints", "Endpoints", short_names=("ep",)),
-    Resource("", "v1", "pods", "Pod", short_names=("po",), subresources=("status", "log")),
+    Resource("", "v1", "pods", "Pod", short_names=("po",), subresources=("status", "log", "eviction")),
     Resource("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", short_names=("pvc",),
              subresources=("status",)),
     Resource("", "v1", "events", "Event", short_names=("ev",)),
@@ -50,6 +50,9 @@ RESOURCES = [
              "MutatingWebhookConfiguration", namespaced=False),
     Resource("coordination.k8s.io", "v1", "leases", "Lease"),
     Resource("events.k8s.io", "v1", "events", "Event", short_names=("ev",)),
+    # Listed (always empty) because kubectl apply looks for CRDs; creating one is refused.
+    Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
+             namespaced=False, short_names=("crd", "crds"), verbs=("get", "list", "watch")),
 ]
 
 # Order of groups in discovery; the legacy core group "" is served under /api.

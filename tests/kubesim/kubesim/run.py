@@ -42,6 +42,8 @@ def parse(argv):
     p.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("command", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
+    if args.bin_dir:
+        args.bin_dir = os.path.abspath(args.bin_dir)
     if args.command and args.command[0] == "--":
         args.command = args.command[1:]
     if not args.command:
@@ -57,7 +59,7 @@ def main(argv):
             return 2
         inner = [sys.executable, os.path.join(HERE, "kubesim-run"), "--inner", "--bin-dir", args.bin_dir or "",
                  "--state-dir", args.state_dir, "--", *args.command]
-        os.execvp("unshare", ["unshare", "--net", "--", *inner])
+        os.execvp("unshare", ["unshare", "--net", "--mount", "--propagation", "private", "--", *inner])
     return Run(args).run()
 
 
@@ -72,21 +74,7 @@ def sweep(state_dir):
                     holders.append(int(json.load(fh)["holder_pid"]))
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-    inodes = set()
-    for pid in holders:
-        try:
-            inodes.add(os.stat(f"/proc/{pid}/ns/net").st_ino)
-        except OSError:
-            pass
-    if not inodes:
-        return
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}/ns/net").st_ino in inodes:
-                    os.kill(int(entry), signal.SIGKILL)
-            except OSError:
-                pass
+    netns.kill_namespace_members(holders)
 
 
 class Run:
@@ -96,15 +84,25 @@ class Run:
         self.state_dir = os.path.abspath(args.state_dir or tempfile.mkdtemp(prefix="kubesim-"))
         self.server = None
         self.child = None
-        self.stopping = False
+        self.stopping = 0
+        self.kill_at = None
+        self.own_group = False
 
     def _on_signal(self, signum, frame):
-        self.stopping = True
+        """Passes SIGINT/SIGTERM to COMMAND's process group; SIGKILL to it 10 s later."""
+        self.stopping = signum
         if self.child and self.child.poll() is None:
-            try:
-                self.child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
-            except ProcessLookupError:
-                pass
+            self._signal_child(signum)
+            self.kill_at = time.monotonic() + 10
+
+    def _signal_child(self, signum):
+        try:
+            if self.own_group:
+                os.killpg(self.child.pid, signum)
+            else:
+                self.child.send_signal(signum)
+        except ProcessLookupError:
+            pass
 
     def run(self):
         signal.signal(signal.SIGTERM, self._on_signal)
@@ -130,11 +128,13 @@ class Run:
             if os.path.exists(os.path.join(self.state_dir, stale)):
                 os.unlink(os.path.join(self.state_dir, stale))
         netns.setup_outer()
+        self._cluster_resolver()
         log = open(os.path.join(self.state_dir, "kubesim.log"), "ab")
         env = dict(os.environ, PYTHONPATH=HERE)
         self.server = subprocess.Popen(
             [sys.executable, "-m", "kubesim", "--state-dir", self.state_dir, "--bin-dir", self.args.bin_dir or "",
-             "--api-ip", netns.GATEWAY, "--port", str(API_PORT), "--bridge", netns.BRIDGE],
+             "--api-ip", netns.GATEWAY, "--port", str(API_PORT), "--bridge", netns.BRIDGE]
+            + (["--verbose"] if os.environ.get("KUBESIM_VERBOSE") else []),
             cwd=HERE, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         ready = os.path.join(self.state_dir, "ready")
         deadline = time.monotonic() + 30
@@ -148,23 +148,44 @@ class Run:
             f.write(KUBECONFIG.format(ca=os.path.join(self.state_dir, "pki", "ca.crt"), ip=netns.GATEWAY,
                                       port=API_PORT))
 
+    def _cluster_resolver(self):
+        """COMMAND resolves *.cluster.local through kubesim's DNS: /etc/resolv.conf is replaced
+        in this run's private mount namespace (the host's resolver is unreachable from the run's
+        network namespace anyway)."""
+        path = os.path.join(self.state_dir, "resolv.conf")
+        with open(path, "w") as f:
+            f.write(f"search default.svc.cluster.local svc.cluster.local cluster.local\n"
+                    f"nameserver {netns.GATEWAY}\noptions ndots:5 timeout:1 attempts:2\n")
+        subprocess.run(["mount", "--bind", path, os.path.realpath("/etc/resolv.conf")], check=True)
+
     def _command(self):
         env = dict(os.environ, KUBECONFIG=os.path.join(self.state_dir, "kubeconfig"),
                    KUBESIM_STATE_DIR=self.state_dir, KUBESIM_BIN_DIR=self.args.bin_dir or "",
                    KUBESIM_API_SERVER=f"https://{netns.GATEWAY}:{API_PORT}",
+                   KUBECACHEDIR=os.path.join(self.state_dir, "kubectl-cache"),  # no stale discovery
                    PATH=os.path.join(HERE, "bin") + os.pathsep + os.environ.get("PATH", ""))
+        # Non-interactive: COMMAND gets its own process group so that a signal reaches all of it
+        # and nothing it started outlives the run. Interactive (stdin a tty): it stays in ours.
+        self.own_group = not os.isatty(0)
         try:
-            self.child = subprocess.Popen(self.args.command, env=env)
+            self.child = subprocess.Popen(self.args.command, env=env,
+                                          process_group=0 if self.own_group else None)
         except OSError as e:
             print(f"kubesim-run: cannot run {self.args.command[0]}: {e}", file=sys.stderr)
             return 127
         while True:
             try:
-                code = self.child.wait()
+                code = self.child.wait(timeout=0.5)
                 break
+            except subprocess.TimeoutExpired:
+                if self.kill_at and time.monotonic() > self.kill_at:
+                    self._signal_child(signal.SIGKILL)
             except KeyboardInterrupt:
                 continue
-        return 128 - code if code < 0 else code
+        if self.own_group:
+            self._signal_child(signal.SIGKILL)  # leftovers of COMMAND's process group
+        code = 128 - code if code < 0 else code
+        return 128 + self.stopping if self.stopping and code == 0 else code
 
     def _cleanup(self):
         signal.signal(signal.SIGINT, signal.SIG_IGN)

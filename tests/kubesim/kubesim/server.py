@@ -28,6 +28,10 @@ def _seed(store, reg, api_ip, port, ca_crt):
                                                "labels": {"component": "apiserver", "provider": "kubernetes"}},
                                   "spec": {"clusterIP": api_ip, "ports": [{"name": "https", "port": 443,
                                                                            "targetPort": port}]}})
+    ep_r = resources.find("", "v1", "endpoints")
+    reg.create(ep_r, "default", {"metadata": {"name": "kubernetes", "namespace": "default"},
+                                 "subsets": [{"addresses": [{"ip": api_ip}],
+                                              "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]})
     cm_r = resources.find("", "v1", "configmaps")
     with open(ca_crt) as f:
         ca = f.read()
@@ -71,6 +75,8 @@ def main(argv):
     logs = _no_logs
     if args.bridge:
         from .controllers.deployment import DeploymentController
+        from .controllers.disruption import DisruptionController
+        from .controllers.endpoints import EndpointsController
         from .controllers.garbage import GarbageCollector
         from .controllers.statefulset import StatefulSetController
         from .dns import DnsServer
@@ -82,7 +88,8 @@ def main(argv):
         logs = kubelet.logs
         dns = DnsServer(store, args.api_ip)
         components = [kubelet, StatefulSetController(store, reg), DeploymentController(store, reg),
-                      GarbageCollector(store, reg), dns]
+                      GarbageCollector(store, reg), EndpointsController(store, reg),
+                      DisruptionController(store, reg), dns]
     api = ApiServer((args.listen, args.port), store, reg, logs, crt, key,
                     f"{args.api_ip}:{args.port}", verbose=args.verbose, serve_openapi=not args.no_openapi)
 

@@ -5,9 +5,9 @@ import datetime
 import threading
 import uuid
 
-from . import errors, selectors
+from . import errors, resources, selectors
 
-_LOG_LIMIT = 50000
+_LOG_LIMIT = 10000  # watch history; older resourceVersions get 410 Gone (clients re-list)
 
 
 def now_rfc3339():
@@ -24,17 +24,15 @@ class Store:
         self.changed = threading.Condition(self.lock)
         self._objs = {}   # (storage key, namespace, name) -> object
         self._rv = 1
-        self._log = []    # (rv, event type, storage key, object)
+        self._log = []    # (rv, event type, storage key, object, previous object or None)
 
     # -- helpers --------------------------------------------------------
     def _key(self, r, ns, name):
-        from .resources import storage_key
-        return (storage_key(r), ns if r.namespaced else "", name)
+        return (resources.storage_key(r), ns if r.namespaced else "", name)
 
-    def _record(self, kind, r, obj):
-        from .resources import storage_key
-        self._log.append((int(obj["metadata"]["resourceVersion"]), kind, storage_key(r),
-                          copy.deepcopy(obj)))
+    def _record(self, kind, r, obj, prev=None):
+        self._log.append((int(obj["metadata"]["resourceVersion"]), kind, resources.storage_key(r),
+                          copy.deepcopy(obj), prev))
         if len(self._log) > _LOG_LIMIT:
             del self._log[: len(self._log) // 2]
         self.changed.notify_all()
@@ -58,8 +56,7 @@ class Store:
                 raise errors.invalid(r, "", "metadata.name: Required value: name or generateName is required")
             if r.namespaced:
                 md["namespace"] = md.get("namespace") or "default"
-                if r.kind != "Namespace" and not self.get_or_none(_NS, "", md["namespace"]) \
-                        and md["namespace"] != "default":
+                if not self.get_or_none(resources.find("", "v1", "namespaces"), "", md["namespace"]):
                     raise errors.ApiError(404, "NotFound", f'namespaces "{md["namespace"]}" not found')
             else:
                 md.pop("namespace", None)
@@ -89,12 +86,11 @@ class Store:
         return o
 
     def list(self, r, ns=None, label_selector=None, field_selector=None, label_reqs=None):
-        from .resources import storage_key
         reqs = label_reqs if label_reqs is not None else selectors.parse(label_selector)
         with self.lock:
             out = []
             for (sk, ons, _), o in sorted(self._objs.items()):
-                if sk != storage_key(r) or (ns and r.namespaced and ons != ns):
+                if sk != resources.storage_key(r) or (ns and r.namespaced and ons != ns):
                     continue
                 if not selectors.matches(reqs, o["metadata"].get("labels")):
                     continue
@@ -130,7 +126,7 @@ class Store:
                 nmd["generation"] += 1
             nmd["resourceVersion"] = self._next_rv()
             self._objs[key] = new
-            self._record("MODIFIED", r, new)
+            self._record("MODIFIED", r, new, cur)
             return copy.deepcopy(new)
 
     def mark_deleting(self, r, ns, name, grace):
@@ -157,28 +153,24 @@ class Store:
 
     # -- watch ----------------------------------------------------------
     def events_since(self, r, rv, timeout):
-        """Blocks up to timeout for changes after rv; returns (events, newest rv) or None if rv is too old."""
-        from .resources import storage_key
-        sk = storage_key(r)
+        """Blocks up to timeout for changes after rv; returns ([(type, object, previous object or
+        None)], newest rv) or None if rv is too old. Previous objects are shared: do not modify."""
+        sk = resources.storage_key(r)
         rv = int(rv)
         with self.lock:
-            if self._log and rv < self._log[0][0] - 1 and rv < self._rv - _LOG_LIMIT // 2:
+            if self._log and rv < self._log[0][0] - 1:  # history after rv was dropped
                 return None
             if self._rv <= rv:
                 self.changed.wait(timeout)
             start = bisect.bisect_right([e[0] for e in self._log], rv)
-            evs = [(t, copy.deepcopy(o)) for (_, t, k, o) in self._log[start:] if k == sk]
+            evs = [(t, copy.deepcopy(o), p) for (_, t, k, o, p) in self._log[start:] if k == sk]
             return evs, self._rv
 
-    def wait_change(self, timeout):
+    def wait_change(self, timeout, since=None):
+        """Waits until the store changed after resourceVersion `since` (default: now)."""
         with self.lock:
-            rv = self._rv
-            self.changed.wait(timeout)
+            rv = self._rv if since is None else int(since)
+            if self._rv == rv:
+                self.changed.wait(timeout)
             return self._rv != rv
 
-
-class _Ns:
-    group, version, plural, kind, namespaced = "", "v1", "namespaces", "Namespace", False
-
-
-_NS = _Ns()

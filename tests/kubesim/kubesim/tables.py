@@ -26,9 +26,16 @@ def _pod_row(o):
     init_done = any(c.get("type") == "Initialized" and c.get("status") == "True" for c in st.get("conditions") or [])
     if o["metadata"].get("deletionTimestamp"):
         phase = "Terminating"
+    elif phase in ("Succeeded", "Failed") and cs:
+        phase = "Completed" if phase == "Succeeded" else "Error"
     elif inits and not init_done:
-        done = sum(1 for c in init_cs if c.get("ready") or c.get("started"))
+        sidecars = {c["name"] for c in inits if c.get("restartPolicy") == "Always"}
+        done = sum(1 for c in init_cs if (c.get("started") if c["name"] in sidecars else c.get("ready")))
         phase = f"Init:{done}/{len(inits)}"
+        for c in init_cs:
+            w = (c.get("state") or {}).get("waiting") or {}
+            if w.get("reason") in ("CrashLoopBackOff", "ErrImagePull", "CreateContainerConfigError", "RunContainerError"):
+                phase = f"Init:{w['reason']}"
     else:
         for c in cs:
             w = (c.get("state") or {}).get("waiting")
@@ -51,6 +58,11 @@ _COLUMNS = {
         o["spec"].get("type", "ClusterIP"), o["spec"].get("clusterIP", ""),
         ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in o["spec"].get("ports") or [])
         or "<none>", _age(o)]),
+    "PodDisruptionBudget": (["Min Available", "Max Unavailable", "Allowed Disruptions", "Age"], [0, 0, 0, 0],
+                            lambda o: [str(o["spec"].get("minAvailable", "N/A")), str(o["spec"].get("maxUnavailable", "N/A")),
+                                       (o.get("status") or {}).get("disruptionsAllowed", 0), _age(o)]),
+    "Node": (["Status", "Age"], [0, 0], lambda o: [
+        "Ready,SchedulingDisabled" if (o.get("spec") or {}).get("unschedulable") else "Ready", _age(o)]),
     "Event": (["Type", "Reason", "Object", "Message"], [0, 0, 0, 0], lambda o: [
         o.get("type", ""), o.get("reason", ""),
         f"{o.get('involvedObject', {}).get('kind', '').lower()}/{o.get('involvedObject', {}).get('name', '')}",

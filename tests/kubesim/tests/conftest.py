@@ -25,10 +25,24 @@ def pytest_configure(config):
 import support  # noqa: E402
 
 
+_deleted = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _namespaces_gone():
+    """At the end of the session every test namespace's pods must be gone (terminated by pid)."""
+    yield
+    for name in _deleted:
+        support.wait_for(f"pods of namespace {name} to be gone",
+                         lambda: not (support.get(name, "pods") or {}).get("items"), timeout=60)
+
+
 @pytest.fixture
 def ns(request):
-    """A fresh namespace for one test; deleted (and its pods gone) afterwards."""
+    """A fresh namespace for one test; deleted afterwards (the next test does not wait for its
+    pods to terminate; the session does, at the end)."""
     name = support.unique_namespace(request.node.name)
     support.kubectl("create", "namespace", name)
     yield name
-    support.delete_namespace(name)
+    support.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    _deleted.append(name)

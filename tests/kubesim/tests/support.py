@@ -64,12 +64,6 @@ def unique_namespace(test_name):
     return f"{base}-{uuid.uuid4().hex[:4]}"
 
 
-def delete_namespace(name):
-    kubectl("delete", "namespace", name, "--wait=false", check=False)
-    wait_for(f"pods of namespace {name} to be gone",
-             lambda: not (get(name, "pods") or {}).get("items"), timeout=60)
-
-
 def kubesim_exec(ns, pod, *cmd, container=None, check=True, timeout=30):
     args = ["kubesim", "exec", "-n", ns, pod] + (["-c", container] if container else []) + ["--", *cmd]
     p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)

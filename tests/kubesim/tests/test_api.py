@@ -37,3 +37,93 @@ def test_scale_subresource_and_discovery(ns):
     stale["spec"]["holderIdentity"] = "redis-2"
     p = kubectl("-n", ns, "replace", "-f", "-", input=json.dumps(stale), check=False)
     assert p.returncode != 0 and "the object has been modified" in p.stderr
+
+
+def test_refused_request_leaves_the_connection_clean():
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+           "metadata: {name: foos.example.com}\nspec: {}\n")
+    p = kubectl("apply", "-f", "-", input=crd, check=False)
+    assert p.returncode != 0 and "does not support create on customresourcedefinitions" in p.stderr
+    assert "Unsolicited response" not in p.stderr
+    assert "No resources found" in kubectl("get", "crd").stderr
+
+
+def test_watch_with_label_selector_sees_objects_enter_and_leave(ns):
+    import http.client
+    import os
+    import ssl
+    import threading
+    state = os.environ["KUBESIM_STATE_DIR"]
+    ctx = ssl.create_default_context(cafile=os.path.join(state, "pki", "ca.crt"))
+    host = os.environ["KUBESIM_API_SERVER"].split("//")[1]
+    rv = json.loads(kubectl("get", "--raw", f"/api/v1/namespaces/{ns}/configmaps").stdout)["metadata"]["resourceVersion"]
+    conn = http.client.HTTPSConnection(host, context=ctx, timeout=20)
+    conn.request("GET", f"/api/v1/namespaces/{ns}/configmaps?watch=true&labelSelector=w%3D1&resourceVersion={rv}"
+                 "&timeoutSeconds=15", headers={"Authorization": "Bearer test"})
+    resp = conn.getresponse()
+    seen = []
+
+    def read():
+        for line in resp:
+            ev = json.loads(line)
+            seen.append((ev["type"], ev["object"]["metadata"]["name"]))
+            if len(seen) == 4:
+                return
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    apply(ns, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": {"w": "1"}}})
+    apply(ns, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "labels": {"w": "0"}}})
+    kubectl("-n", ns, "label", "configmap", "a", "w=2", "--overwrite")
+    kubectl("-n", ns, "label", "configmap", "b", "w=1", "--overwrite")
+    kubectl("-n", ns, "delete", "configmap", "b")
+    reader.join(15)
+    conn.close()
+    assert seen == [("ADDED", "a"), ("DELETED", "a"), ("ADDED", "b"), ("DELETED", "b")]
+
+
+def _contained(want, got, path=""):
+    """Differences where `want` (ignoring empty values) is not found in `got`."""
+    if isinstance(want, dict):
+        out = []
+        for k, v in want.items():
+            if k not in ("creationTimestamp", "status") and v not in ({}, [], None, ""):
+                out += _contained(v, got.get(k) if isinstance(got, dict) else None, f"{path}.{k}")
+        return out
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return [f"{path}: {want} != {got}"]
+        return [d for i, (a, b) in enumerate(zip(want, got)) for d in _contained(a, b, f"{path}[{i}]")]
+    return [] if want == got else [f"{path}: {want!r} != {got!r}"]
+
+
+def test_typed_kubectl_create_commands_are_decoded_from_protobuf(ns):
+    commands = [
+        ["service", "clusterip", "svc1", "--tcp=80:8080", "--tcp=443:https"],
+        ["role", "r1", "--verb=get,list", "--resource=pods,statefulsets.apps", "--resource-name=a"],
+        ["rolebinding", "rb1", "--role=r1", f"--serviceaccount={ns}:default", "--user=bob"],
+        ["poddisruptionbudget", "pdb1", "--selector=a=b", "--max-unavailable=50%"],
+        ["deployment", "d1", "--image=busybox", "--replicas=1", "--port=80", "--", "sleep", "100"],
+        ["secret", "generic", "s1", "--from-literal=password=s3cret"],
+        ["configmap", "c1", "--from-literal=a=b"],
+        ["serviceaccount", "sa1"],
+    ]
+    for cmd in commands:
+        split = cmd.index("--") if "--" in cmd else len(cmd)
+        want = json.loads(kubectl("-n", ns, "create", *cmd[:split], "--dry-run=client", "-o", "json",
+                                  *cmd[split:]).stdout)
+        kubectl("-n", ns, "create", *cmd)
+        got = get(ns, f"{want['kind'].lower()}.{want['apiVersion'].split('/')[0] if '/' in want['apiVersion'] else ''}"
+                  .rstrip("."), want["metadata"]["name"])
+        assert not _contained(want, got), (cmd, _contained(want, got))
+
+
+def test_server_dry_run_changes_nothing(ns):
+    import yaml
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dry", "namespace": ns}, "data": {"k": "1"}}
+    apply(ns, cm)
+    cm["data"]["k"] = "2"
+    p = kubectl("diff", "-f", "-", input=yaml.safe_dump(cm), check=False)
+    assert p.returncode == 1 and '-  k: "1"' in p.stdout and '+  k: "2"' in p.stdout, p.stdout + p.stderr
+    kubectl("apply", "--dry-run=server", "-f", "-", input=yaml.safe_dump(cm))
+    kubectl("-n", ns, "delete", "configmap", "dry", "--dry-run=server")
+    assert get(ns, "configmap", "dry")["data"] == {"k": "1"}

@@ -1,7 +1,7 @@
 """Image mapping: the project's images run binaries from --bin-dir, redis images run redis-server."""
 import subprocess
 
-from support import apply, get, kubectl, ready_pods, wait_for
+from support import apply, get, kubectl, kubesim_exec, ready_pods, wait_for
 
 
 def test_agent_image_and_absolute_command_map_to_bin_dir(ns):
@@ -15,6 +15,11 @@ def test_agent_image_and_absolute_command_map_to_bin_dir(ns):
              == "fake redis-cluster-agent run --v=1\n")
     wait_for("agent log", lambda: kubectl("-n", ns, "logs", "agent", "-c", "by-path").stdout
              == "fake redis-cluster-agent status\n")
+    # As in the image: on PATH at /usr/local/bin inside the pod, for kubesim exec, probes and hooks.
+    out = kubesim_exec(ns, "agent", "sh", "-c", "command -v redis-cluster-agent").stdout.strip()
+    assert out == "/usr/local/bin/redis-cluster-agent"
+    p = kubesim_exec(ns, "agent", "timeout", "1", "redis-cluster-agent", "status", "--json", check=False)
+    assert p.stdout.startswith("fake redis-cluster-agent status --json")
 
 
 def test_redis_image_args_and_unmapped_image(ns):

@@ -2,7 +2,6 @@
 restarts."""
 import os
 import signal
-import tempfile
 import time
 
 import support
@@ -20,8 +19,8 @@ def _pod(name, marker_dir, pre_stop, grace):
                                      "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", pre_stop]}}}}]}}
 
 
-def test_prestop_runs_before_sigterm_and_holds_termination(ns):
-    marker = tempfile.mkdtemp(prefix="kubesim-prestop-")
+def test_prestop_runs_before_sigterm_and_holds_termination(ns, tmp_path):
+    marker = str(tmp_path)
     apply(ns, _pod("hold", marker, "sleep 2; echo preStop done at $(date +%s.%N) >> /marker/events", 30))
     wait_for("pod ready", lambda: "hold" in ready_pods(ns, "t=hold"))
     t0 = time.monotonic()
@@ -33,15 +32,19 @@ def test_prestop_runs_before_sigterm_and_holds_termination(ns):
     assert events[0].startswith("preStop done") and events[1].startswith("TERM"), events
 
 
-def test_grace_period_ends_a_stuck_prestop(ns):
-    marker = tempfile.mkdtemp(prefix="kubesim-grace-")
+def test_grace_period_ends_a_stuck_prestop(ns, tmp_path):
+    marker = str(tmp_path)
     apply(ns, _pod("stuck", marker, "sleep 60", 3))
     wait_for("pod ready", lambda: "stuck" in ready_pods(ns, "t=stuck"))
+    stray = int(kubesim_exec(ns, "stuck", "sh", "-c", "setsid sleep 300 >/dev/null 2>&1 & echo $!").stdout)
     t0 = time.monotonic()
     kubectl("-n", ns, "delete", "pod", "stuck", timeout=40)
     elapsed = time.monotonic() - t0
     assert 3 <= elapsed < 12, elapsed
     assert get(ns, "pod", "stuck") is None
+    # A process started in the pod with kubesim exec (in its own session) went with the pod.
+    wait_for("stray process gone", lambda: not os.path.exists(f"/proc/{stray}") or
+             open(f"/proc/{stray}/stat").read().split()[2] == "Z", timeout=5)
 
 
 def test_init_sidecar_env_volumes_and_restart(ns):
@@ -102,6 +105,9 @@ def test_init_sidecar_env_volumes_and_restart(ns):
     os.kill(support.container_pid(ns, "full", "main"), signal.SIGKILL)
     wait_for("restartCount 1", lambda: (get(ns, "pod", "full")["status"]["containerStatuses"][0]["restartCount"] == 1), 30)
     wait_for("ready again", lambda: ready_pods(ns, "t=full").get("full"), 30)
+    assert kubectl("-n", ns, "logs", "full", "-c", "main", "--previous").stdout.strip() == "from-init"
+    events = kubectl("-n", ns, "get", "events").stdout
+    assert "Scheduled" in events
 
 
 def test_deployment_creates_and_replaces_pods(ns):
@@ -119,3 +125,34 @@ def test_deployment_creates_and_replaces_pods(ns):
     kubectl("-n", ns, "rollout", "status", "deployment/web", "--timeout=30s", timeout=40)
     wait_for("old pods gone", lambda: len(get(ns, "pods", selector="app=web")["items"]) == 2
              and not names & {p["metadata"]["name"] for p in get(ns, "pods", selector="app=web")["items"]})
+
+
+def test_pod_stuck_in_init_is_deleted_promptly(ns):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "initwait"},
+           "spec": {"terminationGracePeriodSeconds": 2,
+                    "initContainers": [{"name": "wait", "image": "busybox", "command": ["sleep", "1000"]}],
+                    "containers": [{"name": "main", "image": "busybox", "command": ["sleep", "1000"]}]}}
+    apply(ns, pod)
+    wait_for("init running", lambda: (get(ns, "pod", "initwait")["status"].get("initContainerStatuses") or [{}])[0]
+             .get("state", {}).get("running"))
+    assert "Init:0/1" in kubectl("-n", ns, "get", "pod", "initwait").stdout
+    t0 = time.monotonic()
+    kubectl("-n", ns, "delete", "pod", "initwait", timeout=30)
+    assert time.monotonic() - t0 < 8
+
+
+def test_run_once_pods_end_succeeded_or_failed(ns):
+    def pod(name, code):
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"restartPolicy": "Never",
+                         "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", f"echo bye; exit {code}"]}]}}
+    apply(ns, pod("ok", 0), pod("bad", 3))
+    wait_for("ok Succeeded", lambda: get(ns, "pod", "ok")["status"]["phase"] == "Succeeded")
+    wait_for("bad Failed", lambda: get(ns, "pod", "bad")["status"]["phase"] == "Failed")
+    assert get(ns, "pod", "bad")["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
+    assert kubectl("-n", ns, "logs", "bad").stdout == "bye\n"
+    assert "Completed" in kubectl("-n", ns, "get", "pod", "ok").stdout
+    kubectl("-n", ns, "run", "once", "--image=busybox", "--restart=Never", "--env=WHO=kubesim", "--",
+            "sh", "-c", "echo hello $WHO")
+    wait_for("kubectl run pod Succeeded", lambda: get(ns, "pod", "once")["status"]["phase"] == "Succeeded")
+    assert kubectl("-n", ns, "logs", "once").stdout == "hello kubesim\n"

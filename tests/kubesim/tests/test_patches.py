@@ -7,7 +7,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from kubesim import jsonpatch, selectors  # noqa: E402
-from support import apply, get, kubectl, wait_for  # noqa: E402
+from support import get, kubectl, wait_for  # noqa: E402
 
 
 def test_json_patch_operations():

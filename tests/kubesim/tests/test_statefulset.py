@@ -20,6 +20,10 @@ def test_pods_get_own_ips_and_cluster_dns(ns):
     for ip in ips.values():
         out = subprocess.run(["redis-cli", "-h", ip, "ping"], capture_output=True, text=True, timeout=10)
         assert out.stdout.strip() == "PONG"
+    eps = wait_for("endpoints of the 3 pods", lambda: (e := get(ns, "endpoints", "cache")) and e.get("subsets")
+                   and len(e["subsets"][0].get("addresses", [])) == 3 and e)
+    assert sorted(a["ip"] for a in eps["subsets"][0]["addresses"]) == sorted(ips.values())
+    assert eps["subsets"][0]["ports"] == [{"name": "redis", "port": 6379, "protocol": "TCP"}]
     # 127.0.0.1 inside a pod is that pod's own redis: run ids differ.
     run_ids = {kubesim_exec(ns, n, "redis-cli", "-h", "127.0.0.1", "info", "server").stdout.split("run_id:")[1][:40]
                for n in pods}
@@ -35,6 +39,9 @@ def test_pods_get_own_ips_and_cluster_dns(ns):
     assert out.split()[0] == "10.244.0.1"
     assert kubesim_exec(ns, "cache-0", "hostname").stdout.strip() == "cache-0"
     assert kubesim_exec(ns, "cache-0", "getent", "hosts", "nosuch.cache", check=False).returncode != 0
+    # The test itself (kubesim-run's COMMAND) resolves cluster names too.
+    out = subprocess.run(["getent", "hosts", f"cache-2.cache.{ns}.svc.cluster.local"], capture_output=True, text=True)
+    assert out.stdout.split()[0] == ips["cache-2"]
 
 
 def test_scale_adds_and_removes_highest_ordinal_first(ns):
@@ -63,12 +70,17 @@ def test_scale_adds_and_removes_highest_ordinal_first(ns):
 
 
 def test_parallel_scale_down_deletes_all_leaving_pods_at_once(ns):
-    apply(ns, *redis_statefulset("par", replicas=4, policy="Parallel"))
+    svc, sts = redis_statefulset("par", replicas=4, policy="Parallel")
+    # A 2 s preStop keeps leaving pods visible while they terminate, even on a loaded machine.
+    sts["spec"]["template"]["spec"]["containers"][0]["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "2"]}}}
+    apply(ns, svc, sts)
     wait_for("4 ready pods", lambda: len(ready_pods(ns, "app=par")) == 4)
     kubectl("-n", ns, "scale", "statefulset/par", "--replicas=2")
-    pods = wait_for("2 pods terminating", lambda: [p for p in get(ns, "pods", selector="app=par")["items"]
-                                                   if p["metadata"].get("deletionTimestamp")])
-    assert len(pods) == 2 or len(get(ns, "pods", selector="app=par")["items"]) == 2
+    # Both leaving pods are terminating at the same time (each takes at least a second to go).
+    wait_for("par-2 and par-3 terminating together", lambda: sorted(
+        p["metadata"]["name"] for p in get(ns, "pods", selector="app=par")["items"]
+        if p["metadata"].get("deletionTimestamp")) == ["par-2", "par-3"], timeout=20, interval=0.1)
+    wait_for("2 pods left", lambda: len(get(ns, "pods", selector="app=par")["items"]) == 2)
 
 
 def test_deleted_pod_comes_back_with_same_name_new_ip(ns):
@@ -98,6 +110,16 @@ def test_rolling_update_replaces_pods_and_rollout_status_completes(ns):
     kubectl("-n", ns, "rollout", "status", "statefulset/ru", "--timeout=60s", timeout=70)
     before = {n: p["metadata"]["uid"] for n, p in ready_pods(ns, "app=ru").items()}
     kubectl("-n", ns, "rollout", "restart", "statefulset/ru")
+    order = []
+
+    def replaced_in_order():
+        for p in get(ns, "pods", selector="app=ru")["items"]:
+            name = p["metadata"]["name"]
+            if p["metadata"]["uid"] != before[name] and name not in order:
+                order.append(name)
+        return len(order) == 2
+    wait_for("both pods replaced", replaced_in_order, timeout=60, interval=0.1)
+    assert order == ["ru-1", "ru-0"]  # highest ordinal first
     out = kubectl("-n", ns, "rollout", "status", "statefulset/ru", "--timeout=60s", timeout=70).stdout
     assert "complete" in out
     after = wait_for("2 ready pods", lambda: len(ready_pods(ns, "app=ru")) == 2 and ready_pods(ns, "app=ru"))

@@ -45,7 +45,8 @@ def test_webhook_called_over_verified_tls_and_patch_applied(ns, tmp_path):
                                                 "--cert", "/tls/tls.crt", "--key", "/tls/tls.key"],
                                     "ports": [{"name": "https", "containerPort": 8443}],
                                     "volumeMounts": [{"name": "tls", "mountPath": "/tls"}],
-                                    "readinessProbe": {"tcpSocket": {"port": "https"}, "periodSeconds": 1}}]}}
+                                    "readinessProbe": {"httpGet": {"path": "/healthz", "port": "https",
+                                                                   "scheme": "HTTPS"}, "periodSeconds": 1}}]}}
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hook"},
            "spec": {"selector": {"app": "hook"}, "ports": [{"port": 443, "targetPort": "https"}]}}
     apply(ns, secret, pod, svc)
@@ -93,3 +94,26 @@ def test_fail_policy_with_webhook_down_rejects_and_ignore_proceeds(ns, tmp_path)
         assert get(ns, "configmap", "allowed") is not None
     finally:
         kubectl("delete", "mutatingwebhookconfiguration", f"{ns}-down", f"{ns}-lax", check=False)
+
+
+def test_url_webhook_that_never_answers_times_out(ns, tmp_path):
+    import socket
+    import time
+    import yaml
+    _, ca_crt = certs.make_ca(str(tmp_path))
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (kernel backlog) but never speaks TLS
+    cfg = _webhook_config(f"{ns}-slow", ns, "unused", _b64(ca_crt), "Fail", "slow")
+    hook = cfg["webhooks"][0]
+    hook["timeoutSeconds"] = 1
+    hook["clientConfig"] = {"url": f"https://127.0.0.1:{silent.getsockname()[1]}/mutate", "caBundle": _b64(ca_crt)}
+    apply(ns, cfg)
+    try:
+        t0 = time.monotonic()
+        p = kubectl("-n", ns, "apply", "-f", "-", check=False, input=yaml.safe_dump(_cm("slow", {"slow": "yes"})))
+        assert p.returncode != 0 and "context deadline exceeded" in p.stderr, p.stderr
+        assert time.monotonic() - t0 < 8
+    finally:
+        kubectl("delete", "mutatingwebhookconfiguration", f"{ns}-slow", check=False)
+        silent.close()

@@ -8,6 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):  # /healthz for the readiness probe
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
     def do_POST(self):
         review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         req = review["request"]

@@ -19,7 +19,8 @@ AdmissionRun RunAdmission(const json& review, const InjectionOptions& options) {
   const json& object = review.at("request").value("object", json());
   run.patched = object;
   if (run.response.contains("patch")) {
-    if (run.response.value("patchType", "") != "JSONPatch") throw std::runtime_error("no patchType");
+    if (run.response.value("patchType", "") != "JSONPatch")
+      throw std::runtime_error("no patchType");
     auto decoded = Base64Decode(run.response["patch"].get<std::string>());
     if (!decoded) throw std::runtime_error("patch is not base64");
     run.patch = json::parse(*decoded);
@@ -87,9 +88,10 @@ json ApplyServerDefaults(json sts) {
   }
   if (!spec.contains("podManagementPolicy")) spec["podManagementPolicy"] = "OrderedReady";
   json& pod = spec["template"]["spec"];
-  for (const auto& [key, value] :
-       {std::pair<const char*, json>{"restartPolicy", "Always"}, {"dnsPolicy", "ClusterFirst"},
-        {"schedulerName", "default-scheduler"}, {"securityContext", json::object()}}) {
+  for (const auto& [key, value] : {std::pair<const char*, json>{"restartPolicy", "Always"},
+                                   {"dnsPolicy", "ClusterFirst"},
+                                   {"schedulerName", "default-scheduler"},
+                                   {"securityContext", json::object()}}) {
     if (!pod.contains(key)) pod[key] = value;
   }
   for (const char* list : {"containers", "initContainers"}) {
@@ -102,7 +104,8 @@ json ApplyServerDefaults(json sts) {
 InjectionOptions OptionsFromJson(const json& options) {
   InjectionOptions out;
   if (options.is_object()) {
-    if (options.value("sidecarMode", "native") == "classic") out.sidecar_mode = SidecarMode::kClassic;
+    if (options.value("sidecarMode", "native") == "classic")
+      out.sidecar_mode = SidecarMode::kClassic;
     out.agent_image = options.value("agentImage", out.agent_image);
   }
   return out;

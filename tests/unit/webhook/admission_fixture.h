@@ -4,10 +4,9 @@
 // idempotency is checked against what the webhook really sees on UPDATE.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "webhook/injection_options.h"
 
@@ -15,9 +14,9 @@ namespace rc::webhook::testing {
 
 struct AdmissionRun {
   int http_status = 0;
-  nlohmann::json response;  // the AdmissionReview's `response`
+  nlohmann::json response;                         // the AdmissionReview's `response`
   nlohmann::json patch = nlohmann::json::array();  // decoded from base64
-  nlohmann::json patched;   // request.object with the patch applied
+  nlohmann::json patched;                          // request.object with the patch applied
 };
 
 AdmissionRun RunAdmission(const nlohmann::json& review, const InjectionOptions& options);

@@ -29,7 +29,24 @@ TEST(AdmissionReview, DecodesAValidRequest) {
   EXPECT_EQ(request->kind.kind, "StatefulSet");
   EXPECT_EQ(request->operation, "CREATE");
   EXPECT_EQ(request->namespace_name, "demo");
-  EXPECT_TRUE(request->old_object.is_null());
+}
+
+TEST(AdmissionReview, MalformedJsonInsideSkippedPartsIsStillRejected) {
+  std::string body = ValidReview().dump();
+  body.insert(body.size() - 2, R"(,"oldObject":{"a":[1,tru]})");
+  auto request = DecodeAdmissionReview(body);
+  ASSERT_FALSE(request.ok());
+  EXPECT_NE(request.status().message().find("not valid JSON"), std::string::npos);
+}
+
+TEST(AdmissionReview, DropsManagedFieldsWhichThePatchNeverTouches) {
+  json review = ValidReview();
+  review["request"]["object"]["metadata"]["managedFields"] =
+      json::array({{{"manager", "kubectl"}}});
+  auto request = DecodeAdmissionReview(review.dump());
+  ASSERT_TRUE(request.ok());
+  EXPECT_FALSE(request->object["metadata"].contains("managedFields"));
+  EXPECT_EQ(request->object["metadata"]["name"], "redis");
 }
 
 struct BadCase {
@@ -65,7 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BadCase{"empty", "", "not valid JSON"},
                       BadCase{"truncated", "{\"apiVersion\":", "not valid JSON"},
                       BadCase{"array", "[1,2]", "not a JSON object"},
-                      BadCase{"deep", std::string(5000, '[') + std::string(5000, ']'), "nests deeper"},
+                      BadCase{"deep", std::string(5000, '[') + std::string(5000, ']'),
+                              "nests deeper"},
                       Mutated("v1beta1", "/apiVersion", "admission.k8s.io/v1beta1", "apiVersion"),
                       Mutated("no_api_version", "/apiVersion", nullptr, "apiVersion"),
                       Mutated("kind", "/kind", "Pod", "kind"),

@@ -24,8 +24,8 @@ TEST(ClusterPolicy, DefaultsWhenNoAnnotations) {
 }
 
 TEST(ClusterPolicy, IgnoresAnnotationsOfOtherPrefixes) {
-  auto policy = ParseClusterPolicy({{"example.com/replicas-per-master", "9"},
-                                    {"other.redis-cluster.io/x", "y"}});
+  auto policy = ParseClusterPolicy(
+      {{"example.com/replicas-per-master", "9"}, {"other.redis-cluster.io/x", "y"}});
   ASSERT_TRUE(policy.ok()) << policy.status().ToString();
 }
 
@@ -80,12 +80,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"config", "cluster-enabled no", false, "cluster-enabled"},
         Case{"config", "cluster-announce-ip 1.2.3.4", false, "cluster-announce-ip"},
         Case{"config", "REQUIREPASS x", false, "requirepass"},
-        Case{"config", "bind 0.0.0.0", false, "bind"},
-        Case{"config", "dir /tmp", false, "dir"},
+        Case{"config", "bind 0.0.0.0", false, "bind"}, Case{"config", "dir /tmp", false, "dir"},
         Case{"config", "protected-mode no", false, "protected-mode"}));
 
 TEST(ClusterPolicy, ConfigIsNormalisedForTheAgent) {
-  auto policy = ParseClusterPolicy(Annotation("config", "  maxmemory 1gb  \r\n\n# x\nmaxmemory-policy allkeys-lru\n"));
+  auto policy = ParseClusterPolicy(
+      Annotation("config", "  maxmemory 1gb  \r\n\n# x\nmaxmemory-policy allkeys-lru\n"));
   ASSERT_TRUE(policy.ok());
   EXPECT_EQ(*policy->extra_config, "maxmemory 1gb\nmaxmemory-policy allkeys-lru");
 }
@@ -94,7 +94,8 @@ TEST(ClusterPolicy, UnknownAnnotationIsDeniedListingTheKnownOnes) {
   auto policy = ParseClusterPolicy(Annotation("replicas", "2"));
   ASSERT_FALSE(policy.ok());
   EXPECT_NE(policy.status().message().find("redis-cluster.io/replicas\""), std::string::npos);
-  EXPECT_NE(policy.status().message().find("redis-cluster.io/replicas-per-master"), std::string::npos);
+  EXPECT_NE(policy.status().message().find("redis-cluster.io/replicas-per-master"),
+            std::string::npos);
 }
 
 TEST(ClusterPolicy, MinimumReplicasFollowsReplicasPerMaster) {

@@ -43,12 +43,12 @@ std::vector<std::string> CaseNames() {
 
 // What a reviewer wants to see: the answer, the touched paths, the result.
 json Summarise(const AdmissionRun& run) {
-  json out = {{"httpStatus", run.http_status},
-              {"allowed", run.response.value("allowed", false)}};
+  json out = {{"httpStatus", run.http_status}, {"allowed", run.response.value("allowed", false)}};
   if (run.response.contains("status")) out["status"] = run.response["status"];
   if (run.response.contains("warnings")) out["warnings"] = run.response["warnings"];
   json ops = json::array();
-  for (const json& op : run.patch) ops.push_back(op["op"].get<std::string>() + " " + op["path"].get<std::string>());
+  for (const json& op : run.patch)
+    ops.push_back(op["op"].get<std::string>() + " " + op["path"].get<std::string>());
   out["patchOperations"] = ops;
   if (!run.patch.empty()) out["patched"] = run.patched;
   return out;

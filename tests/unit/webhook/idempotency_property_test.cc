@@ -21,53 +21,97 @@ class TemplateGenerator {
   json StatefulSet() {
     json annotations = json::object();
     int rpm = Pick(3);
-    if (Coin()) annotations["redis-cluster.io/replicas-per-master"] = std::to_string(rpm);
-    else rpm = 1;
-    if (Coin()) annotations["redis-cluster.io/anti-affinity"] = OneOf({"preferred", "required", "none"});
+    if (Coin())
+      annotations["redis-cluster.io/replicas-per-master"] = std::to_string(rpm);
+    else
+      rpm = 1;
+    if (Coin())
+      annotations["redis-cluster.io/anti-affinity"] = OneOf({"preferred", "required", "none"});
     if (Coin()) annotations["redis-cluster.io/password-secret"] = "redis-auth";
-    if (Coin()) annotations["redis-cluster.io/config"] = "maxmemory 1gb\nmaxmemory-policy allkeys-lru\n";
-    if (Coin()) annotations["redis-cluster.io/node-timeout-ms"] = std::to_string(1000 + Pick(59001));
+    if (Coin())
+      annotations["redis-cluster.io/config"] = "maxmemory 1gb\nmaxmemory-policy allkeys-lru\n";
+    if (Coin())
+      annotations["redis-cluster.io/node-timeout-ms"] = std::to_string(1000 + Pick(59001));
 
     json redis = {{"name", OneOf({"redis", "cache", "server", "valkey"})},
                   {"image", OneOf({"redis:7.0", "redis:5.0.4", "valkey/valkey:8.0",
                                    "docker.io/bitnami/redis:7.2"})}};
     switch (Pick(4)) {
-      case 0: redis["command"] = json::array({"redis-server", "/conf/redis.conf"}); break;
-      case 1: redis["args"] = json::array({"--maxmemory", "256mb"}); break;
-      case 2: redis["command"] = json::array({"redis-server"}); redis["args"] = json::array({"/conf/redis.conf", "--save", ""}); break;
-      default: break;
+      case 0:
+        redis["command"] = json::array({"redis-server", "/conf/redis.conf"});
+        break;
+      case 1:
+        redis["args"] = json::array({"--maxmemory", "256mb"});
+        break;
+      case 2:
+        redis["command"] = json::array({"redis-server"});
+        redis["args"] = json::array({"/conf/redis.conf", "--save", ""});
+        break;
+      default:
+        break;
     }
-    if (Coin()) redis["ports"] = json::array({{{"name", OneOf({"redis", "tcp-redis"})}, {"containerPort", 6379}}});
-    if (Coin()) ArrayAt(redis, "ports").push_back({{"name", OneOf({"gossip", "bus"})}, {"containerPort", 16379}});
-    if (Coin()) redis["readinessProbe"] = {{"exec", {{"command", json::array({"redis-cli", "ping"})}}}};
-    if (Coin()) redis["lifecycle"] = {{"preStop", {{"exec", {{"command", json::array({"redis-cli", "shutdown"})}}}}}};
-    if (Coin()) redis["securityContext"] = {{"readOnlyRootFilesystem", true}, {"allowPrivilegeEscalation", false}};
+    if (Coin())
+      redis["ports"] =
+          json::array({{{"name", OneOf({"redis", "tcp-redis"})}, {"containerPort", 6379}}});
+    if (Coin())
+      ArrayAt(redis, "ports")
+          .push_back({{"name", OneOf({"gossip", "bus"})}, {"containerPort", 16379}});
+    if (Coin())
+      redis["readinessProbe"] = {{"exec", {{"command", json::array({"redis-cli", "ping"})}}}};
+    if (Coin())
+      redis["lifecycle"] = {
+          {"preStop", {{"exec", {{"command", json::array({"redis-cli", "shutdown"})}}}}}};
+    if (Coin())
+      redis["securityContext"] = {{"readOnlyRootFilesystem", true},
+                                  {"allowPrivilegeEscalation", false}};
 
     json containers = json::array();
     json volumes = json::array();
     json claims = json::array();
     if (Coin()) {
-      claims.push_back({{"metadata", {{"name", "data"}}}, {"spec", {{"accessModes", json::array({"ReadWriteOnce"})}}}});
-      if (Coin()) ArrayAt(redis, "volumeMounts").push_back({{"name", "data"}, {"mountPath", OneOf({"/data", "/var/lib/redis"})}});
+      claims.push_back({{"metadata", {{"name", "data"}}},
+                        {"spec", {{"accessModes", json::array({"ReadWriteOnce"})}}}});
+      if (Coin())
+        ArrayAt(redis, "volumeMounts")
+            .push_back({{"name", "data"}, {"mountPath", OneOf({"/data", "/var/lib/redis"})}});
     }
     if (Coin()) {
       volumes.push_back({{"name", "conf"}, {"configMap", {{"name", "redis-conf"}}}});
       ArrayAt(redis, "volumeMounts").push_back({{"name", "conf"}, {"mountPath", "/conf"}});
     }
-    if (Coin()) containers.push_back({{"name", "exporter"}, {"image", "oliver006/redis_exporter:v1.62.0"},
-                                      {"ports", json::array({{{"name", "metrics"}, {"containerPort", 9121 + Pick(2)}}})}});
-    if (Coin()) containers.push_back({{"name", "proxy"}, {"image", "envoyproxy/envoy:v1.30"},
-                                      {"ports", json::array({{{"name", OneOf({"client", "admin"})}, {"containerPort", 8080}}})}});
+    if (Coin())
+      containers.push_back(
+          {{"name", "exporter"},
+           {"image", "oliver006/redis_exporter:v1.62.0"},
+           {"ports", json::array({{{"name", "metrics"}, {"containerPort", 9121 + Pick(2)}}})}});
+    if (Coin())
+      containers.push_back({{"name", "proxy"},
+                            {"image", "envoyproxy/envoy:v1.30"},
+                            {"ports", json::array({{{"name", OneOf({"client", "admin"})},
+                                                    {"containerPort", 8080}}})}});
     containers.insert(containers.begin() + static_cast<long>(Pick(containers.size() + 1)), redis);
 
     json pod = {{"containers", containers}};
     if (!volumes.empty()) pod["volumes"] = volumes;
-    if (Coin()) ArrayAt(pod, "initContainers").push_back({{"name", "sysctl"}, {"image", "busybox:1.36"}});
-    if (Coin()) ArrayAt(pod, "initContainers").push_back({{"name", "shipper"}, {"image", "fluent/fluent-bit:3"}, {"restartPolicy", "Always"}});
+    if (Coin())
+      ArrayAt(pod, "initContainers").push_back({{"name", "sysctl"}, {"image", "busybox:1.36"}});
+    if (Coin())
+      ArrayAt(pod, "initContainers")
+          .push_back(
+              {{"name", "shipper"}, {"image", "fluent/fluent-bit:3"}, {"restartPolicy", "Always"}});
     if (Coin()) pod["terminationGracePeriodSeconds"] = OneOf({30, 300, 900});
-    if (Coin()) pod["affinity"] = {{"nodeAffinity", {{"preferredDuringSchedulingIgnoredDuringExecution",
-        json::array({{{"weight", 1}, {"preference", {{"matchExpressions", json::array({{{"key", "disk"}, {"operator", "In"}, {"values", json::array({"ssd"})}}})}}}}})}}}};
-    if (Coin()) pod["securityContext"] = {{"runAsNonRoot", true}, {"runAsUser", 999}, {"fsGroup", 999}};
+    if (Coin())
+      pod["affinity"] = {
+          {"nodeAffinity",
+           {{"preferredDuringSchedulingIgnoredDuringExecution",
+             json::array({{{"weight", 1},
+                           {"preference",
+                            {{"matchExpressions",
+                              json::array({{{"key", "disk"},
+                                            {"operator", "In"},
+                                            {"values", json::array({"ssd"})}}})}}}}})}}}};
+    if (Coin())
+      pod["securityContext"] = {{"runAsNonRoot", true}, {"runAsUser", 999}, {"fsGroup", 999}};
 
     json spec = {{"replicas", 3 * (1 + rpm) + static_cast<int>(Pick(4))},
                  {"serviceName", "redis"},
@@ -75,16 +119,22 @@ class TemplateGenerator {
                  {"template", {{"metadata", {{"labels", {{"app", "redis"}}}}}, {"spec", pod}}}};
     if (!claims.empty()) spec["volumeClaimTemplates"] = claims;
     if (Coin()) spec["podManagementPolicy"] = OneOf({"OrderedReady", "Parallel"});
-    json metadata = {{"name", "redis"}, {"namespace", "redis-demo"}, {"labels", {{"redis-cluster", "managed"}}}};
+    json metadata = {
+        {"name", "redis"}, {"namespace", "redis-demo"}, {"labels", {{"redis-cluster", "managed"}}}};
     if (!annotations.empty()) metadata["annotations"] = annotations;
-    return {{"apiVersion", "apps/v1"}, {"kind", "StatefulSet"}, {"metadata", metadata}, {"spec", spec}};
+    return {
+        {"apiVersion", "apps/v1"}, {"kind", "StatefulSet"}, {"metadata", metadata}, {"spec", spec}};
   }
 
   bool Coin() { return Pick(2) == 1; }
   size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
   template <typename T>
-  T OneOf(std::initializer_list<T> items) { return *(items.begin() + static_cast<long>(Pick(items.size()))); }
-  std::string OneOf(std::initializer_list<const char*> items) { return *(items.begin() + static_cast<long>(Pick(items.size()))); }
+  T OneOf(std::initializer_list<T> items) {
+    return *(items.begin() + static_cast<long>(Pick(items.size())));
+  }
+  std::string OneOf(std::initializer_list<const char*> items) {
+    return *(items.begin() + static_cast<long>(Pick(items.size())));
+  }
 
  private:
   static json& ArrayAt(json& obj, const char* key) {

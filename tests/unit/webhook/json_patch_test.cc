@@ -13,8 +13,8 @@ using nlohmann::json;
 
 void ExpectRoundTrip(const json& source, const json& target) {
   json patch = DiffToPatch(source, json(target));
-  EXPECT_EQ(source.patch(patch), target) << "source " << source << "\ntarget " << target
-                                         << "\npatch " << patch;
+  EXPECT_EQ(source.patch(patch), target)
+      << "source " << source << "\ntarget " << target << "\npatch " << patch;
   EXPECT_EQ(patch, json::diff(source, target)) << "differs from nlohmann::json::diff";
 }
 
@@ -33,13 +33,18 @@ TEST(DiffToPatch, HandPickedPairs) {
 json RandomValue(std::mt19937& rng, int depth) {
   int kind = std::uniform_int_distribution<int>(0, depth > 0 ? 5 : 3)(rng);
   switch (kind) {
-    case 0: return std::uniform_int_distribution<int>(0, 3)(rng);
-    case 1: return std::string(1, static_cast<char>('a' + rng() % 3));
-    case 2: return rng() % 2 == 0;
-    case 3: return nullptr;
+    case 0:
+      return std::uniform_int_distribution<int>(0, 3)(rng);
+    case 1:
+      return std::string(1, static_cast<char>('a' + rng() % 3));
+    case 2:
+      return rng() % 2 == 0;
+    case 3:
+      return nullptr;
     case 4: {
       json array = json::array();
-      for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) array.push_back(RandomValue(rng, depth - 1));
+      for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i)
+        array.push_back(RandomValue(rng, depth - 1));
       return array;
     }
     default: {

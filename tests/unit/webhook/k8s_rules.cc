@@ -50,7 +50,8 @@ std::vector<std::string> ValidateStatefulSet(const json& sts) {
       const std::string name = c.at("name").get<std::string>();
       const std::string where = std::string(list) + "[" + name + "]";
       if (!containers.insert(name).second) errors.push_back("duplicate container name " + name);
-      if (!c.contains("image") || !c["image"].is_string() || c["image"].get<std::string>().empty()) {
+      if (!c.contains("image") || !c["image"].is_string() ||
+          c["image"].get<std::string>().empty()) {
         errors.push_back(where + " has no image");
       }
       if (c.contains("restartPolicy")) {
@@ -69,7 +70,8 @@ std::vector<std::string> ValidateStatefulSet(const json& sts) {
         }
         if (p.contains("name")) {
           std::string port_name = p["name"].get<std::string>();
-          if (!IsIanaServiceName(port_name)) errors.push_back(where + ": bad port name " + port_name);
+          if (!IsIanaServiceName(port_name))
+            errors.push_back(where + ": bad port name " + port_name);
           if (!port_names.insert(port_name).second) {
             errors.push_back(where + ": duplicate port name " + port_name);
           }

@@ -5,10 +5,9 @@
 // volume or a claim template; restartPolicy only on init containers.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace rc::webhook::testing {
 

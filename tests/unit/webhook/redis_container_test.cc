@@ -47,13 +47,23 @@ INSTANTIATE_TEST_SUITE_P(
         FindCase{"by_name", json::array({C("app", "nginx"), C("redis", "my/custom:1")}), 1},
         FindCase{"by_image", json::array({C("app", "nginx"), C("cache", "redis:7.0")}), 1},
         FindCase{"by_image_registry", json::array({C("cache", "ghcr.io/x/redis@sha256:ab")}), 0},
-        FindCase{"valkey_image", json::array({C("kv", "valkey/valkey:8.0")}), 0, ServerFlavor::kValkey},
-        FindCase{"valkey_name", json::array({C("valkey", "valkey/valkey:8.0")}), 0, ServerFlavor::kValkey},
-        FindCase{"by_command", json::array({C("srv", "my/base:1", json::array({"/usr/bin/redis-server", "/c"}))}), 0},
-        FindCase{"exporter_skipped", json::array({C("metrics", "oliver006/redis_exporter:v1"), C("db", "redis:7")}), 1},
-        FindCase{"agent_skipped", json::array({C("redis-cluster-agent", "redis-cluster-agent:0.1.0"), C("redis", "redis:7")}), 1},
-        FindCase{"name_beats_image", json::array({C("cache", "redis:7"), C("redis", "redis:7")}), 1},
-        FindCase{"none", json::array({C("app", "nginx"), C("metrics", "oliver006/redis_exporter")}), -1},
+        FindCase{"valkey_image", json::array({C("kv", "valkey/valkey:8.0")}), 0,
+                 ServerFlavor::kValkey},
+        FindCase{"valkey_name", json::array({C("valkey", "valkey/valkey:8.0")}), 0,
+                 ServerFlavor::kValkey},
+        FindCase{"by_command",
+                 json::array({C("srv", "my/base:1", json::array({"/usr/bin/redis-server", "/c"}))}),
+                 0},
+        FindCase{"exporter_skipped",
+                 json::array({C("metrics", "oliver006/redis_exporter:v1"), C("db", "redis:7")}), 1},
+        FindCase{"agent_skipped",
+                 json::array({C("redis-cluster-agent", "redis-cluster-agent:0.1.0"),
+                              C("redis", "redis:7")}),
+                 1},
+        FindCase{"name_beats_image", json::array({C("cache", "redis:7"), C("redis", "redis:7")}),
+                 1},
+        FindCase{"none", json::array({C("app", "nginx"), C("metrics", "oliver006/redis_exporter")}),
+                 -1},
         FindCase{"empty", json::array(), -1}),
     [](const ::testing::TestParamInfo<FindCase>& param) { return param.param.name; });
 
@@ -96,7 +106,8 @@ TEST(PlanCommand, ShellCommandIsLeftAloneWithAWarning) {
 }
 
 TEST(PlanCommand, ShellCommandLoadingOurConfigIsFine) {
-  json c = C("redis", "redis:7", json::array({"sh", "-c", "exec redis-server /etc/redis-cluster/redis.conf"}));
+  json c = C("redis", "redis:7",
+             json::array({"sh", "-c", "exec redis-server /etc/redis-cluster/redis.conf"}));
   EXPECT_FALSE(PlanCommand(c, ServerFlavor::kRedis).warning.has_value());
 }
 

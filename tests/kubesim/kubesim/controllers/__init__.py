@@ -22,12 +22,13 @@ class Loop:
 
     def _run(self):
         while not self._stop.is_set():
+            seen = self.store.resource_version
             try:
                 self.reconcile()
             except Exception as e:
                 traceback.print_exc()
                 print(f"kubesim: {self.name}: {e}", file=sys.stderr, flush=True)
-            self.store.wait_change(0.5)
+            self.store.wait_change(0.5, since=seen)
 
     def reconcile(self):
         raise NotImplementedError

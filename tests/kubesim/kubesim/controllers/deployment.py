@@ -3,7 +3,7 @@ template change new pods are created and old ones deleted once the new ones are 
 import random
 
 from .. import errors, resources
-from ..kubelet import pod_ready
+from ..podworker import pod_ready
 from . import Loop
 from .common import POD, owned_pods, pod_from_template, template_hash
 

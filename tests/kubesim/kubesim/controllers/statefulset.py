@@ -2,7 +2,7 @@
 import re
 
 from .. import errors, resources
-from ..kubelet import pod_ready
+from ..podworker import pod_ready
 from . import Loop
 from .common import POD, owned_pods, pod_from_template, template_hash
 

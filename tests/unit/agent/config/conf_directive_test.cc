@@ -14,7 +14,8 @@ TEST(ParseConfText, SkipsCommentsAndBlankLinesAndLowercasesNames) {
 }
 
 TEST(ParseConfText, GroupsQuotedArguments) {
-  auto parsed = ParseConfText("save \"\"\nrequirepass \"a b\\\"c\"\nrename-command 'FLUSHALL' ''\n");
+  auto parsed =
+      ParseConfText("save \"\"\nrequirepass \"a b\\\"c\"\nrename-command 'FLUSHALL' ''\n");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   ASSERT_EQ(parsed->size(), 3u);
   EXPECT_EQ((*parsed)[0].args, std::vector<std::string>{""});

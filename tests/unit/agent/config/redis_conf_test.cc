@@ -39,7 +39,8 @@ std::vector<std::string> Effective(const RenderedConf& conf, const std::string& 
 
 bool Has(const RenderedConf& conf, const std::string& name) {
   auto lines = Lines(conf);
-  return std::any_of(lines.begin(), lines.end(), [&](const Directive& d) { return d.name == name; });
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const Directive& d) { return d.name == name; });
 }
 
 TEST(RenderRedisConf, Redis7HoldsEveryClusterSetting) {
@@ -63,8 +64,8 @@ TEST(RenderRedisConf, Redis7HoldsEveryClusterSetting) {
 TEST(RenderRedisConf, Redis50FileHoldsNothing50Rejects) {
   auto conf = RenderRedisConf(Pod(), Options("redis:5.0.4"));
   ASSERT_TRUE(conf.ok()) << conf.status().ToString();
-  for (const char* newer : {"cluster-announce-hostname", "cluster-allow-replica-migration",
-                            "bind-source-addr"}) {
+  for (const char* newer :
+       {"cluster-announce-hostname", "cluster-allow-replica-migration", "bind-source-addr"}) {
     EXPECT_FALSE(Has(*conf, newer)) << newer;
   }
   EXPECT_TRUE(Has(*conf, "cluster-announce-ip"));

@@ -61,7 +61,8 @@ TEST(ServerVersion, ComparesMajorThenMinor) {
 }
 
 TEST(ParseInfoServer, ReadsRedisAndValkey) {
-  ServerVersion redis = ParseInfoServer("# Server\r\nredis_version:7.0.15\r\nredis_mode:cluster\r\n");
+  ServerVersion redis =
+      ParseInfoServer("# Server\r\nredis_version:7.0.15\r\nredis_mode:cluster\r\n");
   EXPECT_TRUE(redis.known);
   EXPECT_FALSE(redis.valkey);
   EXPECT_EQ(redis.major, 7);

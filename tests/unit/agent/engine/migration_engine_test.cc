@@ -3,6 +3,8 @@
 // before anything is opened.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "agent/engine/migration_engine.h"
 #include "tests/unit/agent/engine/fake_cluster_test_util.h"
 
@@ -117,10 +119,10 @@ TEST_F(MigrationEngineTest, PerSlotCommandsArePipelinedNotOneRoundTripEach) {
   EXPECT_LT(cluster_.RoundTrips(target), 64);
 }
 
-TEST_F(MigrationEngineTest, AnIoErrorIsRetriedAndTheMoveCompletes) {
-  int failures = 2;
+TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompletes) {
+  int failures = 3;  // slot 0's MIGRATE fails three times in a row
   cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
-    if (argv[0] == "MIGRATE" && failures > 0) {
+    if (argv[0] == "MIGRATE" && KeySlot(argv.back()) == 0 && failures > 0) {
       --failures;
       return RedisReply::Error("IOERR error or timeout reading to target instance");
     }
@@ -135,6 +137,12 @@ TEST_F(MigrationEngineTest, AnIoErrorIsRetriedAndTheMoveCompletes) {
   EXPECT_EQ(KeysOn(3, 0, 1023), KeysOn(3, 0, 16383));
   EXPECT_EQ(KeysOn(0, 0, 1023), 0);
   EXPECT_GE(report->keys_moved, dense_keys_);
+  // The retries ran with a growing MIGRATE timeout (big keys need longer).
+  std::set<int> timeouts;
+  for (const auto& cmd : cluster_.Log(cluster_.node(0).Address()))
+    if (cmd[0] == "MIGRATE") timeouts.insert(std::stoi(cmd[5]));
+  EXPECT_TRUE(timeouts.count(10000) && timeouts.count(20000) && timeouts.count(40000))
+      << "timeouts seen: " << timeouts.size();
   EXPECT_EQ(cluster_.AllKeys(), before_);
 }
 

@@ -105,6 +105,18 @@ TEST_F(OpenSlotFixerTest, AnUnownedOpenSlotSettlesOnTheNodeWithTheMostKeys) {
   ExpectSettledOn(dst_);
 }
 
+TEST_F(OpenSlotFixerTest, ASlotWhoseOwnerIsDownIsLeftForItsFailover) {
+  Open(false, true, 3);
+  cluster_.node(src_).up = false;  // its replica would take over with the keys
+  FixReport report;
+  ASSERT_TRUE(engine_.FixOpenSlots(Observe(), &report).ok());
+  EXPECT_EQ(report.slots_fixed, 0);
+  ASSERT_EQ(report.skipped.size(), 1u);
+  EXPECT_EQ(report.skipped[0], slot_);
+  EXPECT_EQ(cluster_.node(dst_).importing.count(slot_), 1u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster_.node(i).owners[static_cast<size_t>(slot_)], cluster_.node(src_).id);
+}
+
 TEST_F(OpenSlotFixerTest, AKeyOnBothSidesWithTheSameValueIsKeptOnce) {
   Open(true, true, 0);
   cluster_.node(dst_).keys[keys_[0]] = cluster_.node(src_).keys[keys_[0]];  // MIGRATE killed before DEL

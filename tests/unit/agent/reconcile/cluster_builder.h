@@ -12,15 +12,20 @@ namespace rc::agent::testing {
 struct PodSpec {
   PodSpec(int o, std::string r, std::string s = "", int m = -1, std::string h = "",
           std::string i = "", std::string a = "")
-      : ordinal(o), role(std::move(r)), slots(std::move(s)), master(m), host(std::move(h)),
-        id(std::move(i)), ip(std::move(a)) {}
+      : ordinal(o),
+        role(std::move(r)),
+        slots(std::move(s)),
+        master(m),
+        host(std::move(h)),
+        id(std::move(i)),
+        ip(std::move(a)) {}
   int ordinal;
-  std::string role;       // "M" master, "S" replica, "-" fresh node (no cluster state), "X" down
-  std::string slots;      // "0-5460" for masters
-  int master = -1;        // ordinal of the master for "S"
-  std::string host;       // Kubernetes node name
-  std::string id;         // "" = generated from the ordinal
-  std::string ip;         // "" = 127.50.0.<ordinal+1>
+  std::string role;   // "M" master, "S" replica, "-" fresh node (no cluster state), "X" down
+  std::string slots;  // "0-5460" for masters
+  int master = -1;    // ordinal of the master for "S"
+  std::string host;   // Kubernetes node name
+  std::string id;     // "" = generated from the ordinal
+  std::string ip;     // "" = 127.50.0.<ordinal+1>
 };
 
 inline std::string IdOf(int ordinal, const std::string& given = "") {

@@ -51,9 +51,8 @@ class FakeKubeClient : public KubeClient {
     if (before_put) before_put();
     if (errors.count(path)) return errors[path];
     auto it = objects.find(path);
-    if (it != objects.end() &&
-        it->second["metadata"].value("resourceVersion", "") !=
-            body["metadata"].value("resourceVersion", ""))
+    if (it != objects.end() && it->second["metadata"].value("resourceVersion", "") !=
+                                   body["metadata"].value("resourceVersion", ""))
       return Conflict("PUT " + path + ": HTTP 409");
     nlohmann::json stored = body;
     stored["metadata"]["resourceVersion"] = std::to_string(++version);

@@ -18,18 +18,19 @@ const char* kPodsPath = "/api/v1/namespaces/shop/pods";
 
 nlohmann::json StatefulSet(int replicas) {
   return nlohmann::json::parse(R"({"metadata": {"name": "redis", "uid": "u-1"},
-      "spec": {"replicas": )" + std::to_string(replicas) + R"(, "serviceName": "redis-hl",
+      "spec": {"replicas": )" + std::to_string(replicas) +
+                               R"(, "serviceName": "redis-hl",
                "selector": {"matchLabels": {"app": "redis"}}}})");
 }
 
 nlohmann::json Pod(const std::string& name, const std::string& ip, bool ready,
                    bool terminating = false) {
-  nlohmann::json pod = {{"metadata", {{"name", name}}},
-                        {"spec", {{"nodeName", "node-" + name}}},
-                        {"status",
-                         {{"podIP", ip},
-                          {"conditions",
-                           {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
+  nlohmann::json pod = {
+      {"metadata", {{"name", name}}},
+      {"spec", {{"nodeName", "node-" + name}}},
+      {"status",
+       {{"podIP", ip},
+        {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
   if (terminating) pod["metadata"]["deletionTimestamp"] = "2026-11-25T09:00:00Z";
   return pod;
 }
@@ -45,9 +46,10 @@ KubeDiscoveryOptions Options() {
 TEST(KubePodSource, ReadsSpecReplicasAndThePodsOfTheSelector) {
   FakeKubeClient kube;
   kube.objects[kStsPath] = StatefulSet(3);
-  kube.objects[kPodsPath] = {{"items",
-                              {Pod("redis-1", "10.0.0.2", true), Pod("redis-0", "10.0.0.1", true),
-                               Pod("redis-2", "", false, true), Pod("redis-cache-0", "10.9.9.9", true)}}};
+  kube.objects[kPodsPath] = {
+      {"items",
+       {Pod("redis-1", "10.0.0.2", true), Pod("redis-0", "10.0.0.1", true),
+        Pod("redis-2", "", false, true), Pod("redis-cache-0", "10.9.9.9", true)}}};
   KubePodSource source(kube, Options(), [](const std::string&) { return std::string(); });
   auto snap = source.Observe();
   ASSERT_TRUE(snap.ok()) << snap.status().ToString();
@@ -61,6 +63,21 @@ TEST(KubePodSource, ReadsSpecReplicasAndThePodsOfTheSelector) {
   EXPECT_EQ(kube.selectors.back(), "app=redis");
   ASSERT_NE(source.statefulset(), nullptr);
   EXPECT_EQ(source.statefulset()->uid, "u-1");
+}
+
+TEST(KubePodSource, ReadsTheZoneOfEachNodeOnceWhenAllowed) {
+  FakeKubeClient kube;
+  kube.objects[kStsPath] = StatefulSet(2);
+  kube.objects[kPodsPath] = {
+      {"items", {Pod("redis-0", "10.0.0.1", true), Pod("redis-1", "10.0.0.2", true)}}};
+  kube.objects["/api/v1/nodes/node-redis-0"] = {
+      {"metadata", {{"labels", {{"topology.kubernetes.io/zone", "eu-1a"}}}}}};
+  kube.errors["/api/v1/nodes/node-redis-1"] = NotFound("HTTP 404");
+  KubePodSource source(kube, Options(), [](const std::string&) { return std::string(); });
+  auto snap = source.Observe();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ(snap->pods[0].zone, "eu-1a");
+  EXPECT_EQ(snap->pods[1].zone, "");
 }
 
 TEST(KubePodSource, ForbiddenFallsBackToTheHeadlessServiceDns) {
@@ -165,12 +182,14 @@ TEST(KubeEventRecorder, PostsAnEventOnTheStatefulSetOnceAMinute) {
 
 TEST(SeedObjectsKeeper, CreatesAPdbOwnedByTheStatefulSetWhenNoneSelectsItsPods) {
   FakeKubeClient kube;
-  kube.objects["/api/v1/namespaces/shop/services/redis-hl"] = {{"metadata", {{"name", "redis-hl"}}}};
+  kube.objects["/api/v1/namespaces/shop/services/redis-hl"] = {
+      {"metadata", {{"name", "redis-hl"}}}};
   auto sts = ParseStatefulSet(StatefulSet(6));
   ASSERT_TRUE(sts.ok());
   StatefulSetInfo info = *sts;
   KubeEventRecorder events(kube, "shop", "redis-0", [&] { return &info; });
-  SeedObjectsKeeper keeper(kube, "shop", "redis-hl", [&] { return &info; }, events);
+  SeedObjectsKeeper keeper(
+      kube, "shop", "redis-hl", [&] { return &info; }, events);
   keeper.Run();
   ASSERT_GE(kube.writes.size(), 1u);
   const auto& pdb = kube.writes[0].body;
@@ -188,7 +207,8 @@ TEST(SeedObjectsKeeper, LeavesAnExistingPdbAloneAndWarnsAboutAMissingService) {
   ASSERT_TRUE(sts.ok());
   StatefulSetInfo info = *sts;
   KubeEventRecorder events(kube, "shop", "redis-0", [&] { return &info; });
-  SeedObjectsKeeper keeper(kube, "shop", "redis-hl", [&] { return &info; }, events);
+  SeedObjectsKeeper keeper(
+      kube, "shop", "redis-hl", [&] { return &info; }, events);
   keeper.Run();
   ASSERT_EQ(kube.writes.size(), 1u) << "only the Event about the Service";
   EXPECT_EQ(kube.writes[0].body["reason"], "ServiceMissing");
@@ -197,12 +217,12 @@ TEST(SeedObjectsKeeper, LeavesAnExistingPdbAloneAndWarnsAboutAMissingService) {
 
 TEST(AnyPdbSelects, MatchesOnlyASubsetOfThePodLabels) {
   std::map<std::string, std::string> labels = {{"app", "redis"}, {"tier", "cache"}};
-  EXPECT_TRUE(AnyPdbSelects(nlohmann::json::parse(
-                                R"({"items":[{"spec":{"selector":{"matchLabels":{"app":"redis"}}}}]})"),
-                            labels));
-  EXPECT_FALSE(AnyPdbSelects(nlohmann::json::parse(
-                                 R"({"items":[{"spec":{"selector":{"matchLabels":{"app":"web"}}}}]})"),
-                             labels));
+  EXPECT_TRUE(AnyPdbSelects(
+      nlohmann::json::parse(R"({"items":[{"spec":{"selector":{"matchLabels":{"app":"redis"}}}}]})"),
+      labels));
+  EXPECT_FALSE(AnyPdbSelects(
+      nlohmann::json::parse(R"({"items":[{"spec":{"selector":{"matchLabels":{"app":"web"}}}}]})"),
+      labels));
   EXPECT_FALSE(AnyPdbSelects(nlohmann::json::parse(R"({"items":[]})"), labels));
 }
 

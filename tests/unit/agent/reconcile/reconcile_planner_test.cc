@@ -71,9 +71,9 @@ TEST(PlanNextAction, AnyPeerWithClusterStateMeansJoinNeverCreate) {
 
 TEST(PlanNextAction, OpenSlotsComeFirst) {
   auto obs = Build(6, SixPods());
-  auto topo = Topology::ParseClusterNodes(
-      testing::Line(IdOf(0), "127.50.0.1", "myself,master", "-", "0-5461 [5462-<-" + IdOf(1) + "]") +
-      testing::Line(IdOf(1), "127.50.0.2", "master", "-", kB));
+  auto topo = Topology::ParseClusterNodes(testing::Line(IdOf(0), "127.50.0.1", "myself,master", "-",
+                                                        "0-5461 [5462-<-" + IdOf(1) + "]") +
+                                          testing::Line(IdOf(1), "127.50.0.2", "master", "-", kB));
   ASSERT_TRUE(topo.ok()) << topo.status().ToString();
   obs.nodes[0].view = *topo;
   Action a = PlanNextAction(obs, OnePerMaster());
@@ -141,14 +141,45 @@ TEST(PlanNextAction, NewReplicasLandOnOtherHostsThanTheirMasters) {
   EXPECT_EQ(masters.size(), 3u) << "one replica per master";
 }
 
+TEST(PlanNextAction, ReplicasOnTheirMastersHostSwapMasters) {
+  std::vector<PodSpec> pods = {{0, "M", kA, -1, "h0"}, {1, "M", kB, -1, "h1"},
+                               {2, "M", kC, -1, "h2"}, {3, "S", "", 1, "h0"},
+                               {4, "S", "", 0, "h1"},  {5, "S", "", 2, "h2"}};
+  Action a = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
+  ASSERT_EQ(a.replicas.size(), 2u);
+  for (const auto& r : a.replicas)
+    EXPECT_NE(r.replica.node_name, r.master.node_name) << r.replica.name << " -> " << r.master.name;
+}
+
+TEST(PlanRoles, WaitWhileAPodIsStillJoining) {
+  Observation obs = Build(7, SixPods());
+  // redis-6 answers and knows redis-0, but the reference does not list it yet.
+  ObservedNode joining;
+  joining.pod.name = "redis-6";
+  joining.pod.ordinal = 6;
+  joining.pod.ip = "127.50.0.7";
+  joining.reachable = true;
+  joining.id = IdOf(6);
+  auto self =
+      Topology::ParseClusterNodes(testing::Line(IdOf(6), "127.50.0.7", "myself,master", "-", "") +
+                                  testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
+  ASSERT_TRUE(self.ok());
+  joining.view = *self;
+  obs.nodes.push_back(joining);
+  RolePlan roles = PlanRoles(obs, obs.nodes[0], OnePerMaster());
+  EXPECT_TRUE(roles.assignments.empty());
+  EXPECT_NE(roles.blocked.find("still joining"), std::string::npos) << roles.blocked;
+}
+
 TEST(PlanNextAction, WaitsUntilTheNewNodeKnowsItsMaster) {
   auto pods = SixPods();
   pods.push_back({6, "M", "", -1, "h1"});
   pods.push_back({7, "M", "", -1, "h2"});
   auto obs = Build(8, pods);
-  auto alone = Topology::ParseClusterNodes(
-      testing::Line(IdOf(7), "127.50.0.8", "myself,master", "-", "") +
-      testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
+  auto alone =
+      Topology::ParseClusterNodes(testing::Line(IdOf(7), "127.50.0.8", "myself,master", "-", "") +
+                                  testing::Line(IdOf(0), "127.50.0.1", "master", "-", kA));
   ASSERT_TRUE(alone.ok());
   obs.nodes[7].view = *alone;
   Action a = PlanNextAction(obs, OnePerMaster());
@@ -264,6 +295,7 @@ TEST(PlanNextAction, AKeptEmptyMasterGetsSlotsByRebalance) {
   Action a = PlanNextAction(Build(8, pods), OnePerMaster());
   ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
   EXPECT_TRUE(a.weights.empty()) << "every master takes part";
+  EXPECT_NE(a.reason.find("redis-6 holds 0 of ~4096"), std::string::npos) << a.reason;
   EXPECT_EQ(a.seed, "127.50.0.1:6379");
 }
 
@@ -274,6 +306,41 @@ TEST(PlanNextAction, ReplicaCountsAreEvenedOut) {
   ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
   ASSERT_EQ(a.replicas.size(), 1u);
   EXPECT_EQ(a.replicas[0].master_id, IdOf(2));
+}
+
+TEST(PlanNextAction, ScaleDownThatLeavesTooManyMastersDrainsTheHighestOne) {
+  // Bootstrapped with 8 pods (masters 0-3, replicas 4-7), scaled to 6: the
+  // replicas of masters 2 and 3 left, so 4 masters hold slots for 6 pods.
+  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},     {1, "M", "4096-8191", -1, "h1"},
+                               {2, "M", "8192-12287", -1, "h2"}, {3, "M", "12288-16383", -1, "h0"},
+                               {4, "S", "", 0, "h1"},            {5, "S", "", 1, "h2"}};
+  Action a = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
+  ASSERT_EQ(a.weights.size(), 1u);
+  EXPECT_EQ(a.weights.at(IdOf(3)), 0.0);
+  // Once drained, redis-3 becomes the replica of master 2 (the one without).
+  pods[2].slots = "8192-12287,12288-13653";
+  pods[0].slots = "0-4095,13654-15018";
+  pods[1].slots = "4096-8191,15019-16383";
+  pods[3].slots = "";
+  Action next = PlanNextAction(Build(6, pods), OnePerMaster());
+  ASSERT_EQ(next.kind, ActionKind::kAssignReplicas) << next.reason;
+  ASSERT_EQ(next.replicas.size(), 1u);
+  EXPECT_EQ(next.replicas[0].replica.name, "redis-3");
+  EXPECT_EQ(next.replicas[0].master_id, IdOf(2));
+}
+
+TEST(PlanNextAction, AReplicaStillFollowingItsMastersOldAddressIsReattached) {
+  auto obs = Build(6, SixPods());
+  obs.nodes[3].replicating_from = "127.50.9.9:6379";  // the master's address before a restart
+  obs.nodes[3].replication_link_up = false;
+  obs.nodes[4].replicating_from = "127.50.0.2:6379";
+  obs.nodes[4].replication_link_up = true;
+  Action a = PlanNextAction(obs, OnePerMaster());
+  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
+  ASSERT_EQ(a.replicas.size(), 1u);
+  EXPECT_EQ(a.replicas[0].replica.name, "redis-3");
+  EXPECT_EQ(a.replicas[0].master_id, IdOf(0));
 }
 
 TEST(PlanNextAction, NothingAnswersMeansWait) {

@@ -26,7 +26,9 @@ TEST(ParsePodSnapshotJson, NamesWhatIsWrong) {
   EXPECT_NE(ParsePodSnapshotJson("{\"pods\": []}").status().message().find("replicas"),
             std::string::npos);
   EXPECT_NE(ParsePodSnapshotJson(R"({"replicas":1,"pods":[{"name":"web"}]})")
-                .status().message().find("no ordinal"),
+                .status()
+                .message()
+                .find("no ordinal"),
             std::string::npos);
 }
 
