@@ -200,9 +200,10 @@ class Handler(BaseHTTPRequestHandler):
         ns = rt.ns if r.namespaced else None
         if rt.sub == "log" and m == "GET":
             return self._logs(rt)
-        if rt.sub in ("exec", "attach", "portforward"):
-            raise errors.bad_request(f"kubesim does not support pods/{rt.sub} (kubectl {rt.sub}); "
-                                     "use `kubesim exec POD [-c CONTAINER] -- COMMAND`")
+        if rt.sub == "exec":
+            return self._exec(rt)
+        if rt.sub in ("attach", "portforward"):
+            raise errors.bad_request(f"kubesim does not support pods/{rt.sub} (kubectl {rt.sub})")
         if rt.sub == "eviction" and m == "POST":
             return self._evict(rt)
         if rt.sub and rt.sub not in r.subresources:
@@ -251,6 +252,42 @@ class Handler(BaseHTTPRequestHandler):
                              dry_run="dryRun" in self.query or bool(opts.get("dryRun")))
             return self.send_json(200, obj)
         raise errors.ApiError(405, "MethodNotAllowed", f"{m} is not allowed")
+
+    def _exec(self, rt):
+        """kubectl exec (WebSocket remote-command protocol, see execstream.py)."""
+        from . import execstream
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        pod = self.server.store.get(rt.r, rt.ns, rt.name)
+        names = [c["name"] for c in pod["spec"].get("containers") or []] + \
+            [c["name"] for c in pod["spec"].get("initContainers") or []]
+        container = (q.get("container") or [names[0] if names else ""])[0]
+        command = q.get("command") or []
+        if container not in names:
+            raise errors.bad_request(f"container {container} is not valid for pod {rt.name}")
+        if not command:
+            raise errors.bad_request("you must specify at least one command for the container")
+        target = self.server.exec_target(pod, container)
+        if target is None:
+            raise errors.bad_request(f"container {container} is not running in pod {rt.name}")
+        protocol = execstream.choose_protocol(self.headers.get("Sec-WebSocket-Protocol"))
+        if "websocket" not in (self.headers.get("Upgrade") or "").lower() or protocol is None:
+            raise errors.bad_request("kubesim runs kubectl exec over WebSocket (v5/v4.channel.k8s.io) "
+                                     "only, not SPDY; or use `kubesim exec POD [-c CONTAINER] -- COMMAND`")
+        in_container, env = target
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", execstream.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
+        self.send_header("Sec-WebSocket-Protocol", protocol)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        ws = execstream.WebSocket(self.rfile, self.wfile)
+        try:
+            execstream.run(ws, protocol, in_container(command), env,
+                           stdin=(q.get("stdin") or ["false"])[0] in ("true", "1"))
+        except OSError:
+            pass
 
     def _evict(self, rt):
         """policy/v1 Eviction: a graceful delete, refused (429) when a PodDisruptionBudget forbids it."""
@@ -346,7 +383,7 @@ class ApiServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address, store, registry, logs, cert, key, advertise, verbose=False,
-                 serve_openapi=True):
+                 serve_openapi=True, exec_target=None):
         super().__init__(address, Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
@@ -354,6 +391,7 @@ class ApiServer(ThreadingHTTPServer):
         self.store, self.registry, self.logs = store, registry, logs
         self.advertise, self.verbose, self.serve_openapi = advertise, verbose, serve_openapi
         self.stopping = threading.Event()
+        self.exec_target = exec_target or (lambda pod, container: None)
 
     def get_request(self):
         sock, addr = self.socket.accept()

@@ -113,6 +113,15 @@ class Kubelet:
             return pod["status"]["podIP"], int(tp)
         return None
 
+    def exec_target(self, pod, container):
+        """(argv prefix function, env) to run a command in a running container, or None."""
+        with self._lock:
+            w = self.workers.get(pod["metadata"]["uid"])
+        r = w.runner(container) if w else None
+        if r is None or not r.started:
+            return None
+        return r.in_container, dict(r.env)
+
     def logs(self, pod, container, follow, previous, tail):
         """Generator of log bytes for a container (the current or, with previous, the last run)."""
         md = pod["metadata"]

@@ -73,6 +73,7 @@ def main(argv):
     stop = threading.Event()
     components = []
     logs = _no_logs
+    exec_target = None
     if args.bridge:
         from .controllers.deployment import DeploymentController
         from .controllers.disruption import DisruptionController
@@ -86,12 +87,14 @@ def main(argv):
         reg.on_pod_delete = kubelet.on_pod_delete
         admission.resolve_service = kubelet.service_endpoint
         logs = kubelet.logs
+        exec_target = kubelet.exec_target
         dns = DnsServer(store, args.api_ip)
         components = [kubelet, StatefulSetController(store, reg), DeploymentController(store, reg),
                       GarbageCollector(store, reg), EndpointsController(store, reg),
                       DisruptionController(store, reg), dns]
     api = ApiServer((args.listen, args.port), store, reg, logs, crt, key,
-                    f"{args.api_ip}:{args.port}", verbose=args.verbose, serve_openapi=not args.no_openapi)
+                    f"{args.api_ip}:{args.port}", verbose=args.verbose, serve_openapi=not args.no_openapi,
+                    exec_target=exec_target)
 
     def on_signal(signum, frame):
         stop.set()
