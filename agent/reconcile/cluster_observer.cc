@@ -65,8 +65,8 @@ ObservedNode ClusterObserver::ObserveOne(const PodInfo& pod) {
   node.run_id = InfoField((*replies)[2].str, "run_id");
   const std::string& replication = (*replies)[3].str;
   if (InfoField(replication, "role") == "slave") {
-    node.replicating_from = InfoField(replication, "master_host") + ":" +
-                            InfoField(replication, "master_port");
+    node.replicating_from =
+        InfoField(replication, "master_host") + ":" + InfoField(replication, "master_port");
     node.replication_link_up = InfoField(replication, "master_link_status") == "up";
   }
   return node;

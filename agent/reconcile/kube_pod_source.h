@@ -54,7 +54,7 @@ class KubePodSource : public PodSource {
   bool forbidden_logged_ = false;
   bool has_sts_ = false;
   StatefulSetInfo sts_;
-  int dns_high_water_ = 0;  // highest ordinal+1 ever seen in DNS
+  int dns_high_water_ = 0;                    // highest ordinal+1 ever seen in DNS
   std::map<std::string, std::string> zones_;  // node name -> zone ("" none)
   bool nodes_forbidden_ = false;
 };

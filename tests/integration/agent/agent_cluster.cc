@@ -1,11 +1,11 @@
 #include "tests/integration/agent/agent_cluster.h"
 
+#include <httplib.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <set>
 

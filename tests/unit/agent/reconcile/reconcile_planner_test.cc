@@ -311,9 +311,12 @@ TEST(PlanNextAction, ReplicaCountsAreEvenedOut) {
 TEST(PlanNextAction, ScaleDownThatLeavesTooManyMastersDrainsTheHighestOne) {
   // Bootstrapped with 8 pods (masters 0-3, replicas 4-7), scaled to 6: the
   // replicas of masters 2 and 3 left, so 4 masters hold slots for 6 pods.
-  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},     {1, "M", "4096-8191", -1, "h1"},
-                               {2, "M", "8192-12287", -1, "h2"}, {3, "M", "12288-16383", -1, "h0"},
-                               {4, "S", "", 0, "h1"},            {5, "S", "", 1, "h2"}};
+  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},
+                               {1, "M", "4096-8191", -1, "h1"},
+                               {2, "M", "8192-12287", -1, "h2"},
+                               {3, "M", "12288-16383", -1, "h0"},
+                               {4, "S", "", 0, "h1"},
+                               {5, "S", "", 1, "h2"}};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
   ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
   ASSERT_EQ(a.weights.size(), 1u);
