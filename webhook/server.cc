@@ -46,7 +46,7 @@ void WebhookServer::InstallRoutes() {
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http.set_tcp_nodelay(true);
   http.set_keep_alive_max_count(options_.keep_alive_max_requests);
-  http.set_keep_alive_timeout(30);
+  http.set_keep_alive_timeout(10);  // an idle connection holds a worker thread
   http.set_read_timeout(10);
   http.set_write_timeout(10);
   http.set_payload_max_length(options_.max_body_bytes);
