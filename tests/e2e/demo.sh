@@ -23,8 +23,6 @@ cd "$REPO"
 KEYS=${DEMO_KEYS:-10000}
 CERTS=$KUBESIM_STATE_DIR/webhook-certs   # holds private keys: never under the source tree
 NS=redis-demo
-# The agent binary inside a pod (kubesim: the bin dir, at the same path; see FINDINGS.md 1).
-AGENT=$KUBESIM_BIN_DIR/redis-cluster-agent
 
 say() { printf '\n== %s\n' "$*"; }
 # run CMD...: prints the command the way a user types it, then runs it.
@@ -64,8 +62,8 @@ cluster_ok() {
   [ "$(grep -cE '\([1-9][0-9]* slots\) master' "$KUBESIM_STATE_DIR/check.txt")" -eq "$masters" ] || return 1
   ! grep -q '(0 slots) master' "$KUBESIM_STATE_DIR/check.txt" || return 1
   [ "$(grep -c 'S: ' "$KUBESIM_STATE_DIR/check.txt")" -eq "$masters" ] || return 1   # a replica each
-  kubesim exec -n $NS redis-0 -c redis-cluster-agent -- \
-    "$AGENT" status --seed 127.0.0.1:6379 >/dev/null
+  kubectl exec -n $NS redis-0 -c redis-cluster-agent -- \
+    redis-cluster-agent status --seed 127.0.0.1:6379 >/dev/null
 }
 say "1. Install the webhook: certificates from certs/, manifests from deploy/"
 run certs/make-certs.sh "$CERTS"
@@ -78,7 +76,7 @@ run kubectl apply -k deploy/example/
 run kubectl -n $NS rollout status statefulset/redis --timeout=180s
 run kubectl -n $NS get pods -o wide
 until_ok 180 "a healthy cluster of 3 masters" cluster_ok 3
-run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- "$AGENT" status --seed 127.0.0.1:6379
+run kubectl exec -n $NS redis-0 -c redis-cluster-agent -- redis-cluster-agent status --seed 127.0.0.1:6379
 
 IP=$(pod_ip redis-1)
 say "3. Write $KEYS keys through the cluster (a small redis-py cluster client)"
@@ -92,7 +90,7 @@ run kubectl -n $NS rollout status statefulset/redis --timeout=180s
 until_ok 300 "a balanced cluster of 4 masters" cluster_ok 4
 printf 'balanced 4 masters %.1f s after kubectl scale\n' "$(echo "$(date +%s.%N) - $START" | bc)"
 run kubectl -n $NS logs redis-0 -c redis-cluster-agent --tail=25
-run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- "$AGENT" status --seed 127.0.0.1:6379
+run kubectl exec -n $NS redis-0 -c redis-cluster-agent -- redis-cluster-agent status --seed 127.0.0.1:6379
 run tests/e2e/keys.py check "$IP" "$KEYS"
 
 say "5. Scale back to 6: the two leaving masters are drained before their pods stop"
@@ -104,7 +102,7 @@ until_ok 300 "a balanced cluster of 3 masters" cluster_ok 3
 printf 'balanced 3 masters %.1f s after kubectl scale\n' "$(echo "$(date +%s.%N) - $START" | bc)"
 run kubectl -n $NS logs redis-0 -c redis-cluster-agent --tail=15
 run kubectl -n $NS get events
-run kubesim exec -n $NS redis-0 -c redis-cluster-agent -- "$AGENT" status --seed 127.0.0.1:6379
+run kubectl exec -n $NS redis-0 -c redis-cluster-agent -- redis-cluster-agent status --seed 127.0.0.1:6379
 IP=$(pod_ip redis-1)
 run tests/e2e/keys.py check "$IP" "$KEYS"
 say "Done: 6 -> 8 -> 6 pods, every key still there."

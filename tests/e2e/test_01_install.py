@@ -19,10 +19,11 @@ def webhook_pod_ips():
     return kube.ready_pod_ips(WEBHOOK_NS, "app.kubernetes.io/name=redis-cluster-webhook")
 
 
-def tls_get(ip, server_name, cafile, path="/healthz"):
-    """GET https://server_name:8443/path at ip, the certificate verified against cafile."""
+def tls_get(address, server_name, cafile, path="/healthz"):
+    """GET https://server_name:8443/path at address (IP or name), the certificate verified
+    against cafile."""
     ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((ip, 8443), timeout=5) as raw:
+    with socket.create_connection((address, 8443), timeout=5) as raw:
         with ctx.wrap_socket(raw, server_hostname=server_name) as s:
             s.sendall(f"GET {path} HTTP/1.1\r\nHost: {server_name}\r\nConnection: close\r\n\r\n".encode())
             data = b""
@@ -44,6 +45,13 @@ def test_install_rolls_out_two_webhook_replicas(install):
 def test_webhook_serves_its_service_name_with_verified_tls(install):
     ips = webhook_pod_ips()
     assert len(ips) == 2, ips
+    # The Service name resolves (cluster DNS) to the webhook pods, and each serves it over TLS
+    # with a certificate the CA of certs/make-certs.sh vouches for.
+    fqdn = SERVICE_HOST + ".cluster.local"
+    resolved = {a[4][0] for a in socket.getaddrinfo(fqdn, 8443, socket.AF_INET, socket.SOCK_STREAM)}
+    assert resolved == set(ips.values()), (resolved, ips)
+    reply = tls_get(fqdn, SERVICE_HOST, install.ca)
+    assert reply.startswith("HTTP/1.1 200"), reply[:200]
     for pod, ip in ips.items():
         reply = tls_get(ip, SERVICE_HOST, install.ca)
         assert reply.startswith("HTTP/1.1 200"), f"{pod}: {reply[:200]}"

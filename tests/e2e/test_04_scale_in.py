@@ -1,5 +1,7 @@
 """Issue 7, test 4: `kubectl scale` back to 6: the leaving pods are drained first, every key is
 still there."""
+import glob
+import os
 import time
 
 import cluster
@@ -42,3 +44,17 @@ def test_leaving_pods_said_they_were_drained(story):
     assert drain[0] < remove[-1], "\n".join(lines[-60:])
     removed = " ".join(lines[i] for i in remove)
     assert "redis-6" in removed and "redis-7" in removed, removed
+
+
+def test_leaving_pods_let_redis_stop_only_when_drained(story):
+    """Each leaving pod's own agent answered its preStop hook only once its node was drained and
+    forgotten. (Their pods are gone, so `kubectl logs` cannot show them any more: read the
+    container logs kubesim keeps on disk.)"""
+    for pod in ("redis-6", "redis-7"):
+        files = glob.glob(os.path.join(kube.STATE_DIR, "logs", f"{story.ns}_{pod}_*",
+                                       "redis-cluster-agent", "*.log"))
+        assert files, f"no agent log kept for {pod}"
+        text = "".join(open(f, errors="replace").read() for f in files)
+        assert f"pod {pod} leaves for good (spec.replicas 6): drained and forgotten, redis may stop" in text, \
+            text[-2000:]
+        assert "restarts as a master" not in text and "stopping anyway" not in text, text[-2000:]

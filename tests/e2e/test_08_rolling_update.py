@@ -26,7 +26,7 @@ def test_rolling_update_replaces_every_pod_without_losing_writes(story):
         assert sorted(after) == sorted(before)
         kept = [n for n in before if before[n] == after[n]]
         assert not kept, f"pods not replaced: {kept}"
-        story.wait_healthy(3, timeout=300)
+        story.wait_healthy(3, timeout=150)
         took = time.monotonic() - start
     finally:
         load.stop()

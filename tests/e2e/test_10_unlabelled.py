@@ -27,15 +27,22 @@ def test_unlabelled_statefulset_is_left_as_written(install):
         stored = kube.get_json(NS, "statefulset", "plain")
         want = copy.deepcopy(sts["spec"]["template"])
         got = stored["spec"]["template"]
-        # The API server's own defaults are not the webhook's doing.
-        for c in got["spec"].get("containers", []):
-            for field in ("terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy", "resources"):
-                c.pop(field, None)
+        # Only what the API server itself defaults may differ (none of it the webhook's doing),
+        # and only with the API server's default values.
+        defaults = {"imagePullPolicy": "IfNotPresent", "terminationMessagePath": "/dev/termination-log",
+                    "terminationMessagePolicy": "File"}
+        for c, w in zip(got["spec"].get("containers", []), want["spec"]["containers"]):
+            for field, value in defaults.items():
+                if field not in w and c.get(field) == value:
+                    del c[field]
             for port in c.get("ports", []):
-                port.pop("protocol", None)
+                if port.get("protocol") == "TCP":
+                    del port["protocol"]
         for field in ("restartPolicy", "dnsPolicy", "schedulerName", "securityContext"):
-            got["spec"].pop(field, None)
-        got.get("metadata", {}).pop("creationTimestamp", None)
+            if field not in want["spec"]:
+                got["spec"].pop(field, None)
+        if "creationTimestamp" not in want.get("metadata", {}):
+            got.get("metadata", {}).pop("creationTimestamp", None)
         assert got == want, json.dumps(got, indent=1)
         assert stored["metadata"].get("labels") == {"app": "plain"}
         assert "redis-cluster.io" not in json.dumps(stored["metadata"].get("annotations", {}))
