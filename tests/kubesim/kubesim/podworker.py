@@ -7,6 +7,10 @@ import sys
 import threading
 import time
 
+# tests/kubesim itself, visible in pods at the same path (the pod root's /tmp is a fresh
+# tmpfs, so a checkout under /tmp would otherwise hide test helpers run as pod commands).
+KUBESIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 from . import images, netns, resources, volumes
 from .containers import ContainerRunner
 from .podenv import DEFAULT_PATH, ConfigError
@@ -151,7 +155,7 @@ class PodWorker(threading.Thread):
         mounts = self._mounts(vol_dirs, sa_files)
         spec = {"scratch": os.path.join(self.dir, "scratch"), "rootfs": self.rootfs, "mounts": mounts,
                 "hostname": self.pod["spec"].get("hostname") or self.name,
-                "host_dirs": [d for d in [k.bin_dir] if d and os.path.isdir(d)],
+                "host_dirs": [d for d in [k.bin_dir, KUBESIM_DIR] if d and os.path.isdir(d)],
                 "links": {f"/usr/local/bin/{b}": os.path.join(k.bin_dir, b) for b in images.PROJECT_BINARIES
                           if k.bin_dir and os.path.exists(os.path.join(k.bin_dir, b))},
                 "files": {"/etc/hosts": self._hosts(), "/etc/resolv.conf": self._resolv(),
