@@ -21,6 +21,7 @@ struct StatefulSetInfo {
   int replicas = 1;                                 // spec.replicas (default 1)
   std::string service_name;                         // spec.serviceName
   std::map<std::string, std::string> match_labels;  // spec.selector.matchLabels
+  bool deleting = false;                            // metadata.deletionTimestamp is set
   std::string LabelSelector() const;                // "app=redis,tier=cache"
 };
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "agent/reconcile/election.h"
+#include "agent/reconcile/readiness.h"
 #include "common/log.h"
 
 namespace rc::agent {
@@ -161,6 +162,7 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
   if (self == nullptr) return;
   ObservedNode node = observer_.ObserveOne(*self);
   metrics_.SetRedisUp(node.reachable);
+  UpdateReadiness(pods, node);
   if (!node.reachable || node.run_id.empty() || node.run_id == applied_run_id_) return;
   auto deferred = DeferredDirectives(options_.facts, options_.conf, node.version);
   if (!deferred.ok()) {
@@ -188,6 +190,29 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
                   << " the settings its image tag did not promise: " << names;
   }
   applied_run_id_ = node.run_id;
+}
+
+void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self) {
+  bool cluster_exists = false;
+  if (self.reachable && !self.HasClusterState()) {
+    // Only a node without cluster state asks its peers (rare: before the
+    // cluster exists, or right after this pod came back empty).
+    for (const PodInfo& peer : pods.pods) {
+      if (peer.name == options_.pod_name || peer.ip.empty()) continue;
+      ObservedNode other = observer_.ObserveOne(peer);
+      if (other.reachable && other.HasClusterState()) {
+        cluster_exists = true;
+        break;
+      }
+    }
+  }
+  Readiness readiness = JudgeReadiness(self, cluster_exists);
+  std::string previous;
+  bool was_ready = metrics_.ready(&previous);
+  if (readiness.ready != was_ready || (!readiness.ready && readiness.reason != previous))
+    RC_LOG_INFO << options_.pod_name << (readiness.ready ? " is ready: " : " is not ready: ")
+                << readiness.reason;
+  metrics_.SetReadiness(readiness.ready, readiness.reason);
 }
 
 Action ReconcileLoop::RunOnce() {

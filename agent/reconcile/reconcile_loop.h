@@ -54,6 +54,8 @@ class ReconcileLoop {
  private:
   bool Coordinate(const PodSnapshot& pods);
   void ApplyRuntimeSettings(const PodSnapshot& pods);
+  // Publishes whether this pod's redis serves its role (/readyz).
+  void UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self);
   void StartRenewer();
   void StopRenewer();
 
