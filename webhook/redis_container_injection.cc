@@ -90,7 +90,12 @@ CommandPlan EnsureCommand(json& container, ServerFlavor flavor) {
 }
 
 void EnsureReadinessProbe(json& container) {
-  if (container.contains("readinessProbe") && container["readinessProbe"].is_object()) return;
+  // The probe earlier versions injected (ready as soon as redis listens) is
+  // ours to replace; any other probe is the user's and stays.
+  const json former = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
+  if (container.contains("readinessProbe") && container["readinessProbe"].is_object() &&
+      container["readinessProbe"] != former)
+    return;
   // Ready means "this node serves its role" (the agent's /readyz: joined, and a
   // replica only once its first sync is done), not "redis listens": a rolling
   // update waits for Ready before it stops the next pod, so a master is never
