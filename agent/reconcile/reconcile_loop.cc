@@ -158,6 +158,7 @@ bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
 }
 
 void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
+  last_pods_ = pods;
   const PodInfo* self = pods.FindName(options_.pod_name);
   if (self == nullptr) return;
   ObservedNode node = observer_.ObserveOne(*self);
@@ -213,6 +214,14 @@ void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode&
     RC_LOG_INFO << options_.pod_name << (readiness.ready ? " is ready: " : " is not ready: ")
                 << readiness.reason;
   metrics_.SetReadiness(readiness.ready, readiness.reason);
+}
+
+void ReconcileLoop::RefreshReadiness() {
+  const PodInfo* self = last_pods_.FindName(options_.pod_name);
+  if (self == nullptr) return;
+  ObservedNode node = observer_.ObserveOne(*self);
+  metrics_.SetRedisUp(node.reachable);
+  UpdateReadiness(last_pods_, node);
 }
 
 Action ReconcileLoop::RunOnce() {
@@ -284,9 +293,16 @@ void ReconcileLoop::Run(const std::atomic<bool>& stop) {
     // through the API); the preStop watcher has its own faster poll.
     auto pause = busy ? std::chrono::milliseconds(200)
                       : (holding_ ? options_.interval : options_.interval * 5);
-    auto until = std::chrono::steady_clock::now() + pause;
-    while (!stop && std::chrono::steady_clock::now() < until)
+    auto now = std::chrono::steady_clock::now();
+    auto until = now + pause;
+    auto next_look = now + options_.interval;
+    while (!stop && (now = std::chrono::steady_clock::now()) < until) {
+      if (now >= next_look) {
+        RefreshReadiness();
+        next_look = now + options_.interval;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
   StopRenewer();
   if (holding_) (void)lease_.Release(options_.pod_name);

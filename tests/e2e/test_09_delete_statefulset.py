@@ -17,7 +17,7 @@ def test_deleting_the_statefulset_stops_its_pods_promptly(story):
                       timeout=45)
         print(f"every pod gone {time.monotonic() - start:.1f} s after kubectl delete")
     finally:
-        # Whatever the outcome, free the CPU for the next tests (kubesim does not shorten a
-        # running termination yet: FINDINGS.md 5; harmless when it does nothing).
+        # Whatever the outcome, free the CPU for the next tests (a forced delete cuts a
+        # termination short; harmless when the pods are gone already).
         kube.kubectl("-n", story.ns, "delete", "pods", "--all", "--force", "--grace-period=0",
                      "--wait=false", check=False)
