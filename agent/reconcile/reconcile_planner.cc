@@ -156,8 +156,8 @@ std::string Imbalance(const Observation& obs, const Topology& view,
     const ClusterNode* n = view.FindById(id);
     int now = n ? n->slots.Count() : 0;
     if (now < after)
-      low += (low.empty() ? "" : ", ") + Name(obs, id) + " holds " + std::to_string(now) +
-             " of ~" + std::to_string(after);
+      low += (low.empty() ? "" : ", ") + Name(obs, id) + " holds " + std::to_string(now) + " of ~" +
+             std::to_string(after);
     if (now > after) high += (high.empty() ? "" : ", ") + Name(obs, id);
   }
   std::string out = "over " + std::to_string(masters) + " masters: rebalancing";

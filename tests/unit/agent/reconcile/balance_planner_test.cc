@@ -73,10 +73,9 @@ TEST(SlotMovePlanning, RebalanceWaitsUntilTheSourceMasterKnowsTheTarget) {
 
 TEST(SlotMovePlanning, RebalanceWaitsUntilTheTargetKnowsEverySource) {
   Observation obs = Build(8, ScaledToEight());
-  obs.nodes[6].view = View(6, {{0, "master", -1, kA},
-                               {1, "master", -1, kB},
-                               {6, "master", -1, ""},
-                               {7, "slave", 6, ""}});
+  obs.nodes[6].view = View(
+      6,
+      {{0, "master", -1, kA}, {1, "master", -1, kB}, {6, "master", -1, ""}, {7, "slave", 6, ""}});
   // redis-6's view lacks redis-2's slots too: either reason keeps it waiting.
   Action a = PlanNextAction(obs, OnePerMaster());
   EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
@@ -85,10 +84,14 @@ TEST(SlotMovePlanning, RebalanceWaitsUntilTheTargetKnowsEverySource) {
 // FINDINGS 2, drain: the leaving master must know every master it gives to,
 // including an empty one that takes slots for the first time.
 TEST(SlotMovePlanning, DrainWaitsUntilTheLeavingMasterKnowsAnEmptyReceiver) {
-  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},       {1, "M", "4096-8191", -1, "h1"},
-                               {2, "M", "8192-12287", -1, "h2"},   {3, "M", "", -1, "h0"},
-                               {4, "S", "", 0, "h1"},              {5, "S", "", 1, "h2"},
-                               {6, "M", "12288-16383", -1, "h1"}, {7, "S", "", 6, "h2"}};
+  std::vector<PodSpec> pods = {{0, "M", "0-4095", -1, "h0"},
+                               {1, "M", "4096-8191", -1, "h1"},
+                               {2, "M", "8192-12287", -1, "h2"},
+                               {3, "M", "", -1, "h0"},
+                               {4, "S", "", 0, "h1"},
+                               {5, "S", "", 1, "h2"},
+                               {6, "M", "12288-16383", -1, "h1"},
+                               {7, "S", "", 6, "h2"}};
   DesiredState four{1, 4};  // four masters wanted: the empty redis-3 stays one
   Observation obs = Build(6, pods);
   Action ready = PlanNextAction(obs, four);
@@ -111,9 +114,12 @@ TEST(SlotMovePlanning, DrainWaitsUntilTheLeavingMasterKnowsAnEmptyReceiver) {
 
 // FINDINGS 3: 5462/5461/5461 is balanced, whatever order the shares are in.
 TEST(SlotMovePlanning, ThreeMastersWithinOneSlotAreBalanced) {
-  std::vector<PodSpec> pods = {{0, "M", "0-5460", -1, "h0"},      {1, "M", "5461-10922", -1, "h1"},
-                               {2, "M", "10923-16383", -1, "h2"}, {3, "S", "", 0, "h1"},
-                               {4, "S", "", 1, "h2"},             {5, "S", "", 2, "h0"}};
+  std::vector<PodSpec> pods = {{0, "M", "0-5460", -1, "h0"},
+                               {1, "M", "5461-10922", -1, "h1"},
+                               {2, "M", "10923-16383", -1, "h2"},
+                               {3, "S", "", 0, "h1"},
+                               {4, "S", "", 1, "h2"},
+                               {5, "S", "", 2, "h0"}};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
   EXPECT_EQ(a.kind, ActionKind::kNothing) << a.reason;
   EXPECT_EQ(a.reason, "cluster balanced: 3 masters");
