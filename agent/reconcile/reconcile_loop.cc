@@ -271,7 +271,11 @@ Action ReconcileLoop::RunOnce() {
   auto outcome = actuator_.Execute(action, &progress);
   metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
   const char* reason = EventReason(action.kind, outcome.ok());
-  if (outcome.ok()) {
+  if (outcome.ok() && outcome->nothing_to_do) {
+    // The planner looked at a view gossip had not settled yet; the engine's
+    // fresh look found nothing to move: not an event the user needs to read.
+    RC_VLOG(1) << ActionKindName(action.kind) << ": nothing to move on a fresh look";
+  } else if (outcome.ok()) {
     metrics_.Moved(outcome->slots_moved, outcome->keys_moved);
     RC_LOG_INFO << ActionKindName(action.kind) << " done: " << outcome->summary;
     if (*reason && action.kind != ActionKind::kAssignReplicas)
