@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,13 @@
 
 namespace rc::testing {
 namespace {
+
+// The agents' --loop-interval-ms: 300 keeps the tests quick; the agent
+// benchmark sets RC_AGENT_IT_LOOP_MS=1000 (the production default).
+int LoopIntervalMs() {
+  const char* ms = std::getenv("RC_AGENT_IT_LOOP_MS");
+  return ms != nullptr && std::atoi(ms) > 0 ? std::atoi(ms) : 300;
+}
 
 RedisOptions Options(const std::string& password) {
   RedisOptions o;
@@ -125,7 +133,7 @@ Status AgentCluster::StartAgent(int ordinal) {
       "--http-address=" + pod.ip,
       "--http-port=9121",
       "--lease-duration-ms=3000",
-      "--loop-interval-ms=300",
+      "--loop-interval-ms=" + std::to_string(LoopIntervalMs()),
       "--replicas-per-master=" + std::to_string(options_.replicas_per_master),
       "--node-timeout-ms=" + std::to_string(options_.node_timeout_ms),
       "--image=" + options_.image,

@@ -126,9 +126,16 @@ TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
     auto health = http.Get("/healthz");
     ASSERT_TRUE(health) << "pod " << i;
     EXPECT_EQ(health->status, 200);
-    auto ready = http.Get("/readyz");
-    ASSERT_TRUE(ready);
-    EXPECT_EQ(ready->status, 200);
+    // Ready once its agent has looked at its settled role (within a loop interval).
+    std::string why;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          auto ready = http.Get("/readyz");
+          if (ready) why = ready->body;
+          return ready && ready->status == 200;
+        },
+        seconds(10), milliseconds(200)))
+        << "pod " << i << ": " << why;
     auto metrics = http.Get("/metrics");
     ASSERT_TRUE(metrics);
     EXPECT_NE(
@@ -148,20 +155,29 @@ TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
   long long ticks_before[6], rss_max = 0;
   for (int i = 0; i < 6; ++i) ticks_before[i] = CpuTicks(cluster.AgentPid(i));
   auto start = std::chrono::steady_clock::now();
-  WaitFor([&] { return std::chrono::steady_clock::now() - start > seconds(5); }, seconds(6),
+  // RC_AGENT_IT_IDLE_S: a longer window for the benchmark (tests/bench/agent).
+  const char* idle_env = std::getenv("RC_AGENT_IT_IDLE_S");
+  seconds idle(idle_env != nullptr && std::atoi(idle_env) > 0 ? std::atoi(idle_env) : 5);
+  WaitFor([&] { return std::chrono::steady_clock::now() - start > idle; }, idle + seconds(1),
           milliseconds(500));
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  double cpu_max = 0;
+  double cpu_max = 0, cpu_coordinator = 0;
   for (int i = 0; i < 6; ++i) {
     rss_max = std::max(rss_max, RssKb(cluster.AgentPid(i)));
     double cpu = static_cast<double>(CpuTicks(cluster.AgentPid(i)) - ticks_before[i]) /
                  static_cast<double>(sysconf(_SC_CLK_TCK)) / elapsed * 100.0;
-    cpu_max = std::max(cpu_max, cpu);
+    if (i == 0)
+      cpu_coordinator = cpu;
+    else
+      cpu_max = std::max(cpu_max, cpu);
   }
-  std::printf("idle agents: max RSS %lld kB, max CPU %.2f%% of a core (coordinator included)\n",
-              rss_max, cpu_max);
+  std::printf(
+      "idle agents (loop interval %s ms; production default 1000): max RSS %lld kB; CPU of a "
+      "core: coordinator %.2f%%, other agents at most %.2f%%\n",
+      std::getenv("RC_AGENT_IT_LOOP_MS") ? std::getenv("RC_AGENT_IT_LOOP_MS") : "300", rss_max,
+      cpu_coordinator, cpu_max);
   RecordProperty("agent_rss_kb", std::to_string(rss_max));
-  RecordProperty("agent_idle_cpu_percent", std::to_string(cpu_max));
+  RecordProperty("agent_idle_cpu_percent", std::to_string(std::max(cpu_max, cpu_coordinator)));
   EXPECT_EQ(MigrationNoise(cluster.AgentLog(0)), "") << "after bootstrap and 5 s idle";
 }
 
@@ -331,8 +347,8 @@ TEST(AgentRun, ARestartingMasterWithoutAReplicaInSyncWaitsForOne) {
 
   cluster.KillRedis(replica);
   // Pod 0's preStop must hold while there is no replica in sync to hand over to.
-  EXPECT_FALSE(cluster.PreStop(0, seconds(6)))
-      << "pod 0 let redis stop with no replica in sync\n" << cluster.AgentLog(0);
+  EXPECT_FALSE(cluster.PreStop(0, seconds(6))) << "pod 0 let redis stop with no replica in sync\n"
+                                               << cluster.AgentLog(0);
   auto still = cluster.IsMaster(0);
   ASSERT_TRUE(still.ok() && *still);
   EXPECT_NE(cluster.AgentLog(0).find("no replica in sync"), std::string::npos)
