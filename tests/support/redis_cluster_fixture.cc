@@ -10,6 +10,7 @@
 
 #include "common/slot_hash.h"
 #include "common/slot_set.h"
+#include "tests/support/redis_cli_check.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -348,20 +349,7 @@ Result<DataChecksum> RedisClusterFixture::Checksum() {
 }
 
 bool RedisClusterFixture::RedisCliCheck(std::string* output, int node_index) {
-  std::string cmd = "redis-cli --cluster check " + address(node_index) + " 2>&1";
-  if (!options_.password.empty()) setenv("REDISCLI_AUTH", options_.password.c_str(), 1);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  if (pipe) {
-    char buf[4096];
-    size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    pclose(pipe);
-  }
-  if (!options_.password.empty()) unsetenv("REDISCLI_AUTH");
-  if (output) *output = out;
-  return out.find("[OK] All 16384 slots covered.") != std::string::npos &&
-         out.find("[WARNING]") == std::string::npos && out.find("[ERR]") == std::string::npos;
+  return RedisCliClusterCheck(address(node_index), options_.password, output);
 }
 
 }  // namespace rc::testing

@@ -13,6 +13,7 @@
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/planner.h"
 #include "common/slot_hash.h"
+#include "tests/support/redis_cli_check.h"
 #include "tests/support/wait_for.h"
 
 #ifndef RC_AGENT_BINARY
@@ -284,20 +285,7 @@ bool AgentCluster::WaitSettled(const SettledCheck& check, std::chrono::milliseco
 }
 
 bool AgentCluster::RedisCliCheck(std::string* output) {
-  std::string cmd = "redis-cli --cluster check " + seed() + " 2>&1";
-  if (!options_.password.empty()) setenv("REDISCLI_AUTH", options_.password.c_str(), 1);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  if (pipe) {
-    char buf[4096];
-    size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    pclose(pipe);
-  }
-  if (!options_.password.empty()) unsetenv("REDISCLI_AUTH");
-  if (output) *output = out;
-  return out.find("[OK] All 16384 slots covered.") != std::string::npos &&
-         out.find("[WARNING]") == std::string::npos && out.find("[ERR]") == std::string::npos;
+  return RedisCliClusterCheck(seed(), options_.password, output);
 }
 
 std::string AgentCluster::HostProblems() {

@@ -1,0 +1,14 @@
+// The referee every cluster test ends with: `redis-cli --cluster check`.
+#pragma once
+
+#include <string>
+
+namespace rc::testing {
+
+// Runs `redis-cli --cluster check ADDRESS` (with REDISCLI_AUTH when `password`
+// is set, never on the command line); true when it printed "[OK] All 16384
+// slots covered." and no [WARNING] / [ERR] line. `output` gets what it printed.
+bool RedisCliClusterCheck(const std::string& address, const std::string& password,
+                          std::string* output);
+
+}  // namespace rc::testing
