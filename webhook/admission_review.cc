@@ -3,6 +3,7 @@
 #include "webhook/base64.h"
 #include "webhook/json_fast_parse.h"
 #include "webhook/json_prefilter.h"
+#include "webhook/json_writer.h"
 
 namespace rc::webhook {
 namespace {
@@ -112,24 +113,28 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
 std::string EncodeAdmissionReview(const AdmissionResponse& response) {
   // Written by hand around the (large) base64 patch, which needs no escaping:
   // dumping it through a JSON string value would copy and scan it twice more.
-  auto dump = [](const json& value) {
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
   std::string out =
       R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":)";
-  out += dump(response.uid);
+  AppendCompactJson(json(response.uid), out);
   out += response.allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
   if (!response.allowed) {
     json status = {{"code", response.code == 0 ? 403 : response.code},
                    {"message", response.message}};
-    out += R"(,"status":)" + dump(status);
+    out += R"(,"status":)";
+    AppendCompactJson(status, out);
   }
   if (response.patch.is_array() && !response.patch.empty()) {
+    std::string patch;
+    patch.reserve(8192);
+    AppendCompactJson(response.patch, patch);
     out += R"(,"patchType":"JSONPatch","patch":")";
-    out += Base64Encode(dump(response.patch));
+    out += Base64Encode(patch);
     out += '"';
   }
-  if (!response.warnings.empty()) out += R"(,"warnings":)" + dump(json(response.warnings));
+  if (!response.warnings.empty()) {
+    out += R"(,"warnings":)";
+    AppendCompactJson(json(response.warnings), out);
+  }
   out += "}}";
   return out;
 }
