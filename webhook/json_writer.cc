@@ -11,20 +11,16 @@ void AppendNlohmann(const json& value, std::string& out) {
   out += value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// Escapes like nlohmann (", \, \b \f \n \r \t); false, with `out` untouched,
-// for anything it would write otherwise (\u00XX, UTF-8 checks).
+// Escapes like nlohmann (", \, \b \f \n \r \t); false, with `out` as it
+// was, for anything it would write otherwise (\u00XX, UTF-8 checks).
 bool AppendPlainString(const std::string& s, std::string& out) {
-  for (char c : s) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x80 || (u < 0x20 && c != '\b' && c != '\f' && c != '\n' && c != '\r' && c != '\t')) {
-      return false;
-    }
-  }
+  const size_t mark = out.size();
   out += '"';
   size_t run = 0;  // s[run, i) is copied as is
   for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const char* escaped = nullptr;
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+    const char* escaped;
     switch (c) {
       case '"':
         escaped = "\\\"";
@@ -48,7 +44,8 @@ bool AppendPlainString(const std::string& s, std::string& out) {
         escaped = "\\t";
         break;
       default:
-        continue;
+        out.resize(mark);
+        return false;
     }
     out.append(s, run, i - run);
     out += escaped;

@@ -20,6 +20,8 @@
 #                                     connection, scheduled per wrk thread, see
 #                                     post_review.lua), achieved req/s and the
 #                                     latency of each admission
+#   (each run also reports the server's CPU microseconds per request, user +
+#   system from /proc: a cost figure less disturbed by other load than req/s)
 #   peak RSS                          the server's VmHWM after all runs
 #   mutate/healthz ratio              closed-loop 100-connection admissions/s
 #                                     over healthz req/s (1.0 = the mutation
@@ -68,9 +70,13 @@ done
 [ -n "$PORT" ] || { echo "the webhook did not start:"; cat "$TMP/webhook.log"; exit 1; }
 URL=https://127.0.0.1:$PORT
 
-# One run: prints "req_per_s p50_ms p99_ms non200".
+# CPU seconds (user + system) the server has used so far.
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$PID/stat"; }
+
+# One run: prints "req_per_s p50_ms p99_ms non200 server_cpu_us_per_request".
 run_wrk() {  # run_wrk CONNECTIONS PATH [closed|paced]
-  local conns=$1 path=$2 mode=${3:-} out
+  local conns=$1 path=$2 mode=${3:-} out cpu_before
+  cpu_before=$(server_cpu)
   if [ "$mode" = closed ]; then
     out=$(REVIEW_FILE="$TMP/review.json" wrk -t$THREADS -c"$conns" -d"${DURATION}s" --latency \
             -s "$HERE/post_review.lua" "$URL$path")
@@ -82,24 +88,25 @@ run_wrk() {  # run_wrk CONNECTIONS PATH [closed|paced]
     out=$(wrk -t$THREADS -c"$conns" -d"${DURATION}s" --latency "$URL$path")
   fi
   echo "$out" >> "$TMP/wrk.txt"
-  echo "$out" | awk '
+  echo "$out" | awk -v cpu="$(awk -v a="$cpu_before" -v b="$(server_cpu)" 'BEGIN { print b - a }')" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
     /^ +50%/ { p50 = ms($2) }
     /^ +99%/ { p99 = ms($2) }
     /^non200/ { bad = $2 }
     /Non-2xx/ { bad = $NF }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad + 0 }'
+    / requests in / { n = $1 }
+    END { printf "%.0f %.3f %.3f %d %.0f\n", rps, p50, p99, bad + 0, (n > 0 ? cpu * 1e6 / n : 0) }'
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "warming up..."
 REVIEW_FILE="$TMP/review.json" wrk -t2 -c16 -d2s -s "$HERE/post_review.lua" "$URL/mutate" > /dev/null
 
-read -r H_RPS H_P50 H_P99 H_BAD < <(run_wrk 100 /healthz)
-read -r M16_RPS M16_P50 M16_P99 M16_BAD < <(run_wrk 16 /mutate closed)
-read -r M100_RPS M100_P50 M100_P99 M100_BAD < <(run_wrk 100 /mutate closed)
-read -r P_RPS P_P50 P_P99 P_BAD < <(run_wrk 100 /mutate paced)
+read -r H_RPS H_P50 H_P99 H_BAD H_CPU < <(run_wrk 100 /healthz)
+read -r M16_RPS M16_P50 M16_P99 M16_BAD M16_CPU < <(run_wrk 16 /mutate closed)
+read -r M100_RPS M100_P50 M100_P99 M100_BAD M100_CPU < <(run_wrk 100 /mutate closed)
+read -r P_RPS P_P50 P_P99 P_BAD P_CPU < <(run_wrk 100 /mutate paced)
 HWM_KB=$(awk '/VmHWM/ { print $2 }' "/proc/$PID/status")
 kill -0 "$PID" || { echo "the webhook died during the run"; cat "$TMP/webhook.log" | tail; exit 1; }
 
@@ -108,15 +115,17 @@ RATIO=$(awk -v m="$M100_RPS" -v h="$H_RPS" 'BEGIN { printf "%.2f", (h > 0 ? m / 
 echo
 echo "webhook benchmark ($(nproc) cores, ${DURATION}s per run, TLS keep-alive, wrk -t$THREADS;" \
   "load average before: $LOAD_BEFORE)"
-row() { printf "%-36s %10s %9s %9s %8s\n" "$@"; }
-row "run" "req/s" "p50 ms" "p99 ms" "non200"
-row "GET /healthz, 100 conns, closed" "$H_RPS" "$H_P50" "$H_P99" "$H_BAD"
-row "POST /mutate, 16 conns, closed" "$M16_RPS" "$M16_P50" "$M16_P99" "$M16_BAD"
-row "POST /mutate, 100 conns, closed" "$M100_RPS" "$M100_P50" "$M100_P99" "$M100_BAD"
-row "POST /mutate, 100 conns, paced" "$P_RPS" "$P_P50" "$P_P99" "$P_BAD"
+row() { printf "%-36s %10s %9s %9s %8s %12s\n" "$@"; }
+row "run" "req/s" "p50 ms" "p99 ms" "non200" "server us/req"
+row "GET /healthz, 100 conns, closed" "$H_RPS" "$H_P50" "$H_P99" "$H_BAD" "$H_CPU"
+row "POST /mutate, 16 conns, closed" "$M16_RPS" "$M16_P50" "$M16_P99" "$M16_BAD" "$M16_CPU"
+row "POST /mutate, 100 conns, closed" "$M100_RPS" "$M100_P50" "$M100_P99" "$M100_BAD" "$M100_CPU"
+row "POST /mutate, 100 conns, paced" "$P_RPS" "$P_P50" "$P_P99" "$P_BAD" "$P_CPU"
 echo "  closed: each connection sends again on its answer (peak rate; latency = queueing)"
 echo "  paced:  ${OFFERED} admissions/s offered on a fixed schedule over 100 connections" \
   "($((OFFERED / 100))/s each); req/s = achieved"
+echo "  server us/req: the server's CPU time (user + system) per request during the run;"
+echo "  less disturbed than req/s when other work shares the cores"
 echo "peak RSS (VmHWM): ${RSS_MB} MB"
 echo "mutate/healthz throughput ratio (closed, 100 conns): ${RATIO}"
 verdict() { if awk "BEGIN { exit !($2) }"; then echo "  ok   $1"; else echo "  MISS $1"; fi; }
