@@ -90,8 +90,18 @@ CommandPlan EnsureCommand(json& container, ServerFlavor flavor) {
 }
 
 void EnsureReadinessProbe(json& container) {
-  if (container.contains("readinessProbe") && container["readinessProbe"].is_object()) return;
-  container["readinessProbe"] = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
+  // The probe earlier versions injected (ready as soon as redis listens) is
+  // ours to replace; any other probe is the user's and stays.
+  const json former = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
+  if (container.contains("readinessProbe") && container["readinessProbe"].is_object() &&
+      container["readinessProbe"] != former)
+    return;
+  // Ready means "this node serves its role" (the agent's /readyz: joined, and a
+  // replica only once its first sync is done), not "redis listens": a rolling
+  // update waits for Ready before it stops the next pod, so a master is never
+  // stopped while its only replica is still empty.
+  container["readinessProbe"] = {{"httpGet", {{"path", "/readyz"}, {"port", kAgentHttpPort}}},
+                                 {"periodSeconds", 5}};
 }
 
 std::optional<std::string> EnsurePreStop(json& container, int grace_seconds) {

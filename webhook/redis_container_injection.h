@@ -27,7 +27,9 @@ Status EnsureConfigMount(nlohmann::json& container, const std::string& container
 // container's REDIS_USER_ARGS).
 CommandPlan EnsureCommand(nlohmann::json& container, ServerFlavor flavor);
 
-// A tcpSocket readiness probe on 6379 when the container has none.
+// The readiness probe `httpGet /readyz` on the agent's port when the container
+// has none (or has the tcpSocket probe earlier versions injected): Ready means
+// the node serves its role in the cluster (see agent/reconcile/readiness.h).
 void EnsureReadinessProbe(nlohmann::json& container);
 
 // The preStop hand-shake that holds termination until the agent writes

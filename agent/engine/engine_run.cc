@@ -92,7 +92,12 @@ static Result<RunOutcome> RunPlanned(MigrationEngine& engine, const std::string&
   auto plan = plan_for(*view);
   if (!plan.ok()) return plan.status();
   outcome.plan = *plan;
-  RC_LOG_INFO << what << ": " << plan->Summary();
+  // An empty plan is no news (the callers report their own outcome).
+  if (plan->empty()) {
+    RC_VLOG(1) << what << ": " << plan->Summary();
+  } else {
+    RC_LOG_INFO << what << ": " << plan->Summary();
+  }
   if (dry_run) {
     outcome.balanced_after = plan->empty() && done(*view);
     return outcome;

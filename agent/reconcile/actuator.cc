@@ -142,14 +142,13 @@ Result<ActionOutcome> Actuator::AssignReplicas(const Action& action) {
 }
 
 Result<ActionOutcome> Actuator::Migrate(const Action& action, engine::ProgressListener* listener) {
-  engine::PlanOptions options;
-  options.use_empty_masters = true;
-  options.weights = action.weights;
-  auto outcome = engine_.Rebalance(action.seed, options, /*dry_run=*/false, listener);
+  auto outcome =
+      engine_.Rebalance(action.seed, MigrationOptions(action.weights), /*dry_run=*/false, listener);
   if (!outcome.ok()) return outcome.status();
   ActionOutcome out;
   out.slots_moved = outcome->report.slots_moved;
   out.keys_moved = outcome->report.keys_moved;
+  out.nothing_to_do = outcome->plan.empty() && outcome->fix.slots_fixed == 0;
   char secs[32];
   std::snprintf(secs, sizeof(secs), "%.1f", outcome->report.elapsed_seconds);
   out.summary = "moved " + std::to_string(out.slots_moved) + " slots (" +

@@ -16,6 +16,9 @@ struct ActionOutcome {
   int slots_moved = 0;
   long long keys_moved = 0;
   std::string summary;  // one line for the log: what was done
+  // A drain / rebalance whose engine found nothing to move (and no open slot
+  // to close) on its own fresh look: the planner's view was behind gossip.
+  bool nothing_to_do = false;
 };
 
 class Actuator {

@@ -24,6 +24,10 @@ class AgentMetrics {
     migration_progress_permille_ = static_cast<int>(fraction * 1000);
   }
 
+  // Whether this pod's redis serves its role (see readiness.h), with the reason.
+  void SetReadiness(bool ready, std::string reason);
+  bool ready(std::string* reason) const;
+
   bool redis_up() const { return redis_up_ == 1; }
   // Seconds since the last finished loop (for /healthz); large before the first one.
   double SecondsSinceLastLoop() const;
@@ -38,6 +42,8 @@ class AgentMetrics {
   std::atomic<int> coordinator_{0}, masters_{0}, nodes_{0}, balanced_{0}, redis_up_{0};
   std::atomic<int> migration_progress_permille_{0};
   std::atomic<long long> last_loop_ms_{0};
+  bool ready_ = false;  // guarded by mu_
+  std::string ready_reason_ = "the agent has not looked at this pod's redis yet";  // guarded by mu_
 };
 
 }  // namespace rc::agent

@@ -15,9 +15,10 @@ HealthServer::HealthServer(AgentMetrics& metrics, std::chrono::seconds stall_aft
                     "text/plain");
   });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    bool up = metrics_.redis_up();
-    res.status = up ? 200 : 503;
-    res.set_content(up ? "ok\n" : "this pod's redis does not answer\n", "text/plain");
+    std::string reason;
+    bool ready = metrics_.ready(&reason);
+    res.status = ready ? 200 : 503;
+    res.set_content(reason + "\n", "text/plain");
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");

@@ -1,17 +1,9 @@
 #include "agent/reconcile/kube_events.h"
 
+#include "agent/reconcile/kube_objects.h"
 #include "common/log.h"
 
 namespace rc::agent {
-namespace {
-
-long long NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 KubeEventRecorder::KubeEventRecorder(KubeClient& client, std::string namespace_name,
                                      std::string pod_name, StatefulSetGetter sts)
@@ -32,9 +24,9 @@ void KubeEventRecorder::Record(bool warning, const std::string& reason,
   recent_[key] = now;
   if (recent_.size() > 200) recent_.clear();
   std::string text = log::Redact(message);
-  auto posted =
-      client_.Post("/api/v1/namespaces/" + namespace_name_ + "/events",
-                   BuildEvent(namespace_name_, *sts, pod_name_, warning, reason, text, NowMs()));
+  auto posted = client_.Post(
+      "/api/v1/namespaces/" + namespace_name_ + "/events",
+      BuildEvent(namespace_name_, *sts, pod_name_, warning, reason, text, UnixNowMs()));
   if (!posted.ok() && !forbidden_logged_) {
     RC_LOG_WARNING << "cannot create Events on StatefulSet " << sts->name << " ("
                    << posted.status().message() << "); the log keeps telling what happens";

@@ -3,15 +3,6 @@
 #include "agent/reconcile/kube_objects.h"
 
 namespace rc::agent {
-namespace {
-
-long long NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 KubeLease::KubeLease(KubeClient& client, std::string namespace_name, std::string name,
                      std::chrono::seconds duration)
@@ -31,7 +22,7 @@ Result<bool> KubeLease::AcquireOrRenew(const std::string& holder) {
   if (!current.ok() && current.status().code() == ErrorCode::kNotFound) {
     auto created =
         client_.Post("/apis/coordination.k8s.io/v1/namespaces/" + namespace_name_ + "/leases",
-                     BuildLease(namespace_name_, name_, holder, secs, NowMs(), ""));
+                     BuildLease(namespace_name_, name_, holder, secs, UnixNowMs(), ""));
     if (created.ok()) return true;
     if (created.status().code() == ErrorCode::kConflict) return false;  // someone else was faster
     return created.status();
@@ -39,9 +30,9 @@ Result<bool> KubeLease::AcquireOrRenew(const std::string& holder) {
   if (!current.ok()) return current.status();
   auto state = ParseLease(*current);
   if (!state.ok()) return state.status();
-  if (state->Live(NowMs()) && state->holder != holder) return false;
-  auto updated = client_.Put(
-      Path(), BuildLease(namespace_name_, name_, holder, secs, NowMs(), state->resource_version));
+  if (state->Live(UnixNowMs()) && state->holder != holder) return false;
+  auto updated = client_.Put(Path(), BuildLease(namespace_name_, name_, holder, secs, UnixNowMs(),
+                                                state->resource_version));
   if (updated.ok()) return true;
   if (updated.status().code() == ErrorCode::kConflict) return false;
   return updated.status();
@@ -66,7 +57,7 @@ std::string KubeLease::Holder() {
   auto current = client_.Get(Path());
   if (!current.ok()) return "";
   auto state = ParseLease(*current);
-  return state.ok() && state->Live(NowMs()) ? state->holder : "";
+  return state.ok() && state->Live(UnixNowMs()) ? state->holder : "";
 }
 
 }  // namespace rc::agent

@@ -16,6 +16,8 @@ Result<StatefulSetInfo> ParseStatefulSet(const nlohmann::json& sts) {
     StatefulSetInfo out;
     out.name = sts.at("metadata").at("name").get<std::string>();
     out.uid = sts["metadata"].value("uid", "");
+    out.deleting = sts["metadata"].contains("deletionTimestamp") &&
+                   !sts["metadata"]["deletionTimestamp"].is_null();
     const auto& spec = sts.at("spec");
     out.replicas = spec.value("replicas", 1);
     out.service_name = spec.value("serviceName", "");

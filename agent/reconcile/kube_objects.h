@@ -21,6 +21,7 @@ struct StatefulSetInfo {
   int replicas = 1;                                 // spec.replicas (default 1)
   std::string service_name;                         // spec.serviceName
   std::map<std::string, std::string> match_labels;  // spec.selector.matchLabels
+  bool deleting = false;                            // metadata.deletionTimestamp is set
   std::string LabelSelector() const;                // "app=redis,tier=cache"
 };
 
@@ -49,6 +50,14 @@ Result<LeaseState> ParseLease(const nlohmann::json& lease);
 nlohmann::json BuildLease(const std::string& namespace_name, const std::string& name,
                           const std::string& holder, int duration_seconds, long long now_ms,
                           const std::string& resource_version);
+
+// The wall clock as Unix ms, for the `now_ms` arguments below (the builders
+// themselves stay pure: callers read the clock).
+inline long long UnixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // RFC 3339 with microseconds, UTC: "2026-11-25T09:30:00.000000Z"; and back (ms).
 std::string FormatMicroTime(long long unix_ms);

@@ -71,6 +71,7 @@ Result<PodSnapshot> KubePodSource::Observe() {
   out.spec_replicas = sts->replicas;
   out.pods = std::move(*pods);
   out.source = "kubernetes API";
+  out.statefulset_deleting = sts->deleting;
   return out;
 }
 

@@ -28,6 +28,7 @@ struct PodSnapshot {
   int spec_replicas = 0;      // the StatefulSet's spec.replicas
   std::vector<PodInfo> pods;  // ordered by ordinal
   std::string source;         // "kubernetes API", "DNS", "static file ..."
+  bool statefulset_deleting = false;  // the StatefulSet has a deletionTimestamp
 
   const PodInfo* FindOrdinal(int ordinal) const;
   const PodInfo* FindName(const std::string& name) const;
@@ -36,7 +37,8 @@ struct PodSnapshot {
 class PodSource {
  public:
   virtual ~PodSource() = default;
-  // One look at the StatefulSet and its pods. Errors say what could not be read.
+  // One look at the StatefulSet and its pods. Errors say what could not be read;
+  // kNotFound when the StatefulSet does not exist (any more).
   virtual Result<PodSnapshot> Observe() = 0;
 };
 

@@ -27,26 +27,58 @@ void PrestopHandshake::Answer() {
   if (ec) RC_LOG_ERROR << "cannot write " << path << ": " << ec.message();
 }
 
+const ClusterNode* PrestopHandshake::ReplicaInSync(const ObservedNode& self,
+                                                   const std::string& master_id) {
+  for (const ClusterNode* r : self.view.ReplicasOf(master_id)) {
+    if (r->IsFailed() || !r->link_connected) continue;
+    PodInfo as_pod;
+    as_pod.name = r->Address();
+    as_pod.ip = r->ip;
+    as_pod.port = r->port;
+    ObservedNode replica = observer_.ObserveOne(as_pod);
+    if (replica.reachable && replica.replication_link_up) return r;
+  }
+  return nullptr;
+}
+
 bool PrestopHandshake::HandOver(const ObservedNode& self, std::string* note) {
   const ClusterNode* me = self.Myself();
   if (me == nullptr || !me->IsMaster() || me->slots.Empty()) return true;
+  auto now = std::chrono::steady_clock::now();
+  bool out_of_time = now - handle_started_ > options_.handover_wait;
   if (failover_sent_) {
-    if (std::chrono::steady_clock::now() - failover_started_ > options_.failover_wait) {
-      RC_LOG_WARNING << "pod " << self.pod.name << ": the replica did not take over within "
-                     << options_.failover_wait.count() << " ms; stopping anyway";
+    if (now - failover_started_ <= options_.failover_wait) {
+      *note = "waiting for the replica to take over";
+      return false;
+    }
+    if (out_of_time) {
+      RC_LOG_WARNING << "pod " << self.pod.name << ": no replica took over within "
+                     << options_.handover_wait.count() / 1000
+                     << " s; redis stops as a master: its slots are unavailable until it is back";
       return true;
     }
-    *note = "waiting for the replica to take over";
-    return false;
+    RC_LOG_WARNING << "pod " << self.pod.name << ": the replica did not take over within "
+                   << options_.failover_wait.count() << " ms; trying again";
+    failover_sent_ = false;
   }
-  const ClusterNode* chosen = nullptr;
-  for (const ClusterNode* r : self.view.ReplicasOf(me->id))
-    if (!r->IsFailed() && r->link_connected && chosen == nullptr) chosen = r;
-  if (chosen == nullptr) {
-    RC_LOG_WARNING << "pod " << self.pod.name << " restarts as a master of " << me->slots.Count()
-                   << " slots with no replica in sync to hand over to; its slots are "
-                      "unavailable until it is back";
+  if (options_.replicas_per_master == 0) {
+    RC_LOG_INFO << "pod " << self.pod.name << " restarts as a master of " << me->slots.Count()
+                << " slots (replicas-per-master 0: no replica to hand over to)";
     return true;
+  }
+  const ClusterNode* chosen = ReplicaInSync(self, me->id);
+  if (chosen == nullptr) {
+    if (out_of_time) {
+      RC_LOG_WARNING << "pod " << self.pod.name << " restarts as a master of "
+                     << me->slots.Count() << " slots: no replica came in sync within "
+                     << options_.handover_wait.count() / 1000
+                     << " s; its slots are unavailable until it is back";
+      return true;
+    }
+    *note = "restarts as a master of " + std::to_string(me->slots.Count()) +
+            " slots with no replica in sync: waiting for the coordinator to attach one and for "
+            "its first sync, so the shard's keys are not lost";
+    return false;
   }
   auto client = connector_.Connect(chosen->ip, chosen->port);
   if (!client.ok()) {
@@ -69,9 +101,21 @@ bool PrestopHandshake::HandOver(const ObservedNode& self, std::string* note) {
 
 bool PrestopHandshake::ReadyToStop(std::string* note) {
   auto snapshot = pods_.Observe();
+  if (!snapshot.ok() && snapshot.status().code() == ErrorCode::kNotFound) {
+    RC_LOG_INFO << "pod " << options_.pod_name << ": the StatefulSet is gone ("
+                << snapshot.status().message()
+                << "): the whole cluster is being removed, nothing to hand over to; redis may stop";
+    return true;
+  }
   if (!snapshot.ok()) {
     *note = "cannot read the StatefulSet: " + snapshot.status().message();
     return false;
+  }
+  if (snapshot->statefulset_deleting) {
+    RC_LOG_INFO << "pod " << options_.pod_name
+                << ": the StatefulSet is being deleted: the whole cluster is being removed, "
+                   "nothing to hand over to; redis may stop";
+    return true;
   }
   const PodInfo* pod = snapshot->FindName(options_.pod_name);
   if (pod == nullptr) {
@@ -97,6 +141,8 @@ bool PrestopHandshake::ReadyToStop(std::string* note) {
 
 void PrestopHandshake::Handle(const std::atomic<bool>& stop) {
   RC_LOG_INFO << "pod " << options_.pod_name << ": redis is being stopped (preStop)";
+  handle_started_ = std::chrono::steady_clock::now();
+  failover_sent_ = false;
   std::string last_note;
   while (!stop) {
     std::string note;

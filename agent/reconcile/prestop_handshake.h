@@ -5,7 +5,11 @@
 //   has drained this node and forgotten it (the node then knows only itself
 //   and owns no slot), so the drain never runs beside another topology change;
 // - restarting: a master with slots hands over to a replica in sync
-//   (CLUSTER FAILOVER) and waits until it is a replica itself;
+//   (CLUSTER FAILOVER) and waits until it is a replica itself. With no replica
+//   in sync yet (its replica is being replaced, or still in its first sync) it
+//   waits for one, up to `handover_wait`, rather than take the shard down;
+// - the StatefulSet is gone or being deleted: the whole cluster goes away,
+//   nothing to hand over to: redis may stop at once;
 // then writes prestop-done. Only the pod's own termination can trigger this:
 // the files live in the pod's own emptyDir.
 #pragma once
@@ -24,7 +28,12 @@ struct PrestopOptions {
   std::string config_dir = "/etc/redis-cluster";
   std::string pod_name;                            // this pod
   std::chrono::milliseconds poll{200};             // how often the files are checked
-  std::chrono::milliseconds failover_wait{20000};  // for CLUSTER FAILOVER to complete
+  std::chrono::milliseconds failover_wait{20000};  // for one CLUSTER FAILOVER to complete
+  // How long a restarting master waits for a replica in sync (and retries a
+  // FAILOVER that did not complete) before it lets redis stop anyway. The
+  // preStop hook itself gives up 10 s before the grace period (300 s) ends.
+  std::chrono::milliseconds handover_wait{240000};
+  int replicas_per_master = 1;  // 0: no replica to wait for
 };
 
 class PrestopHandshake {
@@ -43,6 +52,8 @@ class PrestopHandshake {
   // True when this pod may stop now; `note` says what it is waiting for.
   bool ReadyToStop(std::string* note);
   bool HandOver(const ObservedNode& self, std::string* note);
+  // A replica of `master_id` whose own redis says its link is up (first sync done).
+  const ClusterNode* ReplicaInSync(const ObservedNode& self, const std::string& master_id);
   void Answer();
 
   PrestopOptions options_;
@@ -51,6 +62,7 @@ class PrestopHandshake {
   ClusterObserver observer_;
   bool failover_sent_ = false;
   std::chrono::steady_clock::time_point failover_started_;
+  std::chrono::steady_clock::time_point handle_started_;
 };
 
 }  // namespace rc::agent

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "agent/reconcile/election.h"
+#include "agent/reconcile/readiness.h"
 #include "common/log.h"
 
 namespace rc::agent {
@@ -157,10 +158,12 @@ bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
 }
 
 void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
+  last_pods_ = pods;
   const PodInfo* self = pods.FindName(options_.pod_name);
   if (self == nullptr) return;
   ObservedNode node = observer_.ObserveOne(*self);
   metrics_.SetRedisUp(node.reachable);
+  UpdateReadiness(pods, node);
   if (!node.reachable || node.run_id.empty() || node.run_id == applied_run_id_) return;
   auto deferred = DeferredDirectives(options_.facts, options_.conf, node.version);
   if (!deferred.ok()) {
@@ -188,6 +191,37 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
                   << " the settings its image tag did not promise: " << names;
   }
   applied_run_id_ = node.run_id;
+}
+
+void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self) {
+  bool cluster_exists = false;
+  if (self.reachable && !self.HasClusterState()) {
+    // Only a node without cluster state asks its peers (rare: before the
+    // cluster exists, or right after this pod came back empty).
+    for (const PodInfo& peer : pods.pods) {
+      if (peer.name == options_.pod_name || peer.ip.empty()) continue;
+      ObservedNode other = observer_.ObserveOne(peer);
+      if (other.reachable && other.HasClusterState()) {
+        cluster_exists = true;
+        break;
+      }
+    }
+  }
+  Readiness readiness = JudgeReadiness(self, cluster_exists);
+  std::string previous;
+  bool was_ready = metrics_.ready(&previous);
+  if (readiness.ready != was_ready || (!readiness.ready && readiness.reason != previous))
+    RC_LOG_INFO << options_.pod_name << (readiness.ready ? " is ready: " : " is not ready: ")
+                << readiness.reason;
+  metrics_.SetReadiness(readiness.ready, readiness.reason);
+}
+
+void ReconcileLoop::RefreshReadiness() {
+  const PodInfo* self = last_pods_.FindName(options_.pod_name);
+  if (self == nullptr) return;
+  ObservedNode node = observer_.ObserveOne(*self);
+  metrics_.SetRedisUp(node.reachable);
+  UpdateReadiness(last_pods_, node);
 }
 
 Action ReconcileLoop::RunOnce() {
@@ -237,7 +271,11 @@ Action ReconcileLoop::RunOnce() {
   auto outcome = actuator_.Execute(action, &progress);
   metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
   const char* reason = EventReason(action.kind, outcome.ok());
-  if (outcome.ok()) {
+  if (outcome.ok() && outcome->nothing_to_do) {
+    // The planner looked at a view gossip had not settled yet; the engine's
+    // fresh look found nothing to move: not an event the user needs to read.
+    RC_VLOG(1) << ActionKindName(action.kind) << ": nothing to move on a fresh look";
+  } else if (outcome.ok()) {
     metrics_.Moved(outcome->slots_moved, outcome->keys_moved);
     RC_LOG_INFO << ActionKindName(action.kind) << " done: " << outcome->summary;
     if (*reason && action.kind != ActionKind::kAssignReplicas)
@@ -259,9 +297,16 @@ void ReconcileLoop::Run(const std::atomic<bool>& stop) {
     // through the API); the preStop watcher has its own faster poll.
     auto pause = busy ? std::chrono::milliseconds(200)
                       : (holding_ ? options_.interval : options_.interval * 5);
-    auto until = std::chrono::steady_clock::now() + pause;
-    while (!stop && std::chrono::steady_clock::now() < until)
+    auto now = std::chrono::steady_clock::now();
+    auto until = now + pause;
+    auto next_look = now + options_.interval;
+    while (!stop && (now = std::chrono::steady_clock::now()) < until) {
+      if (now >= next_look) {
+        RefreshReadiness();
+        next_look = now + options_.interval;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
   StopRenewer();
   if (holding_) (void)lease_.Release(options_.pod_name);

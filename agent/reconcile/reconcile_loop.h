@@ -54,6 +54,11 @@ class ReconcileLoop {
  private:
   bool Coordinate(const PodSnapshot& pods);
   void ApplyRuntimeSettings(const PodSnapshot& pods);
+  // Publishes whether this pod's redis serves its role (/readyz).
+  void UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self);
+  // Between loops: looks at this pod's redis again (no API call) so /readyz
+  // follows a role change within `interval`, not the next full loop.
+  void RefreshReadiness();
   void StartRenewer();
   void StopRenewer();
 
@@ -70,6 +75,7 @@ class ReconcileLoop {
 
   bool holding_ = false;
   bool lease_forbidden_logged_ = false;
+  PodSnapshot last_pods_;  // the last successful look, for RefreshReadiness
   std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
   std::string applied_run_id_;
   std::string last_reason_;

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
-#include "agent/engine/planner.h"
+#include "agent/engine/cluster_view.h"
 
 namespace rc::agent {
 namespace {
@@ -87,43 +88,92 @@ bool AllStayingPodsAnswer(const Observation& obs) {
   return true;
 }
 
-// Weight 0 for every master that is not meant to hold slots. A node the
-// reference still lists as master but that says itself it is a replica (gossip
-// lag) gets no weight: the engine refuses weights for replicas.
-std::map<std::string, double> Weights(const Observation& obs, const Topology& ref,
-                                      const RolePlan& roles) {
+// The cluster as the migration engine sees it from `reference`: the
+// reference's CLUSTER NODES, each member the authority on its own role (a node
+// the reference still lists as master but that says it is a replica is one).
+engine::ClusterView EngineView(const Observation& obs, const ObservedNode& reference) {
+  std::vector<engine::NodeView> nodes;
+  auto add = [&nodes](const ObservedNode& n) {
+    engine::NodeView v;
+    v.address = n.pod.Address();
+    v.id = n.id;
+    v.reachable = n.reachable && !n.id.empty();
+    v.topology = n.view;
+    v.cluster_state_ok = n.cluster_state_ok;
+    nodes.push_back(std::move(v));
+  };
+  add(reference);
+  for (const auto& n : obs.nodes)
+    if (&n != &reference && IsMember(n, reference.view)) add(n);
+  return engine::BuildClusterView(reference.pod.Address(), std::move(nodes));
+}
+
+// Weight 0 for every master (in the engine's view) not meant to hold slots;
+// the others take the default weight.
+std::map<std::string, double> Weights(const Topology& view, const RolePlan& roles) {
   std::map<std::string, double> w;
-  for (const ClusterNode* m : ref.Masters()) {
-    const ObservedNode* own = obs.FindById(m->id);
-    if (own && own->Myself() && own->Myself()->flags.replica) continue;
-    if (!roles.masters.count(m->id)) w[m->id] = 0.0;
-  }
+  for (const ClusterNode* m : view.Masters())
+    if (!m->flags.handshake && !roles.masters.count(m->id)) w[m->id] = 0.0;
   return w;
 }
 
-// "; redis-6 holds 0 of ~4096 slots; moving slots from redis-0, redis-1, redis-2".
-std::string Imbalance(const Observation& obs, const Topology& ref,
-                      const engine::PlanOptions& options) {
-  auto targets = engine::ComputeTargets(ref, options);
-  if (!targets.ok()) return "";
-  auto name = [&](const std::string& id) {
-    const ObservedNode* n = obs.FindById(id);
-    return n ? n->pod.name : ShortId(id);
-  };
-  std::string low, high;
-  for (const auto& t : *targets) {
-    if (t.current < t.low)
-      low += (low.empty() ? "" : ", ") + name(t.id) + " holds " + std::to_string(t.current) +
-             " of ~" + std::to_string(t.high);
-    if (t.current > t.high) high += (high.empty() ? "" : ", ") + name(t.id);
+std::string Name(const Observation& obs, const std::string& id) {
+  const ObservedNode* n = obs.FindById(id);
+  return n ? n->pod.name : ShortId(id);
+}
+
+// Why the plan's masters cannot start yet ("" when they can): each master
+// that gives or receives slots must list every other master of the plan,
+// or its SETSLOT MIGRATING / IMPORTING fails with "I don't know about node".
+std::string Unaware(const Observation& obs, const engine::MigrationPlan& plan) {
+  std::set<std::string> ids;
+  for (const auto& m : plan.moves) {
+    ids.insert(m.from_id);
+    ids.insert(m.to_id);
   }
-  std::string out;
+  for (const auto& id : ids) {
+    const ObservedNode* n = obs.FindById(id);
+    if (n == nullptr) continue;  // unreachable: Unhealthy() speaks for it
+    for (const auto& other : ids)
+      if (other != id && n->view.FindById(other) == nullptr) {
+        const ObservedNode* o = obs.FindById(other);
+        return Describe(n->pod, n->id) + " does not know " +
+               (o ? Describe(o->pod, o->id) : "master " + ShortId(other)) + " yet";
+      }
+  }
+  return "";
+}
+
+// "over 4 masters: rebalancing; redis-6 holds 0 of ~4096 slots; moving slots
+// from redis-0, redis-1, redis-2", from the plan itself: the masters that
+// keep or receive slots, who is short of its share and who gives.
+std::string Imbalance(const Observation& obs, const Topology& view,
+                      const engine::MigrationPlan& plan) {
+  int masters = 0;
+  std::string low, high;
+  for (const auto& [id, after] : plan.slots_after) {
+    masters += after > 0 ? 1 : 0;
+    const ClusterNode* n = view.FindById(id);
+    int now = n ? n->slots.Count() : 0;
+    if (now < after)
+      low += (low.empty() ? "" : ", ") + Name(obs, id) + " holds " + std::to_string(now) + " of ~" +
+             std::to_string(after);
+    if (now > after) high += (high.empty() ? "" : ", ") + Name(obs, id);
+  }
+  std::string out = "over " + std::to_string(masters) + " masters: rebalancing";
   if (!low.empty()) out += "; " + low + " slots";
   if (!high.empty()) out += "; moving slots from " + high;
   return out;
 }
 
 }  // namespace
+
+engine::PlanOptions MigrationOptions(const std::map<std::string, double>& weights) {
+  engine::PlanOptions options;
+  options.use_empty_masters = true;
+  options.weights = weights;
+  return options;
+}
 
 const ObservedNode* ReferenceNode(const Observation& obs) {
   const ObservedNode* best = nullptr;
@@ -267,6 +317,8 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
   }
 
   // 7. Drain leaving masters.
+  engine::ClusterView engine_view = EngineView(obs, *reference);
+  const Topology& view = engine_view.topology;
   std::vector<std::string> draining;
   for (const auto& n : obs.nodes)
     if (n.reachable && obs.Leaving(n.pod) && SlotCount(ref, n.id) > 0)
@@ -277,7 +329,11 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     Action a;
     a.kind = ActionKind::kDrainLeaving;
     a.seed = seed;
-    a.weights = Weights(obs, ref, roles);
+    a.weights = Weights(view, roles);
+    auto plan = engine::PlanRebalance(view, MigrationOptions(a.weights));
+    if (!plan.ok()) return Wait("cannot drain leaving pods yet: " + plan.status().message());
+    std::string unaware = Unaware(obs, *plan);
+    if (!unaware.empty()) return Wait("cannot drain leaving pods yet: " + unaware);
     for (const auto& d : draining) a.reason += (a.reason.empty() ? "" : ", ") + d;
     a.reason = "spec.replicas is " + std::to_string(obs.spec_replicas) +
                ": draining leaving master(s) " + a.reason;
@@ -306,23 +362,28 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
   // do not hold up drains and removals above, only the balance.
   if (!roles.blocked.empty()) return Wait(roles.blocked);
 
-  // 9. Balance.
-  engine::PlanOptions options;
-  options.use_empty_masters = true;
-  options.weights = Weights(obs, ref, roles);
-  if (!engine::IsBalanced(ref, options)) {
+  // 9. Balance: uneven when the engine's own planning has slots to move.
+  std::map<std::string, double> weights = Weights(view, roles);
+  auto plan = engine::PlanRebalance(view, MigrationOptions(weights));
+  if (!plan.ok())
+    return Wait(unhealthy.empty() ? "cannot plan the balance: " + plan.status().message()
+                                  : unhealthy);
+  if (!plan->empty()) {
     if (!unhealthy.empty()) return Wait("slots are uneven but " + unhealthy);
+    std::string unaware = Unaware(obs, *plan);
+    if (!unaware.empty()) return Wait("slots are uneven but " + unaware);
     Action a;
     a.kind = ActionKind::kRebalance;
     a.seed = seed;
-    a.weights = options.weights;
-    a.reason = "slots are uneven over " + std::to_string(roles.masters.size()) +
-               " masters: rebalancing" + Imbalance(obs, ref, options);
+    a.weights = weights;
+    a.reason = "slots are uneven " + Imbalance(obs, view, *plan);
     return a;
   }
   if (!unhealthy.empty()) return Wait(unhealthy);
+  int masters = 0;
+  for (const auto& [id, slots] : plan->slots_after) masters += slots > 0 ? 1 : 0;
   Action a;
-  a.reason = "cluster balanced: " + std::to_string(roles.masters.size()) + " masters";
+  a.reason = "cluster balanced: " + std::to_string(masters) + " masters";
   return a;
 }
 

@@ -13,11 +13,21 @@
 //   7. leaving masters (ordinal >= spec.replicas) with slots -> drain
 //   8. drained leaving nodes -> reset and forget
 //   9. uneven slots -> rebalance (roles that must wait hold up only this step)
+//
+// Slot moves (7 and 9) are decided with the engine's own pure planning
+// (engine::PlanRebalance, with MigrationOptions) on the cluster as the engine
+// sees it from the reference (engine::BuildClusterView: the reference's
+// CLUSTER NODES, each member the authority on its own role), so "uneven"
+// here means the engine has slots to move. They wait while a master that
+// gives or receives slots does not know another node of the plan yet (its
+// SETSLOT MIGRATING / IMPORTING would fail with "I don't know about node").
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "agent/engine/planner.h"
 #include "agent/reconcile/action.h"
 #include "agent/reconcile/observation.h"
 #include "agent/reconcile/role_planner.h"
@@ -28,6 +38,10 @@ namespace rc::agent {
 // reachable node with cluster state that knows the most nodes (lowest ordinal
 // on ties); nullptr when no node has cluster state.
 const ObservedNode* ReferenceNode(const Observation& obs);
+
+// The options the engine plans a kRebalance / kDrainLeaving with: the planner
+// decides with them and the actuator runs with them (same weights, same threshold).
+engine::PlanOptions MigrationOptions(const std::map<std::string, double>& weights);
 
 Action PlanNextAction(const Observation& obs, const DesiredState& desired);
 

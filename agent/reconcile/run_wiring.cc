@@ -48,6 +48,7 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
   w->loop_options.conf = settings.conf;
   w->prestop_options.config_dir = settings.config_dir;
   w->prestop_options.pod_name = settings.pod.pod_name;
+  w->prestop_options.replicas_per_master = settings.replicas_per_master;
 
   RedisOptions redis;
   redis.connect_timeout_ms = 1000;

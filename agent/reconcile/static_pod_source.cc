@@ -39,6 +39,7 @@ Result<PodSnapshot> ParsePodSnapshotJson(std::string_view text) {
       return InvalidArgument("pod list: \"replicas\" (an integer) is missing");
     out.spec_replicas = json["replicas"].get<int>();
     if (out.spec_replicas < 0) return InvalidArgument("pod list: \"replicas\" is negative");
+    out.statefulset_deleting = json.value("deleting", false);
     for (const auto& p : json.value("pods", nlohmann::json::array())) {
       PodInfo pod;
       pod.name = p.at("name").get<std::string>();
@@ -63,7 +64,8 @@ Result<PodSnapshot> ParsePodSnapshotJson(std::string_view text) {
 
 Result<PodSnapshot> StaticPodSource::Observe() {
   std::ifstream in(path_);
-  if (!in) return NotFound("static pod list " + path_ + " cannot be read");
+  // Unavailable, not NotFound: kNotFound means "the StatefulSet is gone".
+  if (!in) return Unavailable("static pod list " + path_ + " cannot be read");
   std::stringstream ss;
   ss << in.rdbuf();
   auto snapshot = ParsePodSnapshotJson(ss.str());

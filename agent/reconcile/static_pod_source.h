@@ -4,7 +4,8 @@
 //   {"replicas": 6,
 //    "pods": [{"name": "redis-0", "ip": "127.50.0.1", "port": 6379,
 //              "node": "host-a", "zone": "z1", "ready": true, "terminating": false}]}
-// "ordinal" is taken from the name unless given; "port" defaults to 6379.
+// "ordinal" is taken from the name unless given; "port" defaults to 6379;
+// an optional top-level "deleting": true stands for a StatefulSet being deleted.
 #pragma once
 
 #include <string>

@@ -14,24 +14,18 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "kubesim"))  # kubesim_fixture
 sys.path.insert(0, HERE)
-
-
-def pytest_configure(config):
-    if "KUBESIM_STATE_DIR" not in os.environ:
-        capman = config.pluginmanager.getplugin("capturemanager")
-        if capman:
-            capman.stop_global_capturing()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        build = os.environ.get("E2E_BUILD_DIR", os.path.join(HERE, "..", "..", "build"))
-        runner = os.path.join(HERE, "run-e2e.sh")
-        args = [a for a in sys.argv[1:] if os.path.abspath(a) != HERE]
-        os.execv(runner, [runner, build, *args])
-
 
 import cluster  # noqa: E402
 import kube  # noqa: E402
+import kubesim_fixture  # noqa: E402
+
+
+def pytest_configure(config):
+    build = os.environ.get("E2E_BUILD_DIR", os.path.join(HERE, "..", "..", "build"))
+    args = [a for a in sys.argv[1:] if os.path.abspath(a) != HERE]
+    kubesim_fixture.run_session_inside_kubesim(config, [os.path.join(HERE, "run-e2e.sh"), build, *args])
 
 DEMO_NS = "redis-demo"
 SELECTOR = "app=redis"

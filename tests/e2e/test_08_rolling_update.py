@@ -2,16 +2,10 @@
 every pod under client load and loses no acknowledged write."""
 import time
 
-import pytest
-
 import cluster
 import kube
 
 
-@pytest.mark.xfail(reason="FINDINGS.md 6: a pod is Ready (tcpSocket probe) before its node has "
-                   "joined and synced, so the rollout can stop a master whose only replica is "
-                   "still empty: its slots are lost (webhook readiness probe + agent preStop); "
-                   "depends on which pods are masters, so it may pass")
 def test_rolling_update_replaces_every_pod_without_losing_writes(story):
     story.wait_healthy(3)
     before = {n: p["metadata"]["uid"] for n, p in kube.pods(story.ns, story.selector).items()}

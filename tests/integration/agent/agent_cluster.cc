@@ -415,6 +415,19 @@ Result<bool> AgentCluster::IsMaster(int ordinal) {
   return !role->elements.empty() && role->elements[0].str == "master";
 }
 
+Result<std::string> AgentCluster::MasterIdOf(int ordinal) {
+  Pod& pod = PodAt(ordinal);
+  auto client = connector_.Connect(pod.ip, 6379);
+  if (!client.ok()) return client.status();
+  auto nodes = CommandChecked(**client, {"CLUSTER", "NODES"});
+  if (!nodes.ok()) return nodes.status();
+  auto view = Topology::ParseClusterNodes(nodes->str);
+  if (!view.ok()) return view.status();
+  const ClusterNode* me = view->Myself();
+  if (me == nullptr) return NotFound("no myself line");
+  return me->flags.replica ? me->master_id : std::string();
+}
+
 pid_t AgentCluster::AgentPid(int ordinal) {
   Pod& pod = PodAt(ordinal);
   return pod.agent ? pod.agent->pid() : -1;

@@ -71,6 +71,7 @@ class AgentCluster {
 
   Result<std::string> NodeIdOf(int ordinal);  // CLUSTER MYID of the pod's redis
   Result<bool> IsMaster(int ordinal);         // ROLE
+  Result<std::string> MasterIdOf(int ordinal);  // the node id it replicates ("" a master)
   pid_t AgentPid(int ordinal);
   std::string ip(int ordinal) const;
   std::string seed() const;  // a listed pod's address

@@ -197,14 +197,13 @@ class ContainerRunner:
                 pass
 
     def stop(self, deadline):
-        """SIGTERM to the main process, SIGKILL to all of the container at the deadline."""
+        """SIGTERM to the main process, SIGKILL to all of the container at the Deadline (which a
+        shorter delete may move earlier while this waits)."""
         self.stopping.set()
         self.signal(signal.SIGTERM)
         p = self.proc
         if p:
-            try:
-                p.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+            if not deadline.wait_for(lambda: p.poll() is not None):
                 self._kill_group()
                 p.wait()
             self._kill_group()
@@ -212,22 +211,27 @@ class ContainerRunner:
             self._thread.join(timeout=2)
 
     def pre_stop(self, deadline):
+        """Runs the preStop hook until it ends or the Deadline passes (an exec hook's whole
+        process group is killed then)."""
         hook = (self.spec.get("lifecycle") or {}).get("preStop")
         if not hook or not self.proc or self.proc.poll() is not None:
             return
-        remaining = max(0.0, deadline - time.monotonic())
         if "exec" in hook:
             argv = self.in_container(hook["exec"].get("command") or [])
-            try:
-                subprocess.run(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               timeout=remaining, start_new_session=True)
-            except subprocess.TimeoutExpired:
-                pass
-        elif "httpGet" in hook:
-            probes.run({"httpGet": hook["httpGet"], "timeoutSeconds": remaining}, self.w.pod_ip,
+            proc = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            if not deadline.wait_for(lambda: proc.poll() is not None):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            proc.wait()
+        elif "httpGet" in hook:  # the pod worker stops waiting for it at the deadline
+            probes.run({"httpGet": hook["httpGet"], "timeoutSeconds": deadline.remaining()}, self.w.pod_ip,
                        self.w.named_ports(), self.in_container)
         elif "sleep" in hook:
-            time.sleep(min(remaining, hook["sleep"].get("seconds", 0)))
+            seconds = float(hook["sleep"].get("seconds", 0))
+            deadline.wait_for(lambda: False, poll=seconds, limit=seconds)
 
     # -- status --------------------------------------------------------------
     def status(self):

@@ -85,9 +85,7 @@ class Kubelet:
             w = self.workers.get(pod["metadata"]["uid"])
         if w is None:
             return False
-        if not w.terminate_requested.is_set():
-            w.terminate_deadline = float(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
-            w.terminate_requested.set()
+        w.request_termination(float(pod["metadata"].get("deletionGracePeriodSeconds") or 0))
         return True
 
     def service_endpoint(self, ns, name, port):
@@ -175,8 +173,7 @@ class Kubelet:
         self._stop.set()
         with self._lock:
             workers = list(self.workers.values())
-        for w in workers:
-            w.terminate_deadline = min(w.terminate_deadline if w.terminate_deadline is not None else 1.0, 1.0)
-            w.terminate_requested.set()
+        for w in workers:  # pods still in a long termination get 1 s too
+            w.request_termination(1.0)
         for w in workers:
             w.done.wait(10)

@@ -13,6 +13,7 @@ KUBESIM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from . import images, netns, resources, volumes
 from .containers import ContainerRunner
+from .deadline import Deadline
 from .podenv import DEFAULT_PATH, ConfigError
 from .store import now_rfc3339
 
@@ -40,7 +41,9 @@ class PodWorker(threading.Thread):
         self.holder = None
         self.holder_pid = None
         self.pod_ip = None
-        self.terminate_deadline = None
+        self.deadline = None  # the termination Deadline, set by request_termination
+        self._deadlines = []  # every Deadline a later, shorter delete must move
+        self._term_lock = threading.Lock()
         self.terminate_requested = threading.Event()
         self._changed = threading.Event()
         self._exec_lock = threading.Lock()
@@ -93,6 +96,28 @@ class PodWorker(threading.Thread):
 
     def changed(self):
         self._changed.set()
+
+    def request_termination(self, grace):
+        """Starts terminating the pod with `grace` seconds for its preStop hooks and containers;
+        once terminating, a call with a smaller grace moves the deadline to `grace` from now (as
+        a later `kubectl delete --grace-period` does; 0 kills at once), a larger one changes
+        nothing."""
+        with self._term_lock:
+            if self.deadline is None:
+                self.deadline = Deadline(grace)
+                self._deadlines.append(self.deadline)
+                self.terminate_requested.set()
+                return
+            for d in self._deadlines:
+                d.shorten(grace)
+
+    def _sidecar_deadline(self):
+        """The sidecars' Deadline: at least 2 s after the main containers' (none when forced),
+        moved by later shorter deletes like the pod's own."""
+        with self._term_lock:
+            d = Deadline(max(self.deadline.remaining(), 2.0) if self.deadline.grace > 0 else 0.0)
+            self._deadlines.append(d)
+            return d
 
     # -- lifecycle ---------------------------------------------------------------
     def run(self):
@@ -225,24 +250,24 @@ class PodWorker(threading.Thread):
                 f"nameserver {self.kubelet.api_ip}\noptions ndots:5\n")
 
     def _terminate(self):
-        grace = self.terminate_deadline if self.terminate_deadline is not None else 0
+        deadline = self.deadline
         self.terminate_started = time.monotonic()
-        deadline = time.monotonic() + grace
         if not self.kubelet.stopping.is_set():
-            self.kubelet.registry.record_event(self.pod, "Killing", f"Stopping pod with grace period {grace:g}s",
+            self.kubelet.registry.record_event(self.pod, "Killing",
+                                               f"Stopping pod with grace period {deadline.grace:g}s",
                                                component="kubelet")
         hooks = [threading.Thread(target=r.pre_stop, args=(deadline,), daemon=True) for r in self.mains]
         for t in hooks:
             t.start()
-        for t in hooks:
-            t.join(max(0.0, deadline - time.monotonic()))
+        deadline.wait_for(lambda: not any(t.is_alive() for t in hooks))
         stoppers = [threading.Thread(target=r.stop, args=(deadline,), daemon=True) for r in self.mains]
         for t in stoppers:
             t.start()
         for t in stoppers:
             t.join()
+        sidecars = self._sidecar_deadline()
         for r in reversed(self.inits):  # sidecars after the main containers, in reverse order
-            r.stop(max(deadline, time.monotonic() + 2) if grace > 0 else time.monotonic())
+            r.stop(sidecars)
 
     def _teardown(self):
         if self.holder_pid:  # leftovers (e.g. from kubesim exec) die with the pod, as in a runtime

@@ -16,8 +16,9 @@ class Registry:
     """create/update/patch/delete as the HTTP layer and the controllers call them.
 
     admission(resource, operation, obj, old, subresource) -> (obj, warnings) mutates or raises;
-    on_pod_delete(pod) tells the kubelet a pod is being deleted gracefully (returns False when
-    no kubelet runs it, so it is removed at once)."""
+    on_pod_delete(pod) tells the kubelet a pod is being deleted gracefully, or that a later delete
+    lowered its deletionGracePeriodSeconds (returns False when no kubelet runs it, so it is
+    removed at once)."""
 
     def __init__(self, store, admission=None):
         self.store = store

@@ -10,8 +10,18 @@ from . import errors, resources, selectors
 _LOG_LIMIT = 10000  # watch history; older resourceVersions get 410 Gone (clients re-list)
 
 
-def now_rfc3339():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+_RFC3339 = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def now_rfc3339(offset_seconds=0):
+    """The time now (plus offset_seconds) as the API writes timestamps."""
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset_seconds)
+    return t.strftime(_RFC3339)
+
+
+def _shift_rfc3339(stamp, seconds):
+    t = datetime.datetime.strptime(stamp, _RFC3339) + datetime.timedelta(seconds=seconds)
+    return t.strftime(_RFC3339)
 
 
 def _spec_part(obj):
@@ -130,15 +140,26 @@ class Store:
             return copy.deepcopy(new)
 
     def mark_deleting(self, r, ns, name, grace):
+        """Starts a graceful delete: deletionTimestamp (when the object is due to go: now + grace)
+        and deletionGracePeriodSeconds, as the API server sets them. On an object already being
+        deleted only a shorter grace counts: it lowers deletionGracePeriodSeconds and moves
+        deletionTimestamp earlier by the difference; a longer one changes nothing."""
         with self.lock:
             cur = self._objs.get(self._key(r, ns, name))
             if cur is None:
                 raise errors.not_found(r, name)
-            if not cur["metadata"].get("deletionTimestamp"):
-                cur["metadata"]["deletionTimestamp"] = now_rfc3339()
-                cur["metadata"]["deletionGracePeriodSeconds"] = grace
-                cur["metadata"]["resourceVersion"] = self._next_rv()
-                self._record("MODIFIED", r, cur)
+            md = cur["metadata"]
+            if not md.get("deletionTimestamp"):
+                md["deletionTimestamp"] = now_rfc3339(grace)
+                md["deletionGracePeriodSeconds"] = grace
+            elif grace < md.get("deletionGracePeriodSeconds", 0):
+                md["deletionTimestamp"] = _shift_rfc3339(md["deletionTimestamp"],
+                                                         grace - md["deletionGracePeriodSeconds"])
+                md["deletionGracePeriodSeconds"] = grace
+            else:
+                return copy.deepcopy(cur)
+            md["resourceVersion"] = self._next_rv()
+            self._record("MODIFIED", r, cur)
             return copy.deepcopy(cur)
 
     def delete(self, r, ns, name):

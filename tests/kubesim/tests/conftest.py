@@ -7,22 +7,17 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # tests/kubesim: kubesim_fixture
 sys.path.insert(0, HERE)
-KUBESIM_RUN = os.path.join(os.path.dirname(HERE), "kubesim-run")
+
+import kubesim_fixture  # noqa: E402
+import support  # noqa: E402
 
 
 def pytest_configure(config):
-    if "KUBESIM_STATE_DIR" not in os.environ:
-        capman = config.pluginmanager.getplugin("capturemanager")
-        if capman:
-            capman.stop_global_capturing()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execv(KUBESIM_RUN, [KUBESIM_RUN, "--bin-dir", os.path.join(HERE, "fakebin"), "--",
-                               "/usr/bin/python3", "-m", "pytest", *sys.argv[1:]])
-
-
-import support  # noqa: E402
+    kubesim_fixture.run_session_inside_kubesim(config, [
+        kubesim_fixture.KUBESIM_RUN, "--bin-dir", os.path.join(HERE, "fakebin"), "--",
+        "/usr/bin/python3", "-m", "pytest", *sys.argv[1:]])
 
 
 _deleted = []

@@ -130,3 +130,28 @@ def container_pid(ns, pod, container):
     """The host pid of a running container's process (from kubesim's exec records)."""
     with open(os.path.join(STATE_DIR, "exec", ns, pod + ".json")) as f:
         return json.load(f)["containers"][container]["pid"]
+
+
+# A container that records SIGTERM in /marker/events and exits on it (marker_dir is a host dir).
+TERM_LOGGING_LOOP = ("trap 'echo TERM at $(date +%s.%N) >> /marker/events; exit 0' TERM; "
+                     "while true; do sleep 0.1; done")
+
+
+def prestop_pod(name, marker_dir, pre_stop, grace):
+    """A pod (label t=NAME) whose container runs TERM_LOGGING_LOOP and whose preStop hook runs
+    `sh -c PRE_STOP`, with marker_dir mounted at /marker."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"t": name}},
+            "spec": {"terminationGracePeriodSeconds": grace,
+                     "volumes": [{"name": "marker", "hostPath": {"path": marker_dir, "type": "DirectoryOrCreate"}}],
+                     "containers": [{"name": "main", "image": "busybox", "command": ["sh", "-c", TERM_LOGGING_LOOP],
+                                     "volumeMounts": [{"name": "marker", "mountPath": "/marker"}],
+                                     "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", pre_stop]}}}}]}}
+
+
+def process_gone(pid):
+    """True when host pid `pid` has exited (gone, or a zombie nobody reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

@@ -5,23 +5,11 @@ import signal
 import time
 
 import support
-from support import apply, get, kubectl, kubesim_exec, ready_pods, wait_for
-
-LOOP = "trap 'echo TERM at $(date +%s.%N) >> /marker/events; exit 0' TERM; while true; do sleep 0.1; done"
-
-
-def _pod(name, marker_dir, pre_stop, grace):
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"t": name}},
-            "spec": {"terminationGracePeriodSeconds": grace,
-                     "volumes": [{"name": "marker", "hostPath": {"path": marker_dir, "type": "DirectoryOrCreate"}}],
-                     "containers": [{"name": "main", "image": "busybox", "command": ["sh", "-c", LOOP],
-                                     "volumeMounts": [{"name": "marker", "mountPath": "/marker"}],
-                                     "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", pre_stop]}}}}]}}
-
+from support import apply, get, kubectl, kubesim_exec, prestop_pod, process_gone, ready_pods, wait_for
 
 def test_prestop_runs_before_sigterm_and_holds_termination(ns, tmp_path):
     marker = str(tmp_path)
-    apply(ns, _pod("hold", marker, "sleep 2; echo preStop done at $(date +%s.%N) >> /marker/events", 30))
+    apply(ns, prestop_pod("hold", marker, "sleep 2; echo preStop done at $(date +%s.%N) >> /marker/events", 30))
     wait_for("pod ready", lambda: "hold" in ready_pods(ns, "t=hold"))
     t0 = time.monotonic()
     kubectl("-n", ns, "delete", "pod", "hold", timeout=40)
@@ -34,7 +22,7 @@ def test_prestop_runs_before_sigterm_and_holds_termination(ns, tmp_path):
 
 def test_grace_period_ends_a_stuck_prestop(ns, tmp_path):
     marker = str(tmp_path)
-    apply(ns, _pod("stuck", marker, "sleep 60", 3))
+    apply(ns, prestop_pod("stuck", marker, "sleep 60", 3))
     wait_for("pod ready", lambda: "stuck" in ready_pods(ns, "t=stuck"))
     stray = int(kubesim_exec(ns, "stuck", "sh", "-c", "setsid sleep 300 >/dev/null 2>&1 & echo $!").stdout)
     t0 = time.monotonic()
@@ -43,8 +31,7 @@ def test_grace_period_ends_a_stuck_prestop(ns, tmp_path):
     assert 3 <= elapsed < 12, elapsed
     assert get(ns, "pod", "stuck") is None
     # A process started in the pod with kubesim exec (in its own session) went with the pod.
-    wait_for("stray process gone", lambda: not os.path.exists(f"/proc/{stray}") or
-             open(f"/proc/{stray}/stat").read().split()[2] == "Z", timeout=5)
+    wait_for("stray process gone", lambda: process_gone(stray), timeout=5)
 
 
 def test_init_sidecar_env_volumes_and_restart(ns):

@@ -119,5 +119,33 @@ TEST_F(ActuatorTest, AnUnreachableReplicaIsAnErrorNamingIt) {
       << out.status().message();
 }
 
+// FINDINGS 3: a rebalance whose engine finds nothing to move on its own look
+// says so, so the loop neither logs "done" nor records an Event for it.
+TEST_F(ActuatorTest, ARebalanceWithNothingToMoveSaysSo) {
+  cluster_.AssignSlots(0, 0, 5461);
+  cluster_.AssignSlots(1, 5462, 10922);
+  cluster_.AssignSlots(2, 10923, 16383);
+  cluster_.MakeReplica(3, 0);
+  Action a;
+  a.kind = ActionKind::kRebalance;
+  a.seed = cluster_.node(0).Address();
+  auto out = actuator_.Execute(a, nullptr);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_TRUE(out->nothing_to_do);
+  EXPECT_EQ(out->slots_moved, 0);
+}
+
+TEST_F(ActuatorTest, ARebalanceThatMovesSlotsIsNews) {
+  cluster_.AssignSlots(0, 0, 8191);
+  cluster_.AssignSlots(1, 8192, 16383);
+  Action a;
+  a.kind = ActionKind::kRebalance;
+  a.seed = cluster_.node(0).Address();
+  auto out = actuator_.Execute(a, nullptr);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_FALSE(out->nothing_to_do);
+  EXPECT_EQ(out->slots_moved, 16384 - 2 * 4096);  // nodes 2 and 3 were empty masters
+}
+
 }  // namespace
 }  // namespace rc::agent
