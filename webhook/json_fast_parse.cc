@@ -282,8 +282,7 @@ class Parser {
 
 }  // namespace
 
-std::optional<json> ParseJsonSkipping(std::string_view text, const SkipPaths& skip,
-                                      int max_depth) {
+std::optional<json> ParseJsonSkipping(std::string_view text, const SkipPaths& skip, int max_depth) {
   json out;
   Parser parser(text, skip, max_depth);
   if (!parser.Document(&out)) return std::nullopt;

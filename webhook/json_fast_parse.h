@@ -24,10 +24,9 @@ namespace rc::webhook {
 
 // `skip`: key paths of object members from the root, e.g. {{"request",
 // "oldObject"}}, matched against the decoded keys; members inside arrays are
-// never matched. `max_depth`: the
-// deepest object/array nesting accepted (the root container is depth 1).
+// never matched. `max_depth`: the deepest object/array nesting accepted (the
+// root container is depth 1).
 std::optional<nlohmann::json> ParseJsonSkipping(
-    std::string_view text, const std::vector<std::vector<std::string_view>>& skip,
-    int max_depth);
+    std::string_view text, const std::vector<std::vector<std::string_view>>& skip, int max_depth);
 
 }  // namespace rc::webhook

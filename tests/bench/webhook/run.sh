@@ -12,8 +12,8 @@
 #                                     admissions/s with little queueing
 #   POST /mutate, 100 conns, closed   closed loop, 100 connections: peak
 #                                     admissions/s; its latency is queueing
-#                                     (Little's law: p50 ~ 100 / req/s), so it
-#                                     is reported but not judged
+#                                     (Little's law: mean latency = 100 /
+#                                     req/s), so it is reported, not judged
 #   POST /mutate, 100 conns, paced    how an API server loads a webhook: a
 #                                     fixed offered rate (OFFERED req/s over
 #                                     100 connections, i.e. OFFERED/100 per

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -99,19 +99,40 @@ TEST(ParseJsonSkipping, IntegersKeepNlohmannsTypes) {
 
 TEST(ParseJsonSkipping, DeclinesWhatItDoesNotHandle) {
   for (const char* text : {"1.5", "1e3", "2E-1", "1234567890123456789", "\"\\u0041\"",
-                           "\"caf\xc3\xa9\"", "{\"k\\u0041\":1}",
-                           "\xef\xbb\xbf{}"}) {
+                           "\"caf\xc3\xa9\"", "{\"k\\u0041\":1}", "\xef\xbb\xbf{}"}) {
     EXPECT_FALSE(Fast(text).has_value()) << text;
   }
 }
 
 TEST(ParseJsonSkipping, DeclinesInvalidJson) {
-  for (const char* text :
-       {"", " ", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,]", "[1 2]", "01", "-",
-        "- 1", "+1", "tru", "nul", "truex", "{} x", "{}{}", "\"a", "\"\t\"", "\"\\x\"",
-        "{\"request\":{\"oldObject\":[1,}}", "{\"request\":{\"oldObject\":01}}",
-        "{\"request\":{\"oldObject\":\"\\q\"}}", "{\"request\":{\"oldObject\":{\"a\" 1}}}", "'a'",
-        "[1]]", "{a:1}"}) {
+  for (const char* text : {"",
+                           " ",
+                           "{",
+                           "}",
+                           "{\"a\"}",
+                           "{\"a\":}",
+                           "{\"a\":1,}",
+                           "[1,]",
+                           "[1 2]",
+                           "01",
+                           "-",
+                           "- 1",
+                           "+1",
+                           "tru",
+                           "nul",
+                           "truex",
+                           "{} x",
+                           "{}{}",
+                           "\"a",
+                           "\"\t\"",
+                           "\"\\x\"",
+                           "{\"request\":{\"oldObject\":[1,}}",
+                           "{\"request\":{\"oldObject\":01}}",
+                           "{\"request\":{\"oldObject\":\"\\q\"}}",
+                           "{\"request\":{\"oldObject\":{\"a\" 1}}}",
+                           "'a'",
+                           "[1]]",
+                           "{a:1}"}) {
     EXPECT_FALSE(Fast(text).has_value()) << text;
   }
 }

@@ -29,13 +29,29 @@ std::string Written(const json& value) {
 }
 
 TEST(AppendCompactJson, ScalarsAsNlohmann) {
-  const std::vector<json> values = {
-      nullptr, true, false, 0, -0, 1, -1,
-      std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
-      std::numeric_limits<uint64_t>::max(), 0.5, -1e300, 3.0, 1e-7,
-      "", "plain", "quote\" backslash\\ slash/", "\b\f\n\r\t", std::string("nul\0x", 5),
-      "\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "bad \xff\xfe utf8 \xc3",
-      json::binary({1, 2, 3})};
+  const std::vector<json> values = {nullptr,
+                                    true,
+                                    false,
+                                    0,
+                                    -0,
+                                    1,
+                                    -1,
+                                    std::numeric_limits<int64_t>::min(),
+                                    std::numeric_limits<int64_t>::max(),
+                                    std::numeric_limits<uint64_t>::max(),
+                                    0.5,
+                                    -1e300,
+                                    3.0,
+                                    1e-7,
+                                    "",
+                                    "plain",
+                                    "quote\" backslash\\ slash/",
+                                    "\b\f\n\r\t",
+                                    std::string("nul\0x", 5),
+                                    "\x01\x1f\x7f",
+                                    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                    "bad \xff\xfe utf8 \xc3",
+                                    json::binary({1, 2, 3})};
   for (const json& value : values) EXPECT_EQ(Written(value), Dump(value)) << Dump(value);
 }
 
