@@ -1,12 +1,15 @@
 #include "webhook/admission_review.h"
 
 #include "webhook/base64.h"
+#include "webhook/json_fast_parse.h"
 #include "webhook/json_prefilter.h"
+#include "webhook/json_writer.h"
 
 namespace rc::webhook {
 namespace {
 
 using nlohmann::json;
+using SkipPaths = std::vector<std::vector<std::string_view>>;
 
 constexpr char kApiVersion[] = "admission.k8s.io/v1";
 constexpr int kMaxNesting = 100;
@@ -21,18 +24,10 @@ Status OptionalString(const json& obj, const char* key, const std::string& where
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
-  // Never parsed: request.oldObject (the mutation depends on the new object
-  // only), and in request.object what is never read nor patched and often most
-  // of its bytes: metadata.managedFields and kubectl's last-applied annotation.
-  static const std::vector<std::vector<std::string_view>> kUnused = {
-      {"request", "oldObject"},
-      {"request", "object", "metadata", "managedFields"},
-      {"request", "object", "metadata", "annotations",
-       "kubectl.kubernetes.io/last-applied-configuration"}};
-  PrefilteredJson filtered = BlankMembers(body, kUnused);
+// Parses the body without building what is never used (the general path:
+// handles any valid JSON and says what is wrong with invalid input).
+Result<json> ParseReviewGeneral(std::string_view body, const SkipPaths& unused) {
+  PrefilteredJson filtered = BlankMembers(body, unused);
   if (filtered.max_depth > kMaxNesting) {
     return InvalidArgument("request body nests deeper than " + std::to_string(kMaxNesting) +
                            " levels; not a Kubernetes object");
@@ -46,6 +41,29 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
     return InvalidArgument(
         "request body is not valid JSON; want an admission.k8s.io/v1 "
         "AdmissionReview");
+  }
+  return review;
+}
+
+}  // namespace
+
+Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
+  // Never parsed: request.oldObject (the mutation depends on the new object
+  // only), and in request.object what is never read nor patched and often most
+  // of its bytes: metadata.managedFields and kubectl's last-applied annotation.
+  static const SkipPaths kUnused = {{"request", "oldObject"},
+                                    {"request", "object", "metadata", "managedFields"},
+                                    {"request", "object", "metadata", "annotations",
+                                     "kubectl.kubernetes.io/last-applied-configuration"}};
+  // The fast path decides the common case (it leaves those members out); the
+  // general one everything else, including every error message.
+  json review;
+  if (std::optional<json> fast = ParseJsonSkipping(body, kUnused, kMaxNesting)) {
+    review = std::move(*fast);
+  } else {
+    Result<json> general = ParseReviewGeneral(body, kUnused);
+    if (!general.ok()) return general.status();
+    review = std::move(*general);
   }
   if (!review.is_object()) return InvalidArgument("request body is not a JSON object");
   if (!review.contains("apiVersion") || review["apiVersion"] != kApiVersion) {
@@ -95,24 +113,28 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
 std::string EncodeAdmissionReview(const AdmissionResponse& response) {
   // Written by hand around the (large) base64 patch, which needs no escaping:
   // dumping it through a JSON string value would copy and scan it twice more.
-  auto dump = [](const json& value) {
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
   std::string out =
       R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":)";
-  out += dump(response.uid);
+  AppendCompactJson(json(response.uid), out);
   out += response.allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
   if (!response.allowed) {
     json status = {{"code", response.code == 0 ? 403 : response.code},
                    {"message", response.message}};
-    out += R"(,"status":)" + dump(status);
+    out += R"(,"status":)";
+    AppendCompactJson(status, out);
   }
   if (response.patch.is_array() && !response.patch.empty()) {
+    std::string patch;
+    patch.reserve(8192);
+    AppendCompactJson(response.patch, patch);
     out += R"(,"patchType":"JSONPatch","patch":")";
-    out += Base64Encode(dump(response.patch));
+    out += Base64Encode(patch);
     out += '"';
   }
-  if (!response.warnings.empty()) out += R"(,"warnings":)" + dump(json(response.warnings));
+  if (!response.warnings.empty()) {
+    out += R"(,"warnings":)";
+    AppendCompactJson(json(response.warnings), out);
+  }
   out += "}}";
   return out;
 }

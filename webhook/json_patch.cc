@@ -9,15 +9,14 @@ using nlohmann::json;
 
 // RFC 6901: '~' -> "~0", '/' -> "~1".
 void AppendEscaped(std::string& path, const std::string& key) {
-  for (char c : key) {
-    if (c == '~') {
-      path += "~0";
-    } else if (c == '/') {
-      path += "~1";
-    } else {
-      path += c;
-    }
+  size_t run = 0;  // key[run, i) is appended as is
+  for (size_t i = key.find_first_of("~/"); i != std::string::npos;
+       i = key.find_first_of("~/", i + 1)) {
+    path.append(key, run, i - run);
+    path += key[i] == '~' ? "~0" : "~1";
+    run = i + 1;
   }
+  path.append(key, run, std::string::npos);
 }
 
 void Push(json& patch, const char* op, const std::string& path, json* value) {
@@ -35,23 +34,31 @@ void Diff(const json& source, json& target, std::string& path, json& patch) {
   }
   const size_t base = path.size();
   if (source.is_object()) {
-    for (auto it = source.begin(); it != source.end(); ++it) {
+    // Both maps are sorted by key: walk them side by side (no lookups).
+    // First every source key in order (recurse, or remove), then every
+    // target-only key in order (add).
+    const json::object_t& from = source.get_ref<const json::object_t&>();
+    json::object_t& to = target.get_ref<json::object_t&>();
+    auto t = to.begin();
+    for (auto s = from.begin(); s != from.end(); ++s) {
+      while (t != to.end() && t->first < s->first) ++t;
       path.resize(base);
       path += '/';
-      AppendEscaped(path, it.key());
-      auto found = target.find(it.key());
-      if (found == target.end()) {
+      AppendEscaped(path, s->first);
+      if (t == to.end() || t->first != s->first) {
         Push(patch, "remove", path, nullptr);
       } else {
-        Diff(*it, *found, path, patch);
+        Diff(s->second, t->second, path, patch);
       }
     }
-    for (auto it = target.begin(); it != target.end(); ++it) {
-      if (source.contains(it.key())) continue;
+    auto s = from.begin();
+    for (auto added = to.begin(); added != to.end(); ++added) {
+      while (s != from.end() && s->first < added->first) ++s;
+      if (s != from.end() && s->first == added->first) continue;
       path.resize(base);
       path += '/';
-      AppendEscaped(path, it.key());
-      Push(patch, "add", path, &it.value());
+      AppendEscaped(path, added->first);
+      Push(patch, "add", path, &added->second);
     }
     path.resize(base);
     return;

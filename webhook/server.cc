@@ -55,7 +55,8 @@ void WebhookServer::InstallRoutes() {
     const Clock::time_point start = Clock::now();
     HandlerReply reply = HandleAdmissionBody(req.body, options_.injection);
     res.status = reply.http_status;
-    res.set_content(reply.body, reply.content_type.c_str());
+    res.body = std::move(reply.body);  // set_content() would copy it
+    res.set_header("Content-Type", reply.content_type);
     const double seconds = SecondsSince(start);
     metrics_.ObserveAdmission(reply.outcome, seconds, reply.patch_operations);
     RC_LOG_INFO << "POST /mutate " << reply.http_status << " " << reply.outcome << " "

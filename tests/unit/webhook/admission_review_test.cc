@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "webhook/base64.h"
+#include "webhook/json_fast_parse.h"
 
 namespace rc::webhook {
 namespace {
@@ -47,6 +48,29 @@ TEST(AdmissionReview, DropsManagedFieldsWhichThePatchNeverTouches) {
   ASSERT_TRUE(request.ok());
   EXPECT_FALSE(request->object["metadata"].contains("managedFields"));
   EXPECT_EQ(request->object["metadata"]["name"], "redis");
+}
+
+// The fast parser declines floats, \u escapes and non-ASCII text; the general
+// path (prefilter + nlohmann) then decodes them to the same request, with the
+// never-used members dropped all the same.
+TEST(AdmissionReview, GeneralPathDecodesWhatTheFastPathDeclines) {
+  json plain = ValidReview();
+  plain["request"]["object"]["metadata"]["managedFields"] = json::array({{{"manager", "x"}}});
+  plain["request"]["object"]["metadata"]["annotations"] = {
+      {"kubectl.kubernetes.io/last-applied-configuration", "{}"}, {"keep", "v"}};
+  plain["request"]["oldObject"] = {{"a", 1}};
+  for (const json& extra : {json(0.5), json("caf\xc3\xa9"), json("\x01")}) {
+    json review = plain;
+    review["request"]["object"]["spec"] = {{"x", extra}};
+    ASSERT_FALSE(ParseJsonSkipping(review.dump(), {}, 100).has_value()) << "not the general path";
+    auto request = DecodeAdmissionReview(review.dump());
+    ASSERT_TRUE(request.ok()) << review.dump();
+    json want = plain["request"]["object"];
+    want["metadata"].erase("managedFields");
+    want["metadata"]["annotations"] = {{"keep", "v"}};
+    want["spec"] = {{"x", extra}};
+    EXPECT_EQ(request->object, want) << review.dump();
+  }
 }
 
 struct BadCase {
