@@ -4,17 +4,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 namespace rc::log {
 namespace {
 
 std::atomic<int> g_verbosity{0};
-std::mutex g_mu;  // guards g_secrets and stderr writes
+// Guards the secrets: every line reads them (shared), registering writes them.
+// Lines are written with one write(2) each, outside any lock, so threads
+// logging at once (the webhook's access log) do not queue behind each other.
+std::shared_mutex g_mu;
 std::vector<std::string>& Secrets() {
   static std::vector<std::string> secrets;
   return secrets;
@@ -45,7 +50,7 @@ int Verbosity() { return g_verbosity; }
 
 void RegisterSecret(const std::string& secret) {
   if (secret.empty()) return;
-  std::lock_guard<std::mutex> lock(g_mu);
+  std::unique_lock<std::shared_mutex> lock(g_mu);
   auto& secrets = Secrets();
   // Registering the same secret again (every reconcile loop, say) must not grow the list.
   if (std::find(secrets.begin(), secrets.end(), secret) != secrets.end()) return;
@@ -55,7 +60,7 @@ void RegisterSecret(const std::string& secret) {
 }
 
 std::string Redact(std::string text) {
-  std::lock_guard<std::mutex> lock(g_mu);
+  std::shared_lock<std::shared_mutex> lock(g_mu);
   return RedactLocked(std::move(text));
 }
 
@@ -79,12 +84,18 @@ std::string FormatLine(Severity severity, std::string_view file, int line, std::
 }
 
 void Emit(Severity severity, const char* file, int line, const std::string& msg) {
-  std::string text = FormatLine(severity, file, line, msg);
-  std::lock_guard<std::mutex> lock(g_mu);
-  text = RedactLocked(std::move(text));
+  std::string text = Redact(FormatLine(severity, file, line, msg));
   text.push_back('\n');
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
+  // One write per line: whole lines never interleave (up to PIPE_BUF on pipes).
+  const char* at = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, at, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr is gone: nothing else to tell
+    at += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace rc::log
