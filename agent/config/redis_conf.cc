@@ -109,6 +109,11 @@ Result<RenderedConf> RenderRedisConf(const PodFacts& pod, const ConfOptions& opt
   t += "# Rendered by redis-cluster-agent init for pod " + pod.pod_name + " (image '" +
        options.image + "', " + out.rendered_for.ToString() +
        ").\n# Re-rendered at every pod start: edit the StatefulSet, not this file.\n";
+  // Defaults first, so the user's own lines below override them. A new or
+  // restarted replica syncs at once instead of after redis's 5 s wait for more
+  // replicas: the shard is without a replica (and its pod not Ready) shorter.
+  t += "\n# Defaults (the lines below may override them).\n";
+  t += FormatDirective({"repl-diskless-sync-delay", {"0"}}) + "\n";
   if (!options.user.config_file.empty() || !options.user.directives.empty()) {
     t += "\n# The container's own configuration (its original command line).\n";
     if (!options.user.config_file.empty())

@@ -124,7 +124,8 @@ def with_agent():
     ips = cluster.wait_healthy(ns, "app=redis", 3, 1, timeout=300)
     say("agent cluster formed; loading keys")
     took_load = load(ips["redis-1"])
-    say(f"loaded {KEYS} keys in {took_load:.1f} s; kubectl scale to 8")
+    say(f"loaded {KEYS} keys in {took_load:.1f} s; kubectl scale to 8 at "
+        f"{time.strftime('%H:%M:%S')}")
     start = time.monotonic()
     kube.kubectl("-n", ns, "scale", "statefulset/redis", "--replicas=8")
     ips = cluster.wait_healthy(ns, "app=redis", 4, 1, timeout=1800)

@@ -139,10 +139,12 @@ TEST(RenderRedisConf, ClusterSettingsWinOverExtraLinesAndTheUsersOwnConfig) {
   options.user = *user;
   auto conf = RenderRedisConf(Pod(), options);
   ASSERT_TRUE(conf.ok()) << conf.status().ToString();
-  // The user's file is kept, first, so everything after it wins.
+  // The agent's defaults come first, then the user's file, so everything after
+  // the file wins over it, and the file over the defaults.
   auto lines = Lines(*conf);
-  ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0], (Directive{"include", {"/usr/local/etc/redis/redis.conf"}}));
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], (Directive{"repl-diskless-sync-delay", {"0"}}));
+  EXPECT_EQ(lines[1], (Directive{"include", {"/usr/local/etc/redis/redis.conf"}}));
   EXPECT_EQ(Effective(*conf, "maxmemory"), std::vector<std::string>{"100mb"});
   EXPECT_EQ(Effective(*conf, "maxmemory-policy"), std::vector<std::string>{"allkeys-lru"});
   EXPECT_EQ(Effective(*conf, "port"), std::vector<std::string>{"6379"});
@@ -151,6 +153,18 @@ TEST(RenderRedisConf, ClusterSettingsWinOverExtraLinesAndTheUsersOwnConfig) {
   std::vector<std::string> overridden = conf->overridden;
   std::sort(overridden.begin(), overridden.end());
   EXPECT_EQ(overridden, (std::vector<std::string>{"appendonly", "cluster-enabled", "port"}));
+}
+
+TEST(RenderRedisConf, DefaultsGiveWayToTheUsersLines) {
+  ConfOptions options = Options("redis:7.0");
+  auto plain = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(Effective(*plain, "repl-diskless-sync-delay"), std::vector<std::string>{"0"});
+  options.extra_config = "repl-diskless-sync-delay 5\n";
+  auto conf = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+  EXPECT_EQ(Effective(*conf, "repl-diskless-sync-delay"), std::vector<std::string>{"5"});
+  EXPECT_TRUE(conf->overridden.empty()) << "a default is not a cluster setting";
 }
 
 TEST(RenderRedisConf, TestOptionsBindOneAddress) {
