@@ -16,7 +16,8 @@ constexpr char kUsage[] =
     "\n"
     "On any Redis Cluster:\n"
     "  status     --seed HOST:PORT [--json]\n"
-    "  rebalance  --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] [--dry-run]\n"
+    "  rebalance  --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] "
+    "[--dry-run]\n"
     "  drain      --seed HOST:PORT --node NODE_ID|HOST:PORT\n"
     "\n"
     "COMMAND --help shows its flags. Exit codes: 0 ok, 1 failure, 2 bad usage.\n";
@@ -42,8 +43,8 @@ int main(int argc, char** argv) {
     const char* name;
     Entry entry;
   } const commands[] = {
-      {"init", rc::agent::InitCommand},           {"run", rc::agent::RunCommand},
-      {"status", rc::agent::StatusCommand},       {"rebalance", rc::agent::RebalanceCommand},
+      {"init", rc::agent::InitCommand},     {"run", rc::agent::RunCommand},
+      {"status", rc::agent::StatusCommand}, {"rebalance", rc::agent::RebalanceCommand},
       {"drain", rc::agent::DrainCommand},
   };
   for (const auto& c : commands) {

@@ -11,7 +11,8 @@ namespace rc::agent {
 void ClusterFlags::Register(FlagParser& parser) {
   parser.AddString("seed", &seed, "any node of the cluster (required)", "HOST:PORT");
   parser.AddString("password-file", &password_file,
-                   "file holding the AUTH password (else env REDISCLI_AUTH or REDIS_PASSWORD)", "PATH");
+                   "file holding the AUTH password (else env REDISCLI_AUTH or REDIS_PASSWORD)",
+                   "PATH");
   parser.AddString("user", &user, "ACL user name for AUTH (default: password only)", "NAME");
   parser.AddInt("timeout-ms", &timeout_ms, "connect and command timeout (default 5000)");
   parser.AddInt("v", &verbosity, "log verbosity (default 0)");
@@ -31,7 +32,8 @@ Status ClusterFlags::Resolve(RedisOptions* options) const {
     std::stringstream ss;
     ss << in.rdbuf();
     password = ss.str();
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+      password.pop_back();
     if (password.empty()) return InvalidArgument("--password-file: " + password_file + " is empty");
   } else if (const char* env = std::getenv("REDISCLI_AUTH"); env && *env) {
     password = env;

@@ -14,10 +14,11 @@ int DrainCommand(int argc, char** argv) {
   EngineFlags tuning;
   std::string node;
   bool use_empty = false, dry_run = false;
-  FlagParser parser("drain --seed HOST:PORT --node NODE_ID|HOST:PORT",
-                    "Closes open slots first, then moves every slot off one master to the others\n"
-                    "(the emptiest first) and leaves it an empty master. Exits 0 only when the node\n"
-                    "holds no slot and the cluster is consistent; rerun after any failure to finish.");
+  FlagParser parser(
+      "drain --seed HOST:PORT --node NODE_ID|HOST:PORT",
+      "Closes open slots first, then moves every slot off one master to the others\n"
+      "(the emptiest first) and leaves it an empty master. Exits 0 only when the node\n"
+      "holds no slot and the cluster is consistent; rerun after any failure to finish.");
   cluster.Register(parser);
   tuning.Register(parser);
   parser.AddString("node", &node, "the master to empty (required)", "NODE_ID|HOST:PORT");
@@ -25,7 +26,8 @@ int DrainCommand(int argc, char** argv) {
   parser.AddBool("dry-run", &dry_run, "print the plan, move nothing");
   if (int code = parser.ParseOrExit(argc, argv); code >= 0) return code;
   if (node.empty()) {
-    std::fprintf(stderr, "redis-cluster-agent drain: --node is required\n\n%s", parser.Usage().c_str());
+    std::fprintf(stderr, "redis-cluster-agent drain: --node is required\n\n%s",
+                 parser.Usage().c_str());
     return 2;
   }
   RedisOptions redis;

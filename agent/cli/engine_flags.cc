@@ -30,8 +30,10 @@ StopOnSignal::~StopOnSignal() {
 void EngineFlags::Register(FlagParser& parser) {
   parser.AddInt("batch", &batch, "keys per MIGRATE (default 100; also bounded by 8 MB)");
   parser.AddInt("workers", &workers, "source->target pairs moved at once (default 2)");
-  parser.AddInt("slots-in-flight", &slots_in_flight, "slots opened per pipelined round (default 512)");
-  parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms, "MIGRATE timeout, doubled on retry (default 10000)");
+  parser.AddInt("slots-in-flight", &slots_in_flight,
+                "slots opened per pipelined round (default 512)");
+  parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms,
+                "MIGRATE timeout, doubled on retry (default 10000)");
 }
 
 Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* options) const {
@@ -48,7 +50,8 @@ Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* op
   return Status::Ok();
 }
 
-int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome, bool dry_run) {
+int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome,
+                  bool dry_run) {
   if (!outcome.ok()) {
     std::fprintf(stderr, "redis-cluster-agent %s: FAILED: %s\n", what.c_str(),
                  outcome.status().ToString().c_str());
@@ -56,8 +59,8 @@ int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& out
   }
   const auto& o = *outcome;
   if (o.fix.slots_fixed > 0)
-    std::printf("closed %d open slot(s) left by an earlier run (%lld keys moved)\n", o.fix.slots_fixed,
-                o.fix.keys_moved);
+    std::printf("closed %d open slot(s) left by an earlier run (%lld keys moved)\n",
+                o.fix.slots_fixed, o.fix.keys_moved);
   if (dry_run) {
     std::printf("dry run: %s\n", o.plan.Summary().c_str());
     size_t shown = 0;

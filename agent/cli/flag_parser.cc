@@ -33,8 +33,8 @@ void FlagParser::AddBool(const std::string& name, bool* out, const std::string& 
                     }});
 }
 
-void FlagParser::AddList(const std::string& name, std::vector<std::string>* out, const std::string& help,
-                         const std::string& value_name) {
+void FlagParser::AddList(const std::string& name, std::vector<std::string>* out,
+                         const std::string& help, const std::string& value_name) {
   flags_.push_back({name, help + " (repeatable)", true, value_name, [out](const std::string& v) {
                       out->push_back(v);
                       return true;
@@ -98,7 +98,9 @@ std::string FlagParser::Usage() const {
     if (left.size() < 30) left.resize(30, ' ');
     out += left + " " + f.help + "\n";
   }
-  out += "  --help                       show this text\n\nExit codes: 0 ok, 1 failure, 2 bad usage.\n";
+  out +=
+      "  --help                       show this text\n\nExit codes: 0 ok, 1 failure, 2 bad "
+      "usage.\n";
   return out;
 }
 

@@ -39,7 +39,8 @@ int RebalanceCommand(int argc, char** argv) {
   bool use_empty = false, dry_run = false, ignore_key_counts = false;
   std::vector<std::string> weights;
   FlagParser parser(
-      "rebalance --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] [--dry-run]",
+      "rebalance --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] "
+      "[--dry-run]",
       "Closes open slots left by an interrupted migration, then moves the fewest slots that\n"
       "make every master hold its weighted share (within one slot). NODE is a node id (or\n"
       "a unique prefix) or HOST:PORT; weight 0 empties a master. Exits 0 only when the\n"

@@ -12,10 +12,11 @@ namespace rc::agent {
 int StatusCommand(int argc, char** argv) {
   ClusterFlags cluster;
   bool json = false;
-  FlagParser parser("status --seed HOST:PORT [--json]",
-                    "Shows the cluster seen from every node: a one-line verdict first, then masters\n"
-                    "with slot and key counts, replicas, open slots, failed and unreachable nodes.\n"
-                    "Exits 0 when the cluster is consistent and balanced, 1 otherwise.");
+  FlagParser parser(
+      "status --seed HOST:PORT [--json]",
+      "Shows the cluster seen from every node: a one-line verdict first, then masters\n"
+      "with slot and key counts, replicas, open slots, failed and unreachable nodes.\n"
+      "Exits 0 when the cluster is consistent and balanced, 1 otherwise.");
   cluster.Register(parser);
   parser.AddBool("json", &json, "print JSON instead of text");
   if (int code = parser.ParseOrExit(argc, argv); code >= 0) return code;

@@ -41,14 +41,16 @@ ClusterStatus SummarizeCluster(const ClusterView& view) {
   int with_slots = static_cast<int>(st.masters.size()) - st.empty_masters;
   std::string facts = std::to_string(with_slots) + " masters with slots, " +
                       std::to_string(st.replicas.size()) + " replicas, " +
-                      std::to_string(kSlotCount - view.uncovered.Count()) + "/16384 slots covered, " +
-                      std::to_string(st.total_keys) + " keys";
+                      std::to_string(kSlotCount - view.uncovered.Count()) +
+                      "/16384 slots covered, " + std::to_string(st.total_keys) + " keys";
   if (st.empty_masters > 0) facts += ", " + std::to_string(st.empty_masters) + " empty master(s)";
   if (!st.consistent) {
     st.verdict = "PROBLEM: " + st.problems.front();
-    if (st.problems.size() > 1) st.verdict += " (+" + std::to_string(st.problems.size() - 1) + " more)";
+    if (st.problems.size() > 1)
+      st.verdict += " (+" + std::to_string(st.problems.size() - 1) + " more)";
   } else if (!st.balanced) {
-    st.verdict = "UNBALANCED: " + facts + "; run `redis-cluster-agent rebalance --seed " + view.seed + "`";
+    st.verdict =
+        "UNBALANCED: " + facts + "; run `redis-cluster-agent rebalance --seed " + view.seed + "`";
   } else {
     st.verdict = "OK: " + facts + ", balanced";
   }
@@ -62,18 +64,24 @@ std::string RenderStatusText(const ClusterStatus& st) {
     out += "  " + m.id.substr(0, 8) + "  " + m.address + "  slots=" + std::to_string(m.slots) +
            "  keys=" + (m.keys >= 0 ? std::to_string(m.keys) : "?") +
            "  replicas=" + std::to_string(m.replicas);
-    if (m.failed) out += "  FAILED";
-    else if (!m.reachable) out += "  UNREACHABLE";
+    if (m.failed)
+      out += "  FAILED";
+    else if (!m.reachable)
+      out += "  UNREACHABLE";
     if (!m.slot_ranges.empty())
-      out += "  [" + (m.slot_ranges.size() > 60 ? m.slot_ranges.substr(0, 57) + "..." : m.slot_ranges) + "]";
+      out += "  [" +
+             (m.slot_ranges.size() > 60 ? m.slot_ranges.substr(0, 57) + "..." : m.slot_ranges) +
+             "]";
     out += "\n";
   }
   if (!st.replicas.empty()) {
     out += "replicas:\n";
     for (const auto& r : st.replicas) {
       out += "  " + r.id.substr(0, 8) + "  " + r.address + "  of " + r.master_id.substr(0, 8);
-      if (r.failed) out += "  FAILED";
-      else if (!r.reachable) out += "  UNREACHABLE";
+      if (r.failed)
+        out += "  FAILED";
+      else if (!r.reachable)
+        out += "  UNREACHABLE";
       out += "\n";
     }
   }
@@ -81,8 +89,10 @@ std::string RenderStatusText(const ClusterStatus& st) {
     out += "open slots:\n";
     for (const auto& o : st.open_slots) {
       out += "  " + std::to_string(o.slot) + ":";
-      for (const auto& [n, to] : o.migrating) out += " " + n.substr(0, 8) + " migrating to " + to.substr(0, 8);
-      for (const auto& [n, from] : o.importing) out += " " + n.substr(0, 8) + " importing from " + from.substr(0, 8);
+      for (const auto& [n, to] : o.migrating)
+        out += " " + n.substr(0, 8) + " migrating to " + to.substr(0, 8);
+      for (const auto& [n, from] : o.importing)
+        out += " " + n.substr(0, 8) + " importing from " + from.substr(0, 8);
       out += "\n";
     }
   }
@@ -110,16 +120,25 @@ std::string RenderStatusJson(const ClusterStatus& st) {
   j["total_keys"] = st.total_keys;
   j["masters"] = nlohmann::json::array();
   for (const auto& m : st.masters)
-    j["masters"].push_back({{"id", m.id}, {"address", m.address}, {"slots", m.slots},
-                            {"slot_ranges", m.slot_ranges}, {"keys", m.keys}, {"replicas", m.replicas},
-                            {"failed", m.failed}, {"reachable", m.reachable}});
+    j["masters"].push_back({{"id", m.id},
+                            {"address", m.address},
+                            {"slots", m.slots},
+                            {"slot_ranges", m.slot_ranges},
+                            {"keys", m.keys},
+                            {"replicas", m.replicas},
+                            {"failed", m.failed},
+                            {"reachable", m.reachable}});
   j["replicas"] = nlohmann::json::array();
   for (const auto& r : st.replicas)
-    j["replicas"].push_back({{"id", r.id}, {"address", r.address}, {"master_id", r.master_id},
-                             {"failed", r.failed}, {"reachable", r.reachable}});
+    j["replicas"].push_back({{"id", r.id},
+                             {"address", r.address},
+                             {"master_id", r.master_id},
+                             {"failed", r.failed},
+                             {"reachable", r.reachable}});
   j["open_slots"] = nlohmann::json::array();
   for (const auto& o : st.open_slots)
-    j["open_slots"].push_back({{"slot", o.slot}, {"migrating", o.migrating}, {"importing", o.importing}});
+    j["open_slots"].push_back(
+        {{"slot", o.slot}, {"migrating", o.migrating}, {"importing", o.importing}});
   j["failed_nodes"] = st.failed_nodes;
   j["unreachable"] = st.unreachable;
   j["problems"] = st.problems;

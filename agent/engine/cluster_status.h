@@ -30,10 +30,10 @@ struct ReplicaStatus {
 };
 
 struct ClusterStatus {
-  bool healthy = false;   // consistent and balanced
+  bool healthy = false;  // consistent and balanced
   bool consistent = false;
-  bool balanced = false;  // masters owning slots within one slot of an even share
-  std::string verdict;    // "OK: ..." or "PROBLEM: ..." / "UNBALANCED: ..."
+  bool balanced = false;              // masters owning slots within one slot of an even share
+  std::string verdict;                // "OK: ..." or "PROBLEM: ..." / "UNBALANCED: ..."
   std::vector<MasterStatus> masters;  // by address
   std::vector<ReplicaStatus> replicas;
   std::vector<OpenSlot> open_slots;

@@ -95,7 +95,8 @@ std::vector<std::string> ClusterView::Problems() const {
   if (!owners_agree) {
     std::string line = "nodes disagree about slot owners";
     if (!disagreements.empty()) line += ": " + disagreements.front();
-    if (disagreements.size() > 1) line += " (and " + std::to_string(disagreements.size() - 1) + " more)";
+    if (disagreements.size() > 1)
+      line += " (and " + std::to_string(disagreements.size() - 1) + " more)";
     out.push_back(line);
   }
   if (!open_slots.empty()) {
@@ -103,15 +104,17 @@ std::vector<std::string> ClusterView::Problems() const {
     for (size_t i = 0; i < open_slots.size() && i < 5; ++i) {
       const auto& o = open_slots[i];
       line += " " + std::to_string(o.slot);
-      for (const auto& [node, to] : o.migrating) line += " (" + Short(node) + " migrating to " + Short(to) + ")";
-      for (const auto& [node, from] : o.importing) line += " (" + Short(node) + " importing from " + Short(from) + ")";
+      for (const auto& [node, to] : o.migrating)
+        line += " (" + Short(node) + " migrating to " + Short(to) + ")";
+      for (const auto& [node, from] : o.importing)
+        line += " (" + Short(node) + " importing from " + Short(from) + ")";
     }
     if (open_slots.size() > 5) line += " ...";
     out.push_back(line);
   }
   if (!uncovered.Empty())
-    out.push_back(std::to_string(uncovered.Count()) + " slot(s) not covered by any master: " +
-                  uncovered.ToString().substr(0, 200));
+    out.push_back(std::to_string(uncovered.Count()) +
+                  " slot(s) not covered by any master: " + uncovered.ToString().substr(0, 200));
   return out;
 }
 
@@ -153,11 +156,14 @@ ClusterView BuildClusterView(const std::string& seed, std::vector<NodeView> node
     }
     if (differ > 0) {
       view.owners_agree = false;
-      auto name = [](const std::string& id) { return id.empty() ? std::string("nobody") : Short(id); };
-      view.disagreements.push_back(
-          n.address + " maps " + std::to_string(differ) + " slot(s) differently from the seed (slot " +
-          std::to_string(first) + ": " + name(owners[static_cast<size_t>(first)]) + " vs " +
-          name(reference[static_cast<size_t>(first)]) + ")");
+      auto name = [](const std::string& id) {
+        return id.empty() ? std::string("nobody") : Short(id);
+      };
+      view.disagreements.push_back(n.address + " maps " + std::to_string(differ) +
+                                   " slot(s) differently from the seed (slot " +
+                                   std::to_string(first) + ": " +
+                                   name(owners[static_cast<size_t>(first)]) + " vs " +
+                                   name(reference[static_cast<size_t>(first)]) + ")");
     }
   }
 
@@ -201,9 +207,8 @@ Result<ClusterView> ObserveCluster(RedisConnector& connector, const std::string&
   std::vector<const ClusterNode*> others;
   for (const auto& n : seed_topology.nodes())
     if (!n.flags.myself) others.push_back(&n);
-  std::sort(others.begin(), others.end(), [](const ClusterNode* a, const ClusterNode* b) {
-    return a->Address() < b->Address();
-  });
+  std::sort(others.begin(), others.end(),
+            [](const ClusterNode* a, const ClusterNode* b) { return a->Address() < b->Address(); });
   for (const ClusterNode* n : others) {
     NodeView v;
     v.address = n->Address();
@@ -251,11 +256,13 @@ Result<std::string> ResolveNode(const ClusterView& view, const std::string& node
       if ((n.ip == host || n.hostname == host) && n.port == port) return n.id;
     return NotFound("no node at " + node + " in the cluster seen from " + view.seed);
   }
-  if (node.size() < 4) return InvalidArgument("node '" + node + "' is neither HOST:PORT nor a node id");
+  if (node.size() < 4)
+    return InvalidArgument("node '" + node + "' is neither HOST:PORT nor a node id");
   std::vector<std::string> matches;
   for (const auto& n : view.topology.nodes())
     if (n.id.compare(0, node.size(), node) == 0) matches.push_back(n.id);
-  if (matches.empty()) return NotFound("no node with id " + node + " in the cluster seen from " + view.seed);
+  if (matches.empty())
+    return NotFound("no node with id " + node + " in the cluster seen from " + view.seed);
   if (matches.size() > 1) return InvalidArgument("node id prefix " + node + " is ambiguous");
   return matches.front();
 }

@@ -21,13 +21,13 @@ namespace rc::engine {
 
 // What one node says about the cluster (and about itself).
 struct NodeView {
-  std::string address;        // "ip:port" we connected to (or tried to)
-  std::string id;             // its own node id (its "myself" line); "" when unreachable
-  bool reachable = false;     // connected and answered CLUSTER NODES
-  std::string error;          // why not reachable / what failed
-  Topology topology;          // its CLUSTER NODES
+  std::string address;            // "ip:port" we connected to (or tried to)
+  std::string id;                 // its own node id (its "myself" line); "" when unreachable
+  bool reachable = false;         // connected and answered CLUSTER NODES
+  std::string error;              // why not reachable / what failed
+  Topology topology;              // its CLUSTER NODES
   bool cluster_state_ok = false;  // CLUSTER INFO cluster_state:ok
-  long long keys = -1;        // DBSIZE; -1 when unknown
+  long long keys = -1;            // DBSIZE; -1 when unknown
 
   const ClusterNode* Myself() const { return topology.Myself(); }
 };
@@ -40,8 +40,8 @@ struct OpenSlot {
 };
 
 struct ClusterView {
-  std::string seed;              // as given
-  std::vector<NodeView> nodes;   // every known node, seed first, then by address
+  std::string seed;             // as given
+  std::vector<NodeView> nodes;  // every known node, seed first, then by address
   // The reference topology: the seed's CLUSTER NODES, with each reachable
   // node's own line (flags, slots, open slots) taken from that node itself.
   Topology topology;

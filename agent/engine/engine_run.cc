@@ -36,9 +36,12 @@ Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, F
     // give the cluster time to recover (e.g. a failover) before fixing.
     std::string down;
     for (const auto& n : view->nodes)
-      if (n.reachable && n.Myself() && n.Myself()->IsMaster() && !n.cluster_state_ok) down = n.address;
+      if (n.reachable && n.Myself() && n.Myself()->IsMaster() && !n.cluster_state_ok)
+        down = n.address;
     if (!down.empty() && Clock::now() < deadline) {
-      if (!logged_down) RC_LOG_INFO << "master " << down << " reports cluster_state:fail; waiting for it to recover";
+      if (!logged_down)
+        RC_LOG_INFO << "master " << down
+                    << " reports cluster_state:fail; waiting for it to recover";
       logged_down = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
@@ -77,8 +80,9 @@ using Planner = std::function<Result<MigrationPlan>(const ClusterView&)>;
 }  // namespace
 
 static Result<RunOutcome> RunPlanned(MigrationEngine& engine, const std::string& seed,
-                                     const PlanOptions& options, bool dry_run, ProgressListener* listener,
-                                     const std::string& what, const Planner& plan_for,
+                                     const PlanOptions& options, bool dry_run,
+                                     ProgressListener* listener, const std::string& what,
+                                     const Planner& plan_for,
                                      const std::function<bool(const ClusterView&)>& done) {
   RunOutcome outcome;
   const auto start = Clock::now();
@@ -121,9 +125,10 @@ static Result<RunOutcome> RunPlanned(MigrationEngine& engine, const std::string&
     return Status(ErrorCode::kUnavailable, msg);
   }
   if (!after->Consistent())
-    return FailedPrecondition(what + " finished but the cluster is not consistent: " +
-                              JoinProblems(after->Problems()));
-  if (!outcome.balanced_after) return FailedPrecondition(what + " finished but the cluster is not balanced yet");
+    return FailedPrecondition(
+        what + " finished but the cluster is not consistent: " + JoinProblems(after->Problems()));
+  if (!outcome.balanced_after)
+    return FailedPrecondition(what + " finished but the cluster is not balanced yet");
   (void)options;
   return outcome;
 }

@@ -37,11 +37,16 @@ Result<std::string> CanonicalValue(RedisClient& client, const std::string& key, 
   if (!type.ok()) return type.status();
   RedisCommand read;
   bool sort = true;
-  if (type->str == "set") read = {"SMEMBERS", key};
-  else if (type->str == "hash") read = {"HGETALL", key};
-  else if (type->str == "zset") read = {"ZRANGE", key, "0", "-1", "WITHSCORES"}, sort = false;
-  else if (type->str == "list") read = {"LRANGE", key, "0", "-1"}, sort = false;
-  else return Status(ErrorCode::kNotFound, "no canonical form for type " + type->str);
+  if (type->str == "set")
+    read = {"SMEMBERS", key};
+  else if (type->str == "hash")
+    read = {"HGETALL", key};
+  else if (type->str == "zset")
+    read = {"ZRANGE", key, "0", "-1", "WITHSCORES"}, sort = false;
+  else if (type->str == "list")
+    read = {"LRANGE", key, "0", "-1"}, sort = false;
+  else
+    return Status(ErrorCode::kNotFound, "no canonical form for type " + type->str);
   auto value = ask(read);
   if (!value.ok()) return value.status();
   std::vector<std::string> parts;
@@ -68,8 +73,8 @@ bool IsRetryableMigrateError(const std::string& error) {
          Contains(error, "LOADING") || Contains(error, "CLUSTERDOWN");
 }
 
-KeyMover::KeyMover(RedisClient& source, RedisClient& target, std::string target_host, int target_port,
-                   const EngineOptions& options)
+KeyMover::KeyMover(RedisClient& source, RedisClient& target, std::string target_host,
+                   int target_port, const EngineOptions& options)
     : source_(source),
       target_(target),
       target_host_(std::move(target_host)),
@@ -80,7 +85,8 @@ int KeyMover::KeysPerBatch() {
   if (keys_per_batch_ > 0) return keys_per_batch_;
   keys_per_batch_ = std::max(1, options_.batch_keys);
   auto replies = source_.Pipeline({{"INFO", "memory"}, {"DBSIZE"}});
-  if (replies.ok() && (*replies)[1].type == RedisReply::Type::kInteger && (*replies)[1].integer > 0) {
+  if (replies.ok() && (*replies)[1].type == RedisReply::Type::kInteger &&
+      (*replies)[1].integer > 0) {
     long long used = InfoField((*replies)[0].str, "used_memory");
     long long avg = std::max(1LL, used / (*replies)[1].integer);
     long long by_bytes = std::max(1LL, options_.batch_bytes / avg);
@@ -91,8 +97,8 @@ int KeyMover::KeysPerBatch() {
 
 RedisCommand KeyMover::MigrateCommand(const std::vector<std::string>& keys, bool replace,
                                       int timeout_ms) const {
-  RedisCommand cmd = {"MIGRATE", target_host_, std::to_string(target_port_), "", "0",
-                      std::to_string(timeout_ms)};
+  RedisCommand cmd = {"MIGRATE", target_host_, std::to_string(target_port_),
+                      "",        "0",          std::to_string(timeout_ms)};
   if (replace) cmd.push_back("REPLACE");
   if (!options_.password.empty()) {
     if (options_.username.empty()) {
@@ -122,7 +128,8 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
   while (!pending.empty()) {
     std::vector<RedisCommand> gets;
     gets.reserve(pending.size());
-    for (int s : pending) gets.push_back({"CLUSTER", "GETKEYSINSLOT", std::to_string(s), std::to_string(batch)});
+    for (int s : pending)
+      gets.push_back({"CLUSTER", "GETKEYSINSLOT", std::to_string(s), std::to_string(batch)});
     auto keys = source_.Pipeline(gets);
     if (!keys.ok()) {
       for (int s : pending) careful(s);  // retries per slot, reconnecting
@@ -154,7 +161,8 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
     while (begin < migrates.size()) {
       size_t end = begin;
       size_t keys_in_round = 0;
-      while (end < migrates.size() && (end == begin || keys_in_round + counts[end] <= static_cast<size_t>(batch)))
+      while (end < migrates.size() &&
+             (end == begin || keys_in_round + counts[end] <= static_cast<size_t>(batch)))
         keys_in_round += counts[end++];
       std::vector<RedisCommand> round(migrates.begin() + static_cast<long>(begin),
                                       migrates.begin() + static_cast<long>(end));
@@ -194,20 +202,23 @@ Result<long long> KeyMover::MoveSlot(int slot) {
                                     " tries: " + why.message());
     // A node that is gone will not come back within these retries: stop now.
     auto src_ping = source_.Command({"PING"});
-    if (!src_ping.ok()) return src_ping.status().WithContext("moving " + where + ": source unreachable");
+    if (!src_ping.ok())
+      return src_ping.status().WithContext("moving " + where + ": source unreachable");
     auto ping = target_.Command({"PING"});
     if (!ping.ok()) return ping.status().WithContext("moving " + where + ": target unreachable");
     timeout *= 2;  // big keys need longer
     batch = std::max(1, batch / 4);
     // Back off: CLUSTERDOWN / TRYAGAIN / a busy node need time, not haste.
     auto pause = std::chrono::milliseconds(std::min(3200, 100 << std::min(retries - 1, 5)));
-    RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying in " << pause.count()
-                   << " ms with timeout " << timeout << " ms and " << batch << " key(s) per MIGRATE";
+    RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying in "
+                   << pause.count() << " ms with timeout " << timeout << " ms and " << batch
+                   << " key(s) per MIGRATE";
     std::this_thread::sleep_for(pause);
     return Status::Ok();
   };
   while (true) {
-    auto keys = source_.Command({"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(batch)});
+    auto keys =
+        source_.Command({"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), std::to_string(batch)});
     if (!keys.ok()) {
       RC_RETURN_IF_ERROR(retry(keys.status()));
       continue;
@@ -230,7 +241,8 @@ Result<long long> KeyMover::MoveSlot(int slot) {
       auto resolved = ResolveBusyKeys(slot, names, timeout);
       if (!resolved.ok()) {
         ErrorCode code = resolved.status().code();
-        if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout) return resolved.status();
+        if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout)
+          return resolved.status();
         RC_RETURN_IF_ERROR(retry(resolved.status()));
         continue;
       }
@@ -246,7 +258,8 @@ Result<long long> KeyMover::MoveSlot(int slot) {
   }
 }
 
-Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::string>& keys, int timeout_ms) {
+Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::string>& keys,
+                                            int timeout_ms) {
   std::vector<RedisCommand> src_cmds, dst_cmds;
   for (const auto& k : keys) {
     src_cmds.push_back({"DUMP", k});
@@ -269,9 +282,10 @@ Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::str
       same_value = ca.ok() && cb.ok() && *ca == *cb;
     }
     if (!same_value)
-      return Conflict("slot " + std::to_string(slot) + ": key '" + keys[i] + "' exists on both " +
-                      source_.address() + " and " + target_.address() +
-                      " with different values; not overwriting either (resolve it by hand, then rerun)");
+      return Conflict(
+          "slot " + std::to_string(slot) + ": key '" + keys[i] + "' exists on both " +
+          source_.address() + " and " + target_.address() +
+          " with different values; not overwriting either (resolve it by hand, then rerun)");
     same.push_back(keys[i]);
   }
   if (same.empty()) return 0LL;

@@ -40,7 +40,8 @@ class KeyMover {
   int ReplyTimeout(int migrate_timeout_ms) const;
   // Keys per MIGRATE, bounded by batch_keys and by batch_bytes / average key size.
   int KeysPerBatch();
-  RedisCommand MigrateCommand(const std::vector<std::string>& keys, bool replace, int timeout_ms) const;
+  RedisCommand MigrateCommand(const std::vector<std::string>& keys, bool replace,
+                              int timeout_ms) const;
   // Replaces keys that exist on both sides with the same value; kConflict otherwise.
   Result<long long> ResolveBusyKeys(int slot, const std::vector<std::string>& keys, int timeout_ms);
 

@@ -95,18 +95,21 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   for (const auto& mv : plan.moves) {
     if (!masters.count(mv.from_id) || !masters.count(mv.to_id))
       return FailedPrecondition("plan moves slot " + std::to_string(mv.slot) +
-                                " between masters that are not reachable: " + mv.from_id + " -> " + mv.to_id);
+                                " between masters that are not reachable: " + mv.from_id + " -> " +
+                                mv.to_id);
   }
 
   // A target must know the whole slot map before it imports anything.
   const auto owners = view.topology.SlotOwners();
   std::vector<std::string> targets;
   for (const auto& mv : plan.moves)
-    if (std::find(targets.begin(), targets.end(), mv.to_id) == targets.end()) targets.push_back(mv.to_id);
+    if (std::find(targets.begin(), targets.end(), mv.to_id) == targets.end())
+      targets.push_back(mv.to_id);
   for (const auto& id : targets) {
     auto client = connector_.Connect(masters[id].host, masters[id].port);
     if (!client.ok()) return client.status().WithContext("target " + masters[id].Address());
-    RC_RETURN_IF_ERROR(WaitForSlotMap(**client, owners, std::chrono::milliseconds(options_.gossip_wait_ms)));
+    RC_RETURN_IF_ERROR(
+        WaitForSlotMap(**client, owners, std::chrono::milliseconds(options_.gossip_wait_ms)));
   }
 
   // Work units: each (source, target) pair's slots in groups; pairs interleaved
@@ -167,7 +170,8 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
                                                                  : "";
           if (!down.empty()) {
             for (int s : unit.slots)
-              report.errors.push_back("slot " + std::to_string(s) + ": skipped, " + down + " is unreachable");
+              report.errors.push_back("slot " + std::to_string(s) + ": skipped, " + down +
+                                      " is unreachable");
             continue;
           }
         }
@@ -178,7 +182,8 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
         for (auto& e : r.errors) report.errors.push_back(std::move(e));
         if (!r.unreachable_id.empty() && unreachable.insert(r.unreachable_id).second)
           RC_LOG_WARNING << "node " << r.unreachable_id.substr(0, 8)
-                         << " is unreachable; skipping its remaining slots (rerun after it is back or failed over)";
+                         << " is unreachable; skipping its remaining slots (rerun after it is back "
+                            "or failed over)";
       }
       std::lock_guard<std::mutex> lock(mu);
       --running;
@@ -200,7 +205,8 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   {
     std::unique_lock<std::mutex> lock(mu);
     while (running > 0) {
-      if (!cv.wait_for(lock, options_.progress_interval, [&] { return running == 0; }) && listener) {
+      if (!cv.wait_for(lock, options_.progress_interval, [&] { return running == 0; }) &&
+          listener) {
         lock.unlock();
         listener->OnProgress(snapshot(false));
         lock.lock();

@@ -30,16 +30,17 @@ struct EngineOptions {
   // so this also bounds the stall clients see; measured on 2 cores, 100 keys
   // and 2 workers move as fast as 1000 and 4, with client p99 ~5 ms, not ~100.
   int batch_keys = 100;
-  long long batch_bytes = 8 << 20;       // bound on a MIGRATE's estimated payload
-  int slots_in_flight = 512;             // slots opened / closed per pipelined round
-  int workers = 2;                       // concurrent source->target pairs
-  int migrate_timeout_ms = 10000;        // MIGRATE's own timeout; doubled on each retry
-  int max_retries = 12;                  // per slot on IOERR / timeout / CLUSTERDOWN (backoff 0.1-3.2 s, ~25 s in all)
-  int gossip_wait_ms = 30000;            // wait for a target to learn the slot map
-  int converge_wait_ms = 20000;          // wait for nodes to agree after a fix / before planning
+  long long batch_bytes = 8 << 20;  // bound on a MIGRATE's estimated payload
+  int slots_in_flight = 512;        // slots opened / closed per pipelined round
+  int workers = 2;                  // concurrent source->target pairs
+  int migrate_timeout_ms = 10000;   // MIGRATE's own timeout; doubled on each retry
+  int max_retries =
+      12;  // per slot on IOERR / timeout / CLUSTERDOWN (backoff 0.1-3.2 s, ~25 s in all)
+  int gossip_wait_ms = 30000;    // wait for a target to learn the slot map
+  int converge_wait_ms = 20000;  // wait for nodes to agree after a fix / before planning
   std::chrono::milliseconds progress_interval{3000};  // listener cadence
-  std::string username;                  // MIGRATE AUTH2 user (the connector AUTHs our links)
-  std::string password;                  // MIGRATE AUTH password; empty: none
+  std::string username;  // MIGRATE AUTH2 user (the connector AUTHs our links)
+  std::string password;  // MIGRATE AUTH password; empty: none
 };
 
 struct MigrationProgress {
@@ -89,10 +90,10 @@ struct FixReport {
 
 // The outcome of Rebalance() / Drain().
 struct RunOutcome {
-  ClusterView before;         // after fixing open slots
+  ClusterView before;  // after fixing open slots
   FixReport fix;
   MigrationPlan plan;
-  MigrationReport report;     // empty on dry runs
+  MigrationReport report;  // empty on dry runs
   bool balanced_after = false;
 };
 

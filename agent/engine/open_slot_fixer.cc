@@ -24,8 +24,8 @@ std::string Short(const std::string& id) { return id.substr(0, 8); }
 struct SlotHolder {
   const ClusterNode* node = nullptr;  // from the reference topology (address)
   RedisClient* client = nullptr;
-  bool claims = false;                 // owns the slot in its own view
-  bool open = false;                   // has it MIGRATING or IMPORTING
+  bool claims = false;  // owns the slot in its own view
+  bool open = false;    // has it MIGRATING or IMPORTING
   long long keys = 0;
 };
 
@@ -52,7 +52,8 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
     const ClusterNode* ref_node = view.topology.FindById(ref_owner);
     if (!ref_owner.empty() && (!view.FindNode(ref_owner) || (ref_node && ref_node->IsFailed()))) {
       if (skipped++ == 0)
-        RC_LOG_WARNING << "open " << slot_name << " belongs to unreachable master " << Short(ref_owner)
+        RC_LOG_WARNING << "open " << slot_name << " belongs to unreachable master "
+                       << Short(ref_owner)
                        << "; leaving it (and any like it) until that master is back or failed over";
       report->skipped.push_back(slot);
       continue;
@@ -88,7 +89,8 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
       const auto& [from, to] = *open.migrating.begin();
       SlotHolder* target = find(to);
       auto imp = open.importing.find(to);
-      bool agree = target && ((imp != open.importing.end() && imp->second == from) || target->claims);
+      bool agree =
+          target && ((imp != open.importing.end() && imp->second == from) || target->claims);
       if (agree) {
         owner = target;
         why = "finishing the move " + Short(from) + " -> " + Short(to) + " (both sides agree)";
@@ -104,9 +106,11 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
       } else {
         owner = &holders.front();
         for (auto& h : holders)
-          if (h.keys > owner->keys || (h.keys == owner->keys && h.claims && !owner->claims)) owner = &h;
+          if (h.keys > owner->keys || (h.keys == owner->keys && h.claims && !owner->claims))
+            owner = &h;
         why = "no single owner (" + std::to_string(claimants.size()) + " claim it); settling on " +
-              Short(owner->node->id) + ", which holds the most keys (" + std::to_string(owner->keys) + ")";
+              Short(owner->node->id) + ", which holds the most keys (" +
+              std::to_string(owner->keys) + ")";
       }
     }
     RC_LOG_INFO << "fixing open " << slot_name << ": " << why;
@@ -125,13 +129,17 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
       bool anyone = !topo->SlotOwners()[static_cast<size_t>(slot)].empty();
       if (!anyone) {
         RC_RETURN_IF_ERROR(SetSlot(oc, slot, "STABLE"));
-        RC_RETURN_IF_ERROR(CommandChecked(oc, {"CLUSTER", "ADDSLOTS", std::to_string(slot)}).status());
+        RC_RETURN_IF_ERROR(
+            CommandChecked(oc, {"CLUSTER", "ADDSLOTS", std::to_string(slot)}).status());
         (void)oc.Command({"CLUSTER", "BUMPEPOCH"});
         owner->claims = true;
       } else {
         auto mine = view.FindNode(owner->node->id);
         bool importing = mine && mine->Myself() && mine->Myself()->importing.count(slot);
-        if (!importing) RC_RETURN_IF_ERROR(SetSlot(oc, slot, "IMPORTING", peer.empty() ? topo->SlotOwners()[static_cast<size_t>(slot)] : peer));
+        if (!importing)
+          RC_RETURN_IF_ERROR(
+              SetSlot(oc, slot, "IMPORTING",
+                      peer.empty() ? topo->SlotOwners()[static_cast<size_t>(slot)] : peer));
         owner_imports = true;
       }
     }
@@ -140,15 +148,16 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
     for (auto& h : holders) {
       if (&h == owner || h.keys == 0) continue;
       if (!h.open) {
-        RC_RETURN_IF_ERROR(SetSlot(*h.client, slot, h.claims ? "MIGRATING" : "IMPORTING", owner->node->id));
+        RC_RETURN_IF_ERROR(
+            SetSlot(*h.client, slot, h.claims ? "MIGRATING" : "IMPORTING", owner->node->id));
         h.open = true;
       }
       KeyMover mover(*h.client, oc, owner->node->ip, owner->node->port, options_);
       auto moved = mover.MoveSlot(slot);
       if (!moved.ok()) return moved.status().WithContext("fixing " + slot_name);
       report->keys_moved += *moved;
-      RC_LOG_INFO << slot_name << ": moved " << *moved << " key(s) from " << h.node->Address() << " to "
-                  << owner->node->Address();
+      RC_LOG_INFO << slot_name << ": moved " << *moved << " key(s) from " << h.node->Address()
+                  << " to " << owner->node->Address();
     }
 
     // Close it: the owner first, then every other master.
@@ -159,11 +168,13 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
     }
     for (auto& h : holders) {
       if (&h == owner) continue;
-      auto replies = h.client->Pipeline({{"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"},
-                                         {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", owner->node->id}});
+      auto replies = h.client->Pipeline(
+          {{"CLUSTER", "SETSLOT", std::to_string(slot), "STABLE"},
+           {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", owner->node->id}});
       if (!replies.ok()) return replies.status().WithContext(slot_name);
       for (const auto& r : *replies)
-        if (r.IsError()) return Internal(slot_name + ": closing it on " + h.node->Address() + ": " + r.str);
+        if (r.IsError())
+          return Internal(slot_name + ": closing it on " + h.node->Address() + ": " + r.str);
     }
     report->slots_fixed++;
     report->actions.push_back(slot_name + ": " + why);

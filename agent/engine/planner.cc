@@ -34,8 +34,10 @@ Status CheckWeights(const Topology& topology, const PlanOptions& options) {
   for (const auto& [id, w] : options.weights) {
     const ClusterNode* n = topology.FindById(id);
     if (!n) return InvalidArgument("weight given for unknown node " + id);
-    if (!n->IsMaster()) return InvalidArgument("weight given for " + Short(id) + ", which is not a master");
-    if (!(w >= 0) || std::isinf(w)) return InvalidArgument("weight for " + Short(id) + " must be >= 0");
+    if (!n->IsMaster())
+      return InvalidArgument("weight given for " + Short(id) + ", which is not a master");
+    if (!(w >= 0) || std::isinf(w))
+      return InvalidArgument("weight for " + Short(id) + " must be >= 0");
   }
   return Status::Ok();
 }
@@ -46,7 +48,8 @@ long long KeysOf(const std::vector<long long>& slot_keys, int slot) {
 
 // The slots a donor gives away: fewest keys first, then the highest slot
 // numbers, so ranges stay contiguous when key counts are unknown or equal.
-std::vector<int> PickSlots(const ClusterNode& donor, int count, const std::vector<long long>& slot_keys) {
+std::vector<int> PickSlots(const ClusterNode& donor, int count,
+                           const std::vector<long long>& slot_keys) {
   std::vector<int> slots = donor.slots.Slots();
   std::stable_sort(slots.begin(), slots.end(), [&](int a, int b) {
     long long ka = std::max(0LL, KeysOf(slot_keys, a)), kb = std::max(0LL, KeysOf(slot_keys, b));
@@ -81,15 +84,19 @@ std::string MigrationPlan::Summary() const {
   size_t i = 0;
   while (i < moves.size()) {
     size_t j = i;
-    while (j < moves.size() && moves[j].from_id == moves[i].from_id && moves[j].to_id == moves[i].to_id) ++j;
-    out += " " + Short(moves[i].from_id) + "->" + Short(moves[i].to_id) + " " + std::to_string(j - i);
+    while (j < moves.size() && moves[j].from_id == moves[i].from_id &&
+           moves[j].to_id == moves[i].to_id)
+      ++j;
+    out +=
+        " " + Short(moves[i].from_id) + "->" + Short(moves[i].to_id) + " " + std::to_string(j - i);
     if (j < moves.size()) out += ",";
     i = j;
   }
   return out;
 }
 
-Result<std::vector<MasterTarget>> ComputeTargets(const Topology& topology, const PlanOptions& options) {
+Result<std::vector<MasterTarget>> ComputeTargets(const Topology& topology,
+                                                 const PlanOptions& options) {
   RC_RETURN_IF_ERROR(CheckWeights(topology, options));
   std::vector<MasterTarget> targets;
   double total = 0;
@@ -145,7 +152,8 @@ Result<MigrationPlan> PlanRebalance(const Topology& topology, const PlanOptions&
   if (options.threshold_percent > 0) {
     bool within = true;
     for (const auto& t : targets) {
-      double dev = t.share > 0 ? std::fabs(t.current - t.share) / t.share * 100.0 : (t.current ? 1e9 : 0);
+      double dev =
+          t.share > 0 ? std::fabs(t.current - t.share) / t.share * 100.0 : (t.current ? 1e9 : 0);
       if (dev > options.threshold_percent) within = false;
     }
     if (within) {
@@ -178,12 +186,14 @@ Result<MigrationPlan> PlanRebalance(const Topology& topology, const PlanOptions&
       }
     }
   }
-  if (sum != kSlotCount) return Internal("planner could not reach 16384 slots (sum " + std::to_string(sum) + ")");
+  if (sum != kSlotCount)
+    return Internal("planner could not reach 16384 slots (sum " + std::to_string(sum) + ")");
 
   // Pair donors' slots with receivers' needs, both in id order.
   std::vector<std::pair<std::string, int>> needs;  // receiver id, slots to receive
   for (size_t i = 0; i < targets.size(); ++i)
-    if (final_count[i] > targets[i].current) needs.push_back({targets[i].id, final_count[i] - targets[i].current});
+    if (final_count[i] > targets[i].current)
+      needs.push_back({targets[i].id, final_count[i] - targets[i].current});
   size_t r = 0;
   for (size_t i = 0; i < targets.size(); ++i) {
     int give = targets[i].current - final_count[i];
@@ -213,12 +223,14 @@ Result<MigrationPlan> PlanRebalance(const ClusterView& view, const PlanOptions& 
 }
 
 Result<MigrationPlan> PlanDrain(const Topology& topology, const std::string& node_id,
-                                const PlanOptions& options, const std::vector<long long>& slot_keys) {
+                                const PlanOptions& options,
+                                const std::vector<long long>& slot_keys) {
   RC_RETURN_IF_ERROR(CheckPlannable(topology));
   RC_RETURN_IF_ERROR(CheckWeights(topology, options));
   const ClusterNode* drained = topology.FindById(node_id);
   if (!drained) return NotFound("no node " + node_id + " in the cluster");
-  if (!drained->IsMaster()) return FailedPrecondition("node " + Short(node_id) + " is not a master");
+  if (!drained->IsMaster())
+    return FailedPrecondition("node " + Short(node_id) + " is not a master");
   std::vector<std::pair<std::string, int>> receivers;  // id, slot count
   for (const auto& n : topology.nodes()) {
     if (n.id == node_id || !Usable(n)) continue;
@@ -248,7 +260,8 @@ Result<MigrationPlan> PlanDrain(const Topology& topology, const std::string& nod
   size_t next = 0;
   for (size_t k = 0; k < receivers.size(); ++k) {
     for (int q = 0; q < quota[k]; ++q, ++next)
-      plan.moves.push_back({slots[next], node_id, receivers[k].first, KeysOf(slot_keys, slots[next])});
+      plan.moves.push_back(
+          {slots[next], node_id, receivers[k].first, KeysOf(slot_keys, slots[next])});
     plan.slots_after[receivers[k].first] = receivers[k].second + quota[k];
   }
   SortMoves(&plan);

@@ -58,7 +58,8 @@ struct MasterTarget {
 };
 
 // Targets for every master that takes part (see PlanOptions); pure.
-Result<std::vector<MasterTarget>> ComputeTargets(const Topology& topology, const PlanOptions& options);
+Result<std::vector<MasterTarget>> ComputeTargets(const Topology& topology,
+                                                 const PlanOptions& options);
 
 // True when every master is within one slot of its share (and weight-0 masters are empty).
 bool IsBalanced(const Topology& topology, const PlanOptions& options);

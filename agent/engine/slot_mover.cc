@@ -57,7 +57,8 @@ SlotGroupMover::SlotGroupMover(ConnectionCache& connections, const EngineOptions
     : connections_(connections), options_(options), masters_(std::move(masters)) {}
 
 GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddress& target,
-                                 const std::vector<int>& slots, std::atomic<long long>* keys_moved) {
+                                 const std::vector<int>& slots,
+                                 std::atomic<long long>* keys_moved) {
   GroupResult result;
   auto fail_all = [&](const std::vector<int>& which, const std::string& why) {
     for (int s : which) result.errors.push_back(SlotError(s, why));
@@ -77,7 +78,9 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   d.SetCommandTimeout(patience);
   const auto t0 = std::chrono::steady_clock::now();
   auto ms = [&t0] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 t0)
+        .count();
   };
 
   // 1. IMPORTING on the target, all slots in one round trip.
@@ -95,7 +98,8 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     } else if (r.str.find("already the owner") != std::string::npos) {
       result.slots_moved++;  // moved by an earlier run
     } else {
-      result.errors.push_back(SlotError(slots[i], "SETSLOT IMPORTING on " + d.address() + ": " + r.str));
+      result.errors.push_back(
+          SlotError(slots[i], "SETSLOT IMPORTING on " + d.address() + ": " + r.str));
     }
   }
   // Closes IMPORTING on the target for slots the source never opened.
@@ -119,7 +123,8 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   std::vector<int> opened, undo;
   for (size_t i = 0; i < active.size(); ++i) {
     if ((*mig)[i].IsError()) {
-      result.errors.push_back(SlotError(active[i], "SETSLOT MIGRATING on " + s.address() + ": " + (*mig)[i].str));
+      result.errors.push_back(
+          SlotError(active[i], "SETSLOT MIGRATING on " + s.address() + ": " + (*mig)[i].str));
       undo.push_back(active[i]);
     } else {
       opened.push_back(active[i]);
@@ -167,14 +172,16 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   if (!done.empty()) {
     const bool fast = RaiseEpochAbove(d, source_epoch);
     if (!fast) {
-      RC_LOG_WARNING << "target " << d.address() << " could not get an epoch above source " << s.address()
-                     << "'s; closing " << done.size() << " slot(s) one broadcast each";
+      RC_LOG_WARNING << "target " << d.address() << " could not get an epoch above source "
+                     << s.address() << "'s; closing " << done.size()
+                     << " slot(s) one broadcast each";
     }
     std::vector<RedisCommand> claim;
     for (size_t i = 0; i < done.size(); ++i) {
       const std::string slot = std::to_string(done[i]);
-      claim.push_back(fast && i + 1 < done.size() ? RedisCommand{"CLUSTER", "SETSLOT", slot, "STABLE"}
-                                                  : RedisCommand{"PING"});
+      claim.push_back(fast && i + 1 < done.size()
+                          ? RedisCommand{"CLUSTER", "SETSLOT", slot, "STABLE"}
+                          : RedisCommand{"PING"});
       claim.push_back({"CLUSTER", "SETSLOT", slot, "NODE", target.id});
     }
     auto on_target = d.Pipeline(claim);
@@ -203,10 +210,13 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     if (!r.IsError()) continue;
     // A key arrived after the last GETKEYSINSLOT: move it and try once more.
     auto again = keys.MoveSlot(owned[i]);
-    auto retry = again.ok() ? CommandChecked(s, {"CLUSTER", "SETSLOT", std::to_string(owned[i]), "NODE", target.id})
-                            : Result<RedisReply>(again.status());
+    auto retry =
+        again.ok()
+            ? CommandChecked(s, {"CLUSTER", "SETSLOT", std::to_string(owned[i]), "NODE", target.id})
+            : Result<RedisReply>(again.status());
     if (!retry.ok()) {
-      result.errors.push_back(SlotError(owned[i], "SETSLOT NODE on source " + s.address() + ": " + r.str));
+      result.errors.push_back(
+          SlotError(owned[i], "SETSLOT NODE on source " + s.address() + ": " + r.str));
       owned[i] = -1;
     } else {
       result.keys_moved += *again;

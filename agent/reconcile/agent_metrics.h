@@ -42,7 +42,7 @@ class AgentMetrics {
   std::atomic<int> coordinator_{0}, masters_{0}, nodes_{0}, balanced_{0}, redis_up_{0};
   std::atomic<int> migration_progress_permille_{0};
   std::atomic<long long> last_loop_ms_{0};
-  bool ready_ = false;  // guarded by mu_
+  bool ready_ = false;                                                             // guarded by mu_
   std::string ready_reason_ = "the agent has not looked at this pod's redis yet";  // guarded by mu_
 };
 

@@ -25,9 +25,9 @@ struct PodInfo {
 };
 
 struct PodSnapshot {
-  int spec_replicas = 0;      // the StatefulSet's spec.replicas
-  std::vector<PodInfo> pods;  // ordered by ordinal
-  std::string source;         // "kubernetes API", "DNS", "static file ..."
+  int spec_replicas = 0;              // the StatefulSet's spec.replicas
+  std::vector<PodInfo> pods;          // ordered by ordinal
+  std::string source;                 // "kubernetes API", "DNS", "static file ..."
   bool statefulset_deleting = false;  // the StatefulSet has a deletionTimestamp
 
   const PodInfo* FindOrdinal(int ordinal) const;

@@ -69,8 +69,8 @@ bool PrestopHandshake::HandOver(const ObservedNode& self, std::string* note) {
   const ClusterNode* chosen = ReplicaInSync(self, me->id);
   if (chosen == nullptr) {
     if (out_of_time) {
-      RC_LOG_WARNING << "pod " << self.pod.name << " restarts as a master of "
-                     << me->slots.Count() << " slots: no replica came in sync within "
+      RC_LOG_WARNING << "pod " << self.pod.name << " restarts as a master of " << me->slots.Count()
+                     << " slots: no replica came in sync within "
                      << options_.handover_wait.count() / 1000
                      << " s; its slots are unavailable until it is back";
       return true;

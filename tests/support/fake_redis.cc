@@ -55,7 +55,9 @@ void FakeRedisCluster::AssignSlots(int index, int first, int last) {
     for (int s = first; s <= last; ++s) n.owners[static_cast<size_t>(s)] = node(index).id;
 }
 
-void FakeRedisCluster::MakeReplica(int replica, int master) { node(replica).master_id = node(master).id; }
+void FakeRedisCluster::MakeReplica(int replica, int master) {
+  node(replica).master_id = node(master).id;
+}
 
 void FakeRedisCluster::PutKey(int index, const std::string& key, const std::string& value) {
   node(index).keys[key] = value;
@@ -168,7 +170,7 @@ std::string FakeRedisCluster::ClusterNodesText(const FakeNode& self) const {
         if (self.owners[static_cast<size_t>(s)] == n.id) owned.Add(s);
       for (const auto& r : owned.Ranges())
         out += " " + (r.first == r.last ? std::to_string(r.first)
-                                         : std::to_string(r.first) + "-" + std::to_string(r.last));
+                                        : std::to_string(r.first) + "-" + std::to_string(r.last));
     }
     if (&n == &self) {
       for (const auto& [s, id] : self.migrating) out += " [" + std::to_string(s) + "->-" + id + "]";
@@ -237,7 +239,8 @@ RedisReply FakeRedisCluster::RunCluster(FakeNode& self, const RedisCommand& argv
     for (size_t i = 2; i < argv.size(); ++i) {
       if (!ParseSlotArg(argv[i], &slot)) return Err("ERR Invalid or out of range slot");
       auto& owner = self.owners[static_cast<size_t>(slot)];
-      if (sub == "ADDSLOTS" && !owner.empty()) return Err("ERR Slot " + argv[i] + " is already busy");
+      if (sub == "ADDSLOTS" && !owner.empty())
+        return Err("ERR Slot " + argv[i] + " is already busy");
       if (sub == "DELSLOTS" && owner.empty())
         return Err("ERR Slot " + argv[i] + " is already unassigned");
     }
@@ -325,7 +328,8 @@ RedisReply FakeRedisCluster::RunMigrate(FakeNode& self, const RedisCommand& argv
   std::string error;
   for (const auto& k : present) {
     int s = KeySlot(k);
-    bool accepts = target->owners[static_cast<size_t>(s)] == target->id || target->importing.count(s);
+    bool accepts =
+        target->owners[static_cast<size_t>(s)] == target->id || target->importing.count(s);
     if (!accepts) {
       FakeNode* o = FindById(target->owners[static_cast<size_t>(s)]);
       error = "ERR Target instance replied with error: MOVED " + std::to_string(s) + " " +

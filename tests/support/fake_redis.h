@@ -24,16 +24,16 @@
 namespace rc::testing {
 
 struct FakeNode {
-  std::string id;        // 40 hex chars
+  std::string id;  // 40 hex chars
   std::string ip;
   int port = 6379;
   bool up = true;
-  std::string master_id; // empty: a master
+  std::string master_id;  // empty: a master
   unsigned long long epoch = 0;
-  std::vector<std::string> owners;              // its view: slot -> owner id ("" none)
-  std::map<int, std::string> migrating;         // slot -> target id
-  std::map<int, std::string> importing;         // slot -> source id
-  std::map<std::string, std::string> keys;      // key -> value (strings only)
+  std::vector<std::string> owners;          // its view: slot -> owner id ("" none)
+  std::map<int, std::string> migrating;     // slot -> target id
+  std::map<int, std::string> importing;     // slot -> source id
+  std::map<std::string, std::string> keys;  // key -> value (strings only)
   // Slot -> keys, rebuilt lazily; invalidated at every client call because
   // tests edit `keys` directly between calls.
   std::map<int, std::vector<std::string>> slot_index;
@@ -45,7 +45,8 @@ class FakeRedisCluster {
  public:
   // Replies with a value to answer instead of the fake; nullopt lets it run.
   // A reply of type kNil with str == "DISCONNECT" makes the call fail with kUnavailable.
-  using Hook = std::function<std::optional<RedisReply>(const FakeNode& node, const RedisCommand& argv)>;
+  using Hook =
+      std::function<std::optional<RedisReply>(const FakeNode& node, const RedisCommand& argv)>;
 
   // Adds a master; id is derived from the index ("0000...0001").
   FakeNode& AddNode(const std::string& ip, int port = 6379);

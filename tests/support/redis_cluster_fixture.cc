@@ -124,8 +124,8 @@ Status RedisClusterFixture::Create() {
     auto client = Connect(m);
     if (!client.ok()) return client.status();
     const auto& r = ranges[static_cast<size_t>(m)];
-    RC_RETURN_IF_ERROR(CommandChecked(**client, {"CLUSTER", "ADDSLOTSRANGE", std::to_string(r.first),
-                                                 std::to_string(r.last)})
+    RC_RETURN_IF_ERROR(CommandChecked(**client, {"CLUSTER", "ADDSLOTSRANGE",
+                                                 std::to_string(r.first), std::to_string(r.last)})
                            .status());
     RC_RETURN_IF_ERROR(
         CommandChecked(**client, {"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(m + 1)}).status());
@@ -133,9 +133,9 @@ Status RedisClusterFixture::Create() {
   for (int i = 1; i < total; ++i) {
     auto client = Connect(i);
     if (!client.ok()) return client.status();
-    RC_RETURN_IF_ERROR(CommandChecked(**client, {"CLUSTER", "MEET", node(0).ip(),
-                                                 std::to_string(node(0).port())})
-                           .status());
+    RC_RETURN_IF_ERROR(
+        CommandChecked(**client, {"CLUSTER", "MEET", node(0).ip(), std::to_string(node(0).port())})
+            .status());
   }
   RC_RETURN_IF_ERROR(WaitAllKnowEachOther());
   for (int i = options_.masters; i < total; ++i) {
@@ -253,7 +253,8 @@ Status RedisClusterFixture::WaitForConsistent() {
 
 std::string RedisClusterFixture::ValueFor(long long i, size_t value_size) {
   std::string v = "v" + std::to_string(i) + ":";
-  while (v.size() < value_size) v += static_cast<char>('a' + (v.size() * 7 + static_cast<size_t>(i)) % 26);
+  while (v.size() < value_size)
+    v += static_cast<char>('a' + (v.size() * 7 + static_cast<size_t>(i)) % 26);
   v.resize(std::max(value_size, static_cast<size_t>(1)));
   return v;
 }
@@ -308,7 +309,8 @@ Status RedisClusterFixture::Fill(long long count, size_t value_size, const std::
     if (addr.empty()) return FailedPrecondition("slot of " + key + " has no owner");
     auto& cmds = pending[addr];
     cmds.push_back({"SET", key, ValueFor(i, value_size)});
-    if (cmds.size() >= 1000 || cmds.size() * value_size > (4u << 20)) RC_RETURN_IF_ERROR(flush(addr));
+    if (cmds.size() >= 1000 || cmds.size() * value_size > (4u << 20))
+      RC_RETURN_IF_ERROR(flush(addr));
   }
   for (auto& [addr, cmds] : pending) RC_RETURN_IF_ERROR(flush(addr));
   return Status::Ok();

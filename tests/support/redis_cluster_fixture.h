@@ -19,15 +19,15 @@
 namespace rc::testing {
 
 struct ClusterFixtureOptions {
-  int suite = 40;                  // second octet of the loopback addresses (your range)
-  int first_index = 0;             // node i gets LoopbackAddress(suite, first_index + i)
+  int suite = 40;       // second octet of the loopback addresses (your range)
+  int first_index = 0;  // node i gets LoopbackAddress(suite, first_index + i)
   int port = 6379;
   int masters = 3;
   int replicas_per_master = 0;
-  std::string password;            // requirepass + masterauth on every node; empty: none
+  std::string password;  // requirepass + masterauth on every node; empty: none
   int node_timeout_ms = 2000;
   std::chrono::milliseconds deadline{30000};  // for every wait of the fixture
-  std::vector<std::string> extra;  // extra redis.conf lines for every node
+  std::vector<std::string> extra;             // extra redis.conf lines for every node
 };
 
 // Order-independent digest of every key and value (strings, lists, sets,

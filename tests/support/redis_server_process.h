@@ -10,10 +10,10 @@
 namespace rc::testing {
 
 struct RedisServerOptions {
-  std::string ip = "127.0.0.1";    // each node of a test gets its own 127.x.y.z
+  std::string ip = "127.0.0.1";  // each node of a test gets its own 127.x.y.z
   int port = 6379;
-  bool cluster = true;             // cluster-enabled yes
-  std::string password;            // requirepass + masterauth
+  bool cluster = true;   // cluster-enabled yes
+  std::string password;  // requirepass + masterauth
   int node_timeout_ms = 2000;
   std::string dir;                 // data dir; empty: a fresh temporary dir
   std::vector<std::string> extra;  // more "directive value" lines
@@ -29,8 +29,9 @@ class RedisServerProcess {
   // Starts the server and waits (with a deadline) until it answers PING.
   // Returns false with a message on failure.
   bool Start(std::string* error);
-  void Kill(int signal = 9);  // sends the signal to the server's pid and reaps it on SIGKILL/SIGTERM
-  void Stop(int signal);      // signal without reaping (SIGSTOP / SIGCONT)
+  void Kill(
+      int signal = 9);    // sends the signal to the server's pid and reaps it on SIGKILL/SIGTERM
+  void Stop(int signal);  // signal without reaping (SIGSTOP / SIGCONT)
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   const std::string& ip() const { return options_.ip; }

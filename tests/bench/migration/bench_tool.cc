@@ -123,7 +123,8 @@ class Cluster {
 
 std::string Value(long long i, size_t size) {
   std::string v = std::to_string(i) + ":";
-  while (v.size() < size) v.push_back(static_cast<char>('a' + (v.size() + static_cast<size_t>(i)) % 26));
+  while (v.size() < size)
+    v.push_back(static_cast<char>('a' + (v.size() + static_cast<size_t>(i)) % 26));
   v.resize(size);
   return v;
 }
@@ -162,7 +163,8 @@ int Checksum(const std::string& seed) {
     if (!c) return 1;
     std::string cursor = "0";
     do {
-      auto scan = c->Command({"SCAN", cursor, "MATCH", "key:*", "COUNT", "2000"});  // not the probe's lat:*
+      auto scan =
+          c->Command({"SCAN", cursor, "MATCH", "key:*", "COUNT", "2000"});  // not the probe's lat:*
       if (!scan.ok() || scan->elements.size() != 2) return 1;
       cursor = scan->elements[0].str;
       std::vector<RedisCommand> gets;
@@ -172,7 +174,8 @@ int Checksum(const std::string& seed) {
       if (!values.ok()) return 1;
       for (size_t i = 0; i < gets.size(); ++i) {
         unsigned long long h = 1469598103934665603ULL;
-        for (unsigned char ch : gets[i][1] + '\0' + (*values)[i].str) h = (h ^ ch) * 1099511628211ULL;
+        for (unsigned char ch : gets[i][1] + '\0' + (*values)[i].str)
+          h = (h ^ ch) * 1099511628211ULL;
         digest += h;
         ++keys;
       }
@@ -192,8 +195,11 @@ int Latency(const std::string& seed, long long count, const std::string& stop_fi
   using Clock = std::chrono::steady_clock;
   auto next = Clock::now();
   for (long long i = 0; !std::filesystem::exists(stop_file); ++i) {
-    RedisCommand cmd = (i % 2 == 0) ? RedisCommand{"GET", "key:" + std::to_string(rng() % static_cast<unsigned long long>(count))}
-                                    : RedisCommand{"SET", "lat:" + std::to_string(i % 1000), "x"};  // bounded: no growth
+    RedisCommand cmd =
+        (i % 2 == 0)
+            ? RedisCommand{"GET",
+                           "key:" + std::to_string(rng() % static_cast<unsigned long long>(count))}
+            : RedisCommand{"SET", "lat:" + std::to_string(i % 1000), "x"};  // bounded: no growth
     auto t0 = Clock::now();
     std::string error;
     if (!cluster.Run(cmd, &error)) {
@@ -206,10 +212,12 @@ int Latency(const std::string& seed, long long count, const std::string& stop_fi
     if (Clock::now() > next + std::chrono::milliseconds(50)) next = Clock::now();
   }
   std::sort(ms.begin(), ms.end());
-  auto pct = [&](double p) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(ms.size() * p))]; };
-  std::printf("ops=%zu errors=%lld p50_ms=%.3f p99_ms=%.3f max_ms=%.3f%s%s\n", ms.size(), errors, pct(0.5),
-              pct(0.99), ms.empty() ? 0.0 : ms.back(), first_error.empty() ? "" : " first_error=",
-              first_error.c_str());
+  auto pct = [&](double p) {
+    return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(ms.size() * p))];
+  };
+  std::printf("ops=%zu errors=%lld p50_ms=%.3f p99_ms=%.3f max_ms=%.3f%s%s\n", ms.size(), errors,
+              pct(0.5), pct(0.99), ms.empty() ? 0.0 : ms.back(),
+              first_error.empty() ? "" : " first_error=", first_error.c_str());
   return 0;
 }
 
@@ -217,10 +225,12 @@ int Latency(const std::string& seed, long long count, const std::string& stop_fi
 
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "fill" && argc == 5) return Fill(argv[2], std::atoll(argv[3]), static_cast<size_t>(std::atoll(argv[4])));
+  if (cmd == "fill" && argc == 5)
+    return Fill(argv[2], std::atoll(argv[3]), static_cast<size_t>(std::atoll(argv[4])));
   if (cmd == "checksum" && argc == 3) return Checksum(argv[2]);
   if (cmd == "latency" && argc == 5) return Latency(argv[2], std::atoll(argv[3]), argv[4]);
   std::fprintf(stderr,
-               "usage: migration_bench_tool fill SEED COUNT SIZE | checksum SEED | latency SEED COUNT STOP_FILE\n");
+               "usage: migration_bench_tool fill SEED COUNT SIZE | checksum SEED | latency SEED "
+               "COUNT STOP_FILE\n");
   return 2;
 }

@@ -69,8 +69,8 @@ class AgentCluster {
   Status Verify(long long count, const std::string& prefix = "key:", long long other_keys = 0);
   static std::string ValueFor(const std::string& prefix, long long i);
 
-  Result<std::string> NodeIdOf(int ordinal);  // CLUSTER MYID of the pod's redis
-  Result<bool> IsMaster(int ordinal);         // ROLE
+  Result<std::string> NodeIdOf(int ordinal);    // CLUSTER MYID of the pod's redis
+  Result<bool> IsMaster(int ordinal);           // ROLE
   Result<std::string> MasterIdOf(int ordinal);  // the node id it replicates ("" a master)
   pid_t AgentPid(int ordinal);
   std::string ip(int ordinal) const;

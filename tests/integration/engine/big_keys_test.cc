@@ -33,7 +33,8 @@ TEST(BigKeysTest, A50MbValueAndAMillionMemberSetMoveIntact) {
   ASSERT_TRUE(c.ok());
   const std::string big = KeyOnNode0("big-string");
   std::string value(50 << 20, 'x');
-  for (size_t i = 0; i < value.size(); i += 4096) value[i] = static_cast<char>('a' + (i / 4096) % 26);
+  for (size_t i = 0; i < value.size(); i += 4096)
+    value[i] = static_cast<char>('a' + (i / 4096) % 26);
   auto set_big = (*c)->Command({"SET", big, value});
   ASSERT_TRUE(set_big.ok() && set_big->IsOk());
   value.clear();

@@ -19,7 +19,8 @@ struct AgentRun {
 };
 
 AgentRun Agent(const std::string& args, const std::string& env = "") {
-  std::string cmd = env + (env.empty() ? "" : " ") + AGENT_BINARY + std::string(" ") + args + " 2>&1";
+  std::string cmd =
+      env + (env.empty() ? "" : " ") + AGENT_BINARY + std::string(" ") + args + " 2>&1";
   AgentRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;

@@ -31,11 +31,12 @@ TEST(ClientLoadTest, ScaleOutAndBackUnderLoadLosesNoAcknowledgedWrite) {
 
   const std::string dir = cluster.node(0).dir();
   const std::string ready = dir + "/load.ready", stop = dir + "/load.stop";
-  std::string cmd = std::string("/usr/bin/python3 ") + LOAD_SCRIPT + " " + cluster.node(0).ip() + " 6379 load: " +
-                    ready + " " + stop + " 2>" + dir + "/load.err";
+  std::string cmd = std::string("/usr/bin/python3 ") + LOAD_SCRIPT + " " + cluster.node(0).ip() +
+                    " 6379 load: " + ready + " " + stop + " 2>" + dir + "/load.err";
   FILE* load = popen(cmd.c_str(), "r");
   ASSERT_NE(load, nullptr);
-  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(ready); }, 30s, 20ms)) << "load did not start";
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(ready); }, 30s, 20ms))
+      << "load did not start";
 
   MigrationEngine engine(cluster.connector(), EngineOptions{});
   PlanOptions plan;

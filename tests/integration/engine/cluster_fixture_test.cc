@@ -1,10 +1,9 @@
 // The fixture itself: a cluster it builds must pass redis-cli's check, hold
 // every key it filled, and the checksum must see a changed value.
-#include "tests/support/redis_cluster_fixture.h"
-
 #include <gtest/gtest.h>
 
 #include "common/slot_hash.h"
+#include "tests/support/redis_cluster_fixture.h"
 
 namespace rc::testing {
 namespace {

@@ -1,10 +1,10 @@
 // Interruptions: the engine killed (SIGKILL) mid-migration and rerun; a source
 // master killed mid-migration, its replica promoted, the rebalance rerun.
 // Referees: the full key/value checksum and `redis-cli --cluster check`.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <thread>
@@ -54,8 +54,10 @@ TEST(FaultsTest, EngineStoppedBySigtermThenKilledBySigkillThenRerunFinishesWithE
   auto added = cluster.AddNode();
   ASSERT_TRUE(added.ok());
   // Slow settings so that there is a "middle" to kill it in.
-  const std::vector<std::string> slow = {"rebalance", "--seed", cluster.seed(), "--use-empty-masters",
-                                         "--workers", "1", "--slots-in-flight", "4", "--batch", "5"};
+  const std::vector<std::string> slow = {
+      "rebalance", "--seed", cluster.seed(),      "--use-empty-masters",
+      "--workers", "1",      "--slots-in-flight", "4",
+      "--batch",   "5"};
   for (int kill_after : {60, 1500}) {
     const int sig = kill_after == 60 ? SIGTERM : SIGKILL;
     pid_t pid = StartAgent(slow);
@@ -124,10 +126,13 @@ TEST(FaultsTest, SourceMasterKilledMidMigrationThenRerunAfterFailover) {
   run.join();
   ASSERT_TRUE(progressed);
   // Its replica (node 4) takes over.
-  ASSERT_TRUE(WaitFor([&] {
-    auto topo = cluster.TopologyOf(4);
-    return topo.ok() && topo->Myself() && topo->Myself()->IsMaster() && !topo->Myself()->slots.Empty();
-  }, 30s, 50ms));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto topo = cluster.TopologyOf(4);
+        return topo.ok() && topo->Myself() && topo->Myself()->IsMaster() &&
+               !topo->Myself()->slots.Empty();
+      },
+      30s, 50ms));
 
   MigrationEngine engine(cluster.connector(), EngineOptions{});
   auto outcome = engine.Rebalance(cluster.seed(), plan, false, nullptr);

@@ -53,7 +53,8 @@ class OpenSlotsTest : public ::testing::Test {
   // Node 0 -> node 1: IMPORTING / MIGRATING as asked, then `moved` keys
   // migrated (-1: all of them; redis itself deletes keys a node still holds
   // in a slot it learns it lost, so SETSLOT NODE only ever follows that).
-  void Open(int slot, const std::vector<std::string>& keys, bool importing, bool migrating, int moved) {
+  void Open(int slot, const std::vector<std::string>& keys, bool importing, bool migrating,
+            int moved) {
     const std::string s = std::to_string(slot);
     Do(1, {"CLUSTER", "SETSLOT", s, "IMPORTING", ids_[0]});
     Do(0, {"CLUSTER", "SETSLOT", s, "MIGRATING", ids_[1]});

@@ -78,7 +78,8 @@ TEST(EngineRebalanceTest, ScalesOutToAnEmptyMasterKeepingEveryKey) {
   auto dbsize2 = (*target)->Command({"DBSIZE"});
   ASSERT_TRUE(dbsize2.ok());
   EXPECT_EQ(dbsize2->integer, out2->report.keys_moved);
-  EXPECT_GT(out2->report.keys_moved, outcome->report.keys_moved);  // not the emptiest slots this time
+  EXPECT_GT(out2->report.keys_moved,
+            outcome->report.keys_moved);  // not the emptiest slots this time
   EXPECT_EQ(*cluster.Checksum(), *before);
 
   // Already balanced: a second run moves nothing.

@@ -60,7 +60,8 @@ TEST_F(ClusterViewTest, AnUnreachableMasterWithSlotsIsAProblem) {
 TEST_F(ClusterViewTest, AnUnreachableSeedFails) {
   cluster_.node(0).up = false;
   EXPECT_EQ(ObserveCluster(connector_, "10.0.0.1:6379").status().code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(ObserveCluster(connector_, "not-an-address").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ObserveCluster(connector_, "not-an-address").status().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST_F(ClusterViewTest, OpenSlotsAreCollectedFromEveryNode) {

@@ -14,7 +14,9 @@ namespace rc::engine::testing {
 inline void BuildThreeMasters(rc::testing::FakeRedisCluster& cluster, int extra_empty = 0) {
   for (int i = 0; i < 3 + extra_empty; ++i) cluster.AddNode("10.0.0." + std::to_string(i + 1));
   auto ranges = SplitEvenly(3);
-  for (int i = 0; i < 3; ++i) cluster.AssignSlots(i, ranges[static_cast<size_t>(i)].first, ranges[static_cast<size_t>(i)].last);
+  for (int i = 0; i < 3; ++i)
+    cluster.AssignSlots(i, ranges[static_cast<size_t>(i)].first,
+                        ranges[static_cast<size_t>(i)].last);
 }
 
 // Index of the node owning `slot` in node 0's view.

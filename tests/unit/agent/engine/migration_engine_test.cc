@@ -1,11 +1,12 @@
 // Execute() and the key mover against the fake cluster: every key moves,
 // the per-slot work is pipelined, IOERR is retried, a dead target stops
 // before anything is opened.
+#include "agent/engine/migration_engine.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "agent/engine/migration_engine.h"
 #include "tests/unit/agent/engine/fake_cluster_test_util.h"
 
 namespace rc::engine {
@@ -34,7 +35,8 @@ class MigrationEngineTest : public ::testing::Test {
   // Slots 0..1023 from node 0 to the empty node 3.
   MigrationPlan DensePlan() {
     MigrationPlan plan;
-    for (int s = 0; s < 1024; ++s) plan.moves.push_back({s, cluster_.node(0).id, cluster_.node(3).id, -1});
+    for (int s = 0; s < 1024; ++s)
+      plan.moves.push_back({s, cluster_.node(0).id, cluster_.node(3).id, -1});
     return plan;
   }
   long long KeysOn(int node, int first_slot, int last_slot) {
@@ -148,14 +150,17 @@ TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompl
 
 TEST_F(MigrationEngineTest, APersistentIoErrorLeavesTheSlotOpenAndReportsIt) {
   cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
-    if (argv[0] == "MIGRATE") return RedisReply::Error("IOERR error or timeout connecting to the client");
+    if (argv[0] == "MIGRATE")
+      return RedisReply::Error("IOERR error or timeout connecting to the client");
     return std::nullopt;
   });
   ClusterView view = Observe();
   MigrationPlan plan;
   int slot = -1;
   for (int s = 0; s < kSlotCount && slot < 0; ++s)
-    if (view.slot_keys[static_cast<size_t>(s)] > 0 && view.topology.SlotOwners()[static_cast<size_t>(s)] == cluster_.node(0).id) slot = s;
+    if (view.slot_keys[static_cast<size_t>(s)] > 0 &&
+        view.topology.SlotOwners()[static_cast<size_t>(s)] == cluster_.node(0).id)
+      slot = s;
   plan.moves.push_back({slot, cluster_.node(0).id, cluster_.node(3).id, -1});
   EngineOptions eo;
   eo.max_retries = 1;

@@ -32,7 +32,8 @@ class OpenSlotFixerTest : public ::testing::Test {
     if (migrating) cluster_.node(src_).migrating[slot_] = cluster_.node(dst_).id;
     if (importing) cluster_.node(dst_).importing[slot_] = cluster_.node(src_).id;
     for (int i = 0; i < keys_already_moved; ++i) {
-      cluster_.node(dst_).keys[keys_[static_cast<size_t>(i)]] = cluster_.node(src_).keys[keys_[static_cast<size_t>(i)]];
+      cluster_.node(dst_).keys[keys_[static_cast<size_t>(i)]] =
+          cluster_.node(src_).keys[keys_[static_cast<size_t>(i)]];
       cluster_.node(src_).keys.erase(keys_[static_cast<size_t>(i)]);
     }
   }
@@ -100,7 +101,8 @@ TEST_F(OpenSlotFixerTest, MigratingToANodeThatImportsFromSomeoneElseSettlesOnThe
 
 TEST_F(OpenSlotFixerTest, AnUnownedOpenSlotSettlesOnTheNodeWithTheMostKeys) {
   Open(false, true, 7);
-  for (int i = 0; i < cluster_.size(); ++i) cluster_.node(i).owners[static_cast<size_t>(slot_)] = "";
+  for (int i = 0; i < cluster_.size(); ++i)
+    cluster_.node(i).owners[static_cast<size_t>(slot_)] = "";
   ASSERT_TRUE(engine_.FixOpenSlots(Observe()).ok());
   ExpectSettledOn(dst_);
 }
@@ -114,12 +116,14 @@ TEST_F(OpenSlotFixerTest, ASlotWhoseOwnerIsDownIsLeftForItsFailover) {
   ASSERT_EQ(report.skipped.size(), 1u);
   EXPECT_EQ(report.skipped[0], slot_);
   EXPECT_EQ(cluster_.node(dst_).importing.count(slot_), 1u);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster_.node(i).owners[static_cast<size_t>(slot_)], cluster_.node(src_).id);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(cluster_.node(i).owners[static_cast<size_t>(slot_)], cluster_.node(src_).id);
 }
 
 TEST_F(OpenSlotFixerTest, AKeyOnBothSidesWithTheSameValueIsKeptOnce) {
   Open(true, true, 0);
-  cluster_.node(dst_).keys[keys_[0]] = cluster_.node(src_).keys[keys_[0]];  // MIGRATE killed before DEL
+  cluster_.node(dst_).keys[keys_[0]] =
+      cluster_.node(src_).keys[keys_[0]];  // MIGRATE killed before DEL
   ASSERT_TRUE(engine_.FixOpenSlots(Observe()).ok());
   ExpectSettledOn(dst_);
 }

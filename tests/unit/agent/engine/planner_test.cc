@@ -117,10 +117,8 @@ TEST(PlannerTest, WeightsSplitSlotsProportionally) {
 }
 
 TEST(PlannerTest, PrefersSlotsWithFewerKeys) {
-  Topology topo = TopologyBuilder()
-                      .Master(0, SlotSet::Of({{0, 16383}}))
-                      .Master(1, SlotSet())
-                      .Build();
+  Topology topo =
+      TopologyBuilder().Master(0, SlotSet::Of({{0, 16383}})).Master(1, SlotSet()).Build();
   std::vector<long long> keys(kSlotCount, 100);
   for (int s = 0; s < 8192; ++s) keys[static_cast<size_t>(s)] = 1;  // the low half is light
   PlanOptions options;
@@ -154,13 +152,16 @@ TEST(PlannerTest, RefusesOpenSlotsUncoveredSlotsAndFailedMasters) {
 TEST(PlannerTest, RejectsWeightsForUnknownNodesAndNegativeWeights) {
   PlanOptions unknown;
   unknown.weights[TestId(42)] = 1;
-  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), unknown).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), unknown).status().code(),
+            ErrorCode::kInvalidArgument);
   PlanOptions negative;
   negative.weights[TestId(0)] = -1;
-  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), negative).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), negative).status().code(),
+            ErrorCode::kInvalidArgument);
   PlanOptions replica;
   replica.weights[TestId(4)] = 1;
-  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), replica).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(PlanRebalance(ThreeMastersPlusEmpty(), replica).status().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST(PlannerTest, DrainMovesEverySlotOffAndFillsTheEmptiestFirst) {
@@ -180,7 +181,11 @@ TEST(PlannerTest, DrainMovesEverySlotOffAndFillsTheEmptiestFirst) {
 }
 
 TEST(PlannerTest, DrainNeedsAnotherMasterAndAMaster) {
-  Topology one = TopologyBuilder().Master(0, SlotSet::Of({{0, 16383}})).Master(1, SlotSet()).Replica(2, 0).Build();
+  Topology one = TopologyBuilder()
+                     .Master(0, SlotSet::Of({{0, 16383}}))
+                     .Master(1, SlotSet())
+                     .Replica(2, 0)
+                     .Build();
   EXPECT_EQ(PlanDrain(one, TestId(0)).status().code(), ErrorCode::kFailedPrecondition);
   PlanOptions use_empty;
   use_empty.use_empty_masters = true;
@@ -203,7 +208,8 @@ TEST(PlannerTest, AnyRandomLayoutEndsBalancedWithTheFewestMoves) {
     int start = 0;
     for (int i = 0; i < masters; ++i) {
       SlotSet s;
-      if (cuts[static_cast<size_t>(i)] > start) s.AddRange({start, cuts[static_cast<size_t>(i)] - 1});
+      if (cuts[static_cast<size_t>(i)] > start)
+        s.AddRange({start, cuts[static_cast<size_t>(i)] - 1});
       start = std::max(start, cuts[static_cast<size_t>(i)]);
       b.Master(i, s);
     }
@@ -221,7 +227,8 @@ TEST(PlannerTest, AnyRandomLayoutEndsBalancedWithTheFewestMoves) {
     for (const auto& t : *targets) lower_bound += std::max(0, t.current - t.high);
     int recv_bound = 0;
     for (const auto& t : *targets) recv_bound += std::max(0, t.low - t.current);
-    EXPECT_EQ(static_cast<int>(plan->moves.size()), std::max(lower_bound, recv_bound)) << "round " << round;
+    EXPECT_EQ(static_cast<int>(plan->moves.size()), std::max(lower_bound, recv_bound))
+        << "round " << round;
   }
 }
 

@@ -12,9 +12,9 @@ using testing::PodSpec;
 
 // A settled 3 masters + 3 replicas cluster, as each pod's redis reports it.
 Observation Settled() {
-  return Build(6, {PodSpec(0, "M", "0-5460"), PodSpec(1, "M", "5461-10922"),
-                   PodSpec(2, "M", "10923-16383"), PodSpec(3, "S", "", 0), PodSpec(4, "S", "", 1),
-                   PodSpec(5, "S", "", 2)});
+  return Build(
+      6, {PodSpec(0, "M", "0-5460"), PodSpec(1, "M", "5461-10922"), PodSpec(2, "M", "10923-16383"),
+          PodSpec(3, "S", "", 0), PodSpec(4, "S", "", 1), PodSpec(5, "S", "", 2)});
 }
 
 TEST(Readiness, AMasterOwningSlotsIsReady) {
