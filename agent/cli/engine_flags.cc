@@ -28,7 +28,10 @@ StopOnSignal::~StopOnSignal() {
 }
 
 void EngineFlags::Register(FlagParser& parser) {
-  parser.AddInt("batch", &batch, "keys per MIGRATE (default 100; also bounded by 8 MB)");
+  parser.AddInt("batch", &batch, "keys per MIGRATE (default 100; also bounded by --batch-kb)");
+  parser.AddInt("batch-kb", &batch_kb,
+                "estimated kilobytes per MIGRATE (default 256): MIGRATE blocks the source while "
+                "it runs, so smaller batches of big keys keep client latency lower");
   parser.AddInt("workers", &workers, "source->target pairs moved at once (default 2)");
   parser.AddInt("slots-in-flight", &slots_in_flight,
                 "slots opened per pipelined round (default 512)");
@@ -38,10 +41,12 @@ void EngineFlags::Register(FlagParser& parser) {
 
 Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* options) const {
   if (batch < 1) return InvalidArgument("--batch must be at least 1");
+  if (batch_kb < 1) return InvalidArgument("--batch-kb must be at least 1");
   if (workers < 1) return InvalidArgument("--workers must be at least 1");
   if (slots_in_flight < 1) return InvalidArgument("--slots-in-flight must be at least 1");
   if (migrate_timeout_ms < 1) return InvalidArgument("--migrate-timeout-ms must be positive");
   options->batch_keys = batch;
+  options->batch_bytes = static_cast<long long>(batch_kb) * 1024;
   options->workers = workers;
   options->slots_in_flight = slots_in_flight;
   options->migrate_timeout_ms = migrate_timeout_ms;

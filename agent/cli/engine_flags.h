@@ -12,6 +12,7 @@ namespace rc::agent {
 
 struct EngineFlags {
   int batch = 100;
+  int batch_kb = 256;
   int workers = 2;
   int slots_in_flight = 512;
   int migrate_timeout_ms = 10000;
