@@ -45,6 +45,13 @@ using std::chrono::seconds;
     EXPECT_EQ((cluster).HostProblems(), "");                                                    \
   } while (0)
 
+// The default options on the test's own loopback subnet (127.50.SUBNET.x).
+AgentClusterOptions OnSubnet(int subnet) {
+  AgentClusterOptions options;
+  options.subnet = subnet;
+  return options;
+}
+
 // Starts six pods and waits for the cluster; fills `keys` keys.
 void StartSix(AgentCluster& cluster, long long keys) {
   cluster.SetReplicas(6);
@@ -113,9 +120,7 @@ long long CpuTicks(pid_t pid) {
 }
 
 TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
-  AgentClusterOptions options;
-  options.subnet = 1;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(1));
   StartSix(cluster, 1000);
   ExpectKeys(cluster, 1000);
 
@@ -182,9 +187,7 @@ TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
 }
 
 TEST(AgentRun, ScaleOutToEightMeetsAssignsAndRebalances) {
-  AgentClusterOptions options;
-  options.subnet = 2;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(2));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   ClusterLoad load(cluster.connector(), cluster.seed());
@@ -213,9 +216,7 @@ TEST(AgentRun, ScaleOutToEightMeetsAssignsAndRebalances) {
 }
 
 TEST(AgentRun, ScaleInDrainsLeavingPodsThroughThePreStopHandShake) {
-  AgentClusterOptions options;
-  options.subnet = 3;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(3));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   cluster.SetReplicas(8);
@@ -248,9 +249,7 @@ bool LogSays(AgentCluster& cluster, int ordinal, const std::string& text, second
 }
 
 TEST(AgentRun, ScaleInFromABootstrappedEightKeepsAReplicaPerMaster) {
-  AgentClusterOptions options;
-  options.subnet = 12;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(12));
   cluster.SetReplicas(8);
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
   EXPECT_SETTLED(cluster, 4, 8);
@@ -264,9 +263,7 @@ TEST(AgentRun, ScaleInFromABootstrappedEightKeepsAReplicaPerMaster) {
 }
 
 TEST(AgentRun, AKilledMasterBackEmptyBecomesTheReplicaOfItsShard) {
-  AgentClusterOptions options;
-  options.subnet = 4;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(4));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   auto master = cluster.IsMaster(1);
@@ -288,9 +285,7 @@ TEST(AgentRun, AKilledMasterBackEmptyBecomesTheReplicaOfItsShard) {
 }
 
 TEST(AgentRun, APodBackOnANewAddressIsMetAgain) {
-  AgentClusterOptions options;
-  options.subnet = 5;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(5));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   auto id = cluster.NodeIdOf(2);
@@ -304,9 +299,7 @@ TEST(AgentRun, APodBackOnANewAddressIsMetAgain) {
 }
 
 TEST(AgentRun, ARestartingMasterHandsOverToItsReplicaBeforeRedisStops) {
-  AgentClusterOptions options;
-  options.subnet = 6;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(6));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   auto master = cluster.IsMaster(0);
@@ -327,9 +320,7 @@ TEST(AgentRun, ARestartingMasterHandsOverToItsReplicaBeforeRedisStops) {
 // hands over. Meanwhile the replica is not ready (/readyz), so a StatefulSet
 // rollout would not have gone on to the master in the first place.
 TEST(AgentRun, ARestartingMasterWithoutAReplicaInSyncWaitsForOne) {
-  AgentClusterOptions options;
-  options.subnet = 13;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(13));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   auto master_id = cluster.NodeIdOf(0);
@@ -376,9 +367,7 @@ TEST(AgentRun, ARestartingMasterWithoutAReplicaInSyncWaitsForOne) {
 }
 
 TEST(AgentRun, TheCoordinatorKilledMidMigrationIsRestartedAndFinishes) {
-  AgentClusterOptions options;
-  options.subnet = 7;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(7));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   cluster.SetReplicas(8);
@@ -392,9 +381,7 @@ TEST(AgentRun, TheCoordinatorKilledMidMigrationIsRestartedAndFinishes) {
 }
 
 TEST(AgentRun, EveryPodRestartedAtOnceOnNewAddressesComesBackAsTheSameCluster) {
-  AgentClusterOptions options;
-  options.subnet = 8;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(8));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   std::set<std::string> before;
@@ -422,9 +409,7 @@ TEST(AgentRun, EveryPodRestartedAtOnceOnNewAddressesComesBackAsTheSameCluster) {
 }
 
 TEST(AgentRun, AScaleDownRevertedMidDrainEndsConsistentAndBalanced) {
-  AgentClusterOptions options;
-  options.subnet = 9;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(9));
   long long keys = KeyCount();
   StartSix(cluster, keys);
   cluster.SetReplicas(8);
@@ -439,9 +424,7 @@ TEST(AgentRun, AScaleDownRevertedMidDrainEndsConsistentAndBalanced) {
 }
 
 TEST(AgentRun, TheLowestReadyPodCoordinatesWhilePodZeroIsGoneAndHandsBack) {
-  AgentClusterOptions options;
-  options.subnet = 11;
-  AgentCluster cluster(options);
+  AgentCluster cluster(OnSubnet(11));
   StartSix(cluster, 2000);
   // Pod-0's agent is gone and its pod not ready (its redis keeps serving).
   cluster.KillAgent(0);
