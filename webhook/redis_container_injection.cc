@@ -92,7 +92,7 @@ CommandPlan EnsureCommand(json& container, ServerFlavor flavor) {
 void EnsureReadinessProbe(json& container) {
   // The probe earlier versions injected (ready as soon as redis listens) is
   // ours to replace; any other probe is the user's and stays.
-  const json former = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
+  static const json former = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
   if (container.contains("readinessProbe") && container["readinessProbe"].is_object() &&
       container["readinessProbe"] != former)
     return;

@@ -159,11 +159,9 @@ bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
 
 void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
   last_pods_ = pods;
-  const PodInfo* self = pods.FindName(options_.pod_name);
-  if (self == nullptr) return;
-  ObservedNode node = observer_.ObserveOne(*self);
-  metrics_.SetRedisUp(node.reachable);
-  UpdateReadiness(pods, node);
+  std::optional<ObservedNode> looked = LookAtSelf();
+  if (!looked) return;
+  const ObservedNode& node = *looked;
   if (!node.reachable || node.run_id.empty() || node.run_id == applied_run_id_) return;
   auto deferred = DeferredDirectives(options_.facts, options_.conf, node.version);
   if (!deferred.ok()) {
@@ -172,7 +170,7 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
     return;
   }
   if (!deferred->empty()) {
-    auto client = connector_.Connect(self->ip, self->port);
+    auto client = connector_.Connect(node.pod.ip, node.pod.port);
     if (!client.ok()) return;
     std::string names;
     for (const auto& d : *deferred) {
@@ -216,12 +214,13 @@ void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode&
   metrics_.SetReadiness(readiness.ready, readiness.reason);
 }
 
-void ReconcileLoop::RefreshReadiness() {
+std::optional<ObservedNode> ReconcileLoop::LookAtSelf() {
   const PodInfo* self = last_pods_.FindName(options_.pod_name);
-  if (self == nullptr) return;
+  if (self == nullptr) return std::nullopt;
   ObservedNode node = observer_.ObserveOne(*self);
   metrics_.SetRedisUp(node.reachable);
   UpdateReadiness(last_pods_, node);
+  return node;
 }
 
 Action ReconcileLoop::RunOnce() {
@@ -302,7 +301,7 @@ void ReconcileLoop::Run(const std::atomic<bool>& stop) {
     auto next_look = now + options_.interval;
     while (!stop && (now = std::chrono::steady_clock::now()) < until) {
       if (now >= next_look) {
-        RefreshReadiness();
+        (void)LookAtSelf();  // /readyz follows a role change within an interval
         next_look = now + options_.interval;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -56,9 +56,11 @@ class ReconcileLoop {
   void ApplyRuntimeSettings(const PodSnapshot& pods);
   // Publishes whether this pod's redis serves its role (/readyz).
   void UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self);
-  // Between loops: looks at this pod's redis again (no API call) so /readyz
-  // follows a role change within `interval`, not the next full loop.
-  void RefreshReadiness();
+  // Looks at this pod's redis (listed in last_pods_; no API call) and
+  // publishes redis_up and readiness; nullopt when this pod is not listed.
+  // Every loop, and every interval between the full loops of an agent that
+  // does not coordinate, so /readyz follows a role change within a second.
+  std::optional<ObservedNode> LookAtSelf();
   void StartRenewer();
   void StopRenewer();
 
@@ -75,7 +77,7 @@ class ReconcileLoop {
 
   bool holding_ = false;
   bool lease_forbidden_logged_ = false;
-  PodSnapshot last_pods_;  // the last successful look, for RefreshReadiness
+  PodSnapshot last_pods_;  // the last successful look, for LookAtSelf
   std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
   std::string applied_run_id_;
   std::string last_reason_;
