@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   # fuzzing (libFuzzer) and sanitizers
   clang libclang-rt-14-dev
+  # make lint
+  clang-format clang-tidy
   # redis and the referees used by tests
   redis-server redis-tools python3 python3-redis python3-pytest python3-yaml
   # kubesim and end-to-end tests
