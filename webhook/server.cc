@@ -1,7 +1,5 @@
 #include "webhook/server.h"
 
-#include <httplib.h>
-
 #include "common/log.h"
 #include "webhook/admission_handler.h"
 
@@ -14,6 +12,8 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+constexpr const char* kEndpoints = "serving POST /mutate, GET /healthz, GET /metrics";
+
 }  // namespace
 
 WebhookServer::WebhookServer(ServerOptions options) : options_(std::move(options)) {}
@@ -25,100 +25,79 @@ WebhookServer::~WebhookServer() {
 
 Result<std::unique_ptr<WebhookServer>> WebhookServer::Create(ServerOptions options) {
   std::unique_ptr<WebhookServer> server(new WebhookServer(std::move(options)));
-  auto certs = CertReloader::Create(server->options_.tls_cert_file, server->options_.tls_key_file);
+  const ServerOptions& o = server->options_;
+  auto certs = CertReloader::Create(o.tls_cert_file, o.tls_key_file);
   if (!certs.ok()) return certs.status();
   server->certs_ = std::move(*certs);
+
+  HttpsServerOptions http;
+  http.bind_address = o.bind_address;
+  http.port = o.port;
+  http.event_threads = o.event_threads;
+  http.connection.parse.max_body_bytes = o.max_body_bytes;
+  http.connection.max_requests = o.keep_alive_max_requests;
+  http.connection.idle_timeout_ms = o.idle_timeout.count();
   CertReloader* reloader = server->certs_.get();
-  server->http_ = std::make_unique<httplib::SSLServer>([reloader](SSL_CTX& ctx) {
-    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    reloader->Install(&ctx);
-    return true;
-  });
-  if (!server->http_->is_valid()) return Internal("could not set up the TLS server context");
-  server->InstallRoutes();
+  WebhookServer* self = server.get();
+  auto https = HttpsServer::Create(
+      std::move(http), [reloader](SSL_CTX* ctx) { reloader->Install(ctx); },
+      HttpCallbacks{[self](const HttpRequest& request, const std::string& peer,
+                           HttpResponse* response) { self->Route(request, peer, response); },
+                    [self](int status, const std::string&) {
+                      if (status == 413) self->metrics_.ObserveAdmission("too_large", 0, 0);
+                    }});
+  if (!https.ok()) return https.status();
+  server->http_ = std::move(*https);
   return server;
 }
 
-void WebhookServer::InstallRoutes() {
-  httplib::SSLServer& http = *http_;
-  const int threads = options_.worker_threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  http.set_tcp_nodelay(true);
-  http.set_keep_alive_max_count(options_.keep_alive_max_requests);
-  http.set_keep_alive_timeout(10);  // an idle connection holds a worker thread
-  http.set_read_timeout(10);
-  http.set_write_timeout(10);
-  http.set_payload_max_length(options_.max_body_bytes);
-
-  http.Post("/mutate", [this](const httplib::Request& req, httplib::Response& res) {
-    const Clock::time_point start = Clock::now();
-    HandlerReply reply = HandleAdmissionBody(req.body, options_.injection);
-    res.status = reply.http_status;
-    res.body = std::move(reply.body);  // set_content() would copy it
-    res.set_header("Content-Type", reply.content_type);
-    const double seconds = SecondsSince(start);
-    metrics_.ObserveAdmission(reply.outcome, seconds, reply.patch_operations);
-    RC_LOG_INFO << "POST /mutate " << reply.http_status << " " << reply.outcome << " "
-                << reply.summary << " patch_ops=" << reply.patch_operations
-                << " bytes_in=" << req.body.size()
-                << " latency_us=" << static_cast<long>(seconds * 1e6)
-                << " remote=" << req.remote_addr;
-  });
-  http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
-  });
-  http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 413) {
-      metrics_.ObserveAdmission("too_large", 0, 0);
-      res.set_content("request body larger than " + std::to_string(options_.max_body_bytes) +
-                          " bytes; an AdmissionReview is far smaller\n",
-                      "text/plain");
-    } else if (res.status == 404) {
-      res.set_content("no such endpoint " + req.method + " " + req.path +
-                          "; serving POST /mutate, GET /healthz, GET /metrics\n",
-                      "text/plain");
-    }
-  });
-  http.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-          if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        RC_LOG_ERROR << req.method << " " << req.path << " failed: " << what;
-        res.status = 500;
-        res.set_content("internal error: " + what + "\n", "text/plain");
-      });
-  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    if (req.path == "/mutate") return;  // logged by its handler, with latency
-    if (res.status >= 400) {
-      RC_LOG_WARNING << req.method << " " << req.path << " " << res.status
-                     << " remote=" << req.remote_addr;
-    } else {
-      RC_VLOG(2) << req.method << " " << req.path << " " << res.status
-                 << " remote=" << req.remote_addr;
-    }
-  });
-}
-
-Result<int> WebhookServer::Bind() {
-  int port = options_.port;
-  if (port == 0) {
-    port = http_->bind_to_any_port(options_.bind_address);
-    if (port < 0) return Unavailable("cannot bind " + options_.bind_address + " on any port");
-  } else if (!http_->bind_to_port(options_.bind_address, port)) {
-    return Unavailable("cannot bind " + options_.bind_address + ":" + std::to_string(port) +
-                       " (in use, or not allowed)");
+void WebhookServer::Route(const HttpRequest& request, const std::string& peer,
+                          HttpResponse* response) {
+  if (request.path == "/mutate" && request.method == "POST") {
+    Mutate(request, peer, response);
+    return;
   }
-  return port;
+  const bool get = request.method == "GET";
+  if (get && request.path == "/healthz") {
+    response->body = "ok\n";
+  } else if (get && request.path == "/metrics") {
+    response->content_type = "text/plain; version=0.0.4";
+    response->body = metrics_.Render();
+  } else if (request.path == "/mutate" || request.path == "/healthz" ||
+             request.path == "/metrics") {
+    response->status = 405;
+    response->body = "method " + std::string(request.method) + " not allowed on " +
+                     std::string(request.path) + "; " + kEndpoints + "\n";
+  } else {
+    response->status = 404;
+    response->body = "no such endpoint " + std::string(request.method) + " " +
+                     std::string(request.path) + "; " + kEndpoints + "\n";
+  }
+  if (response->status >= 400) {
+    RC_LOG_WARNING << request.method << " " << request.path << " " << response->status
+                   << " remote=" << peer;
+  } else {
+    RC_VLOG(2) << request.method << " " << request.path << " " << response->status
+               << " remote=" << peer;
+  }
 }
+
+void WebhookServer::Mutate(const HttpRequest& request, const std::string& peer,
+                           HttpResponse* response) {
+  const Clock::time_point start = Clock::now();
+  HandlerReply reply = HandleAdmissionBody(request.body, options_.injection);
+  response->status = reply.http_status;
+  response->content_type = std::move(reply.content_type);
+  response->body = std::move(reply.body);
+  const double seconds = SecondsSince(start);
+  metrics_.ObserveAdmission(reply.outcome, seconds, reply.patch_operations);
+  RC_LOG_INFO << "POST /mutate " << reply.http_status << " " << reply.outcome << " "
+              << reply.summary << " patch_ops=" << reply.patch_operations
+              << " bytes_in=" << request.body.size()
+              << " latency_us=" << static_cast<long>(seconds * 1e6) << " remote=" << peer;
+}
+
+Result<int> WebhookServer::Bind() { return http_->Bind(); }
 
 void WebhookServer::WatchCertificates() {
   std::string last_error;
@@ -145,7 +124,7 @@ Status WebhookServer::Serve() {
     if (stopping_) return Status::Ok();
     cert_watcher_ = std::thread([this] { WatchCertificates(); });
   }
-  http_->listen_after_bind();
+  Status served = http_->Serve();
   bool requested;
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);
@@ -153,6 +132,7 @@ Status WebhookServer::Serve() {
   }
   Stop();
   if (cert_watcher_.joinable()) cert_watcher_.join();
+  if (!served.ok()) return served;
   if (!requested) return Unavailable("the HTTPS listener stopped unexpectedly");
   return Status::Ok();
 }
@@ -163,9 +143,9 @@ void WebhookServer::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  if (http_) http_->stop();
+  if (http_) http_->Stop();
 }
 
-bool WebhookServer::IsRunning() const { return http_ && http_->is_running(); }
+bool WebhookServer::IsRunning() const { return http_ && http_->IsRunning(); }
 
 }  // namespace rc::webhook

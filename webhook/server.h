@@ -1,8 +1,11 @@
-// The webhook's HTTPS server: a thin shell around HandleAdmissionBody.
+// The webhook's HTTPS endpoints, served by HttpsServer (event loops), around
+// HandleAdmissionBody.
 //   POST /mutate   AdmissionReview in, AdmissionReview out (400/413/500 with a
 //                  text message on bad input; the server keeps serving)
 //   GET  /healthz  "ok"
 //   GET  /metrics  Prometheus text
+// Anything else: 404 (405 for a known path with the wrong method), naming the
+// endpoints there are.
 // TLS 1.2+ only; the certificate and key are re-read when the files change
 // (CertReloader, checked every cert_check_interval). One klog access-log line
 // per admission (probes and scrapes at -v=2).
@@ -17,12 +20,9 @@
 
 #include "common/status.h"
 #include "webhook/cert_reloader.h"
+#include "webhook/https_server.h"
 #include "webhook/injection_options.h"
 #include "webhook/metrics.h"
-
-namespace httplib {
-class SSLServer;
-}
 
 namespace rc::webhook {
 
@@ -33,8 +33,9 @@ struct ServerOptions {
   std::string tls_key_file;                 // PEM private key
   InjectionOptions injection;               // what gets injected
   size_t max_body_bytes = 3 * 1024 * 1024;  // larger AdmissionReviews get 413
-  int worker_threads = 128;                 // one per kept-alive connection in use
+  int event_threads = 0;                    // event-loop threads; 0: one per CPU core
   size_t keep_alive_max_requests = 100000;  // requests per connection before it is closed
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(10)};  // kept-alive, no request
   std::chrono::milliseconds cert_check_interval{std::chrono::seconds(5)};
 };
 
@@ -58,12 +59,13 @@ class WebhookServer {
 
  private:
   explicit WebhookServer(ServerOptions options);
-  void InstallRoutes();
+  void Route(const HttpRequest& request, const std::string& peer, HttpResponse* response);
+  void Mutate(const HttpRequest& request, const std::string& peer, HttpResponse* response);
   void WatchCertificates();
 
   ServerOptions options_;
   std::unique_ptr<CertReloader> certs_;
-  std::unique_ptr<httplib::SSLServer> http_;
+  std::unique_ptr<HttpsServer> http_;
   Metrics metrics_;
   std::thread cert_watcher_;
   std::mutex stop_mutex_;

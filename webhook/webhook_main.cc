@@ -22,7 +22,8 @@ DEFINE_string(
     sidecar_mode, "native",
     "native: the agent is an init container with restartPolicy Always (Kubernetes >= 1.29); "
     "classic: a regular container, for older clusters");
-DEFINE_int32(worker_threads, 128, "request worker threads (one per busy keep-alive connection)");
+DEFINE_int32(event_threads, 0,
+             "event-loop threads serving the connections; 0: one per CPU core (at most 16)");
 DEFINE_int32(max_body_bytes, 3 * 1024 * 1024,
              "largest accepted AdmissionReview body; larger ones get 413");
 DEFINE_int32(cert_check_interval_ms, 5000,
@@ -32,8 +33,8 @@ DEFINE_int32(v, 0, "log verbosity (2 logs every probe and scrape)");
 namespace {
 
 constexpr const char* kOurFlags[] = {
-    "port",         "bind_address",   "tls_cert_file",  "tls_key_file",           "agent_image",
-    "sidecar_mode", "worker_threads", "max_body_bytes", "cert_check_interval_ms", "v"};
+    "port",         "bind_address",  "tls_cert_file",  "tls_key_file",           "agent_image",
+    "sidecar_mode", "event_threads", "max_body_bytes", "cert_check_interval_ms", "v"};
 
 void PrintUsage(FILE* out) {
   std::fprintf(out,
@@ -102,8 +103,8 @@ rc::webhook::ServerOptions OptionsFromFlags() {
     UsageError("--tls-cert-file and --tls-key-file are required (HTTPS only)");
   }
   if (FLAGS_port < 0 || FLAGS_port > 65535) UsageError("--port must be 0..65535");
-  if (FLAGS_worker_threads < 1 || FLAGS_worker_threads > 4096)
-    UsageError("--worker-threads must be 1..4096");
+  if (FLAGS_event_threads < 0 || FLAGS_event_threads > 64)
+    UsageError("--event-threads must be 0..64");
   if (FLAGS_max_body_bytes < 1024) UsageError("--max-body-bytes must be at least 1024");
   if (FLAGS_cert_check_interval_ms < 10) UsageError("--cert-check-interval-ms must be at least 10");
   if (FLAGS_agent_image.empty()) UsageError("--agent-image must not be empty");
@@ -119,7 +120,7 @@ rc::webhook::ServerOptions OptionsFromFlags() {
   options.tls_cert_file = FLAGS_tls_cert_file;
   options.tls_key_file = FLAGS_tls_key_file;
   options.injection.agent_image = FLAGS_agent_image;
-  options.worker_threads = FLAGS_worker_threads;
+  options.event_threads = FLAGS_event_threads;
   options.max_body_bytes = static_cast<size_t>(FLAGS_max_body_bytes);
   options.cert_check_interval = std::chrono::milliseconds(FLAGS_cert_check_interval_ms);
   return options;

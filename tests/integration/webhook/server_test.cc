@@ -59,7 +59,7 @@ class WebhookServerTest : public ::testing::Test {
     options.tls_cert_file = (dir_ / "a/tls.crt").string();
     options.tls_key_file = (dir_ / "a/tls.key").string();
     options.max_body_bytes = 1024 * 1024;
-    options.worker_threads = 8;
+    options.event_threads = 2;
     options.cert_check_interval = milliseconds(50);
     auto server = WebhookServer::Create(options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
