@@ -2,13 +2,18 @@
 // 0 after a clean shutdown (SIGTERM/SIGINT), 1 on failure, 2 on bad usage.
 #include <gflags/gflags.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "common/log.h"
+#include "webhook/allocator_tuning.h"
 #include "webhook/server.h"
 #include "webhook/version.h"
 
@@ -126,9 +131,23 @@ rc::webhook::ServerOptions OptionsFromFlags() {
   return options;
 }
 
+// Starts the process again with the allocator setting of allocator_tuning.h,
+// which glibc reads only at start. Returns (and the webhook runs untuned) only
+// when it is set already or the exec fails.
+void ReexecWithTunedAllocator(char** argv) {
+  const std::optional<std::string> tunables =
+      rc::webhook::TunablesWithTcache(std::getenv("GLIBC_TUNABLES"));
+  if (!tunables) return;
+  setenv("GLIBC_TUNABLES", tunables->c_str(), 1);
+  execv("/proc/self/exe", argv);
+  RC_LOG_WARNING << "could not restart with GLIBC_TUNABLES=" << *tunables << " ("
+                 << std::strerror(errno) << "); serving with the default allocator settings";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  ReexecWithTunedAllocator(argv);
   ParseFlagsOrExit(argc, argv);
   rc::log::SetVerbosity(FLAGS_v);
   rc::webhook::ServerOptions options = OptionsFromFlags();
@@ -151,6 +170,8 @@ int main(int argc, char** argv) {
     RC_LOG_ERROR << "cannot start: " << port.status().message();
     return 1;
   }
+  RC_VLOG(1) << "GLIBC_TUNABLES="
+             << (std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : "");
   std::thread signal_waiter([&signals, srv = server->get()] {
     int received = 0;
     sigwait(&signals, &received);

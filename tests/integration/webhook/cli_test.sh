@@ -51,6 +51,12 @@ if curl -sf --cacert "$TMP/certs/ca.crt" "https://127.0.0.1:$port/healthz" | gre
 else
   echo "FAIL: /healthz"; failures=$((failures+1))
 fi
+# The server restarted itself (same pid: exec) with the allocator setting.
+if tr '\0' '\n' < "/proc/$PID/environ" | grep -q '^GLIBC_TUNABLES=.*glibc.malloc.tcache_count=1000'; then
+  echo "ok: serving with GLIBC_TUNABLES tcache_count=1000"
+else
+  echo "FAIL: the serving process has no tcache_count in GLIBC_TUNABLES"; failures=$((failures+1))
+fi
 kill -TERM "$PID"
 wait "$PID"; code=$?
 PID=
