@@ -74,11 +74,15 @@ int64_t TlsConnection::DeadlineMs() const {
 TlsConnection::Wait TlsConnection::Drive(int64_t now_ms) {
   Wait wait = Wait::kRead;
   if (state_ == State::kHandshake && !Handshake(now_ms, &wait)) return wait;
-  if (PendingOut() < kMaxPendingOut && !peer_closed_ && !ReadAvailable(now_ms, &wait)) {
-    return Wait::kClose;
-  }
-  AnswerRequests();
-  if (!Flush(now_ms, &wait)) return Wait::kClose;
+  // More rounds only when OpenSSL holds decrypted bytes the socket will not
+  // signal again (a read stopped at the input bound, see ReadAvailable).
+  do {
+    if (PendingOut() < kMaxPendingOut && !peer_closed_ && !ReadAvailable(now_ms, &wait)) {
+      return Wait::kClose;
+    }
+    AnswerRequests();
+    if (!Flush(now_ms, &wait)) return Wait::kClose;
+  } while (PendingOut() == 0 && SSL_pending(ssl_) > 0 && !close_after_write_);
   if (PendingOut() > 0) return wait;
   if (close_after_write_ && discard_left_ == 0) {
     SSL_shutdown(ssl_);  // close_notify, best effort; the socket closes next

@@ -221,6 +221,25 @@ TEST_F(HttpsServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(got.find("Connection: close"), std::string::npos) << "kept alive: " << got;
 }
 
+// More answers than the server buffers before it stops reading (256 KB).
+TEST_F(HttpsServerTest, AFloodOfPipelinedRequestsIsAnsweredWhole) {
+  StartServer();
+  RawTlsClient client(port_);
+  ASSERT_TRUE(client.connected());
+  const int kRequests = 3000;
+  std::string flood;
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string body = std::to_string(i) + std::string(100, '.');
+    flood +=
+        "POST /p HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  ASSERT_TRUE(client.Write(flood));
+  const std::string got = client.ReadUntil("HTTP/1.1 200 OK", kRequests);
+  EXPECT_NE(got.find("POST /p 0."), std::string::npos);
+  EXPECT_NE(got.find("POST /p " + std::to_string(kRequests - 1) + "."), std::string::npos)
+      << "the last answer is missing; got " << got.size() << " bytes";
+}
+
 TEST_F(HttpsServerTest, ExpectContinueGetsA100BeforeTheBodyIsSent) {
   StartServer();
   RawTlsClient client(port_);
