@@ -114,6 +114,10 @@ class HttpsServer::EventLoop {
           Service(it->second.get(), now);
         }
       }
+      if (accepts_paused_until_ms_ != 0 && now >= accepts_paused_until_ms_) {
+        accepts_paused_until_ms_ = 0;
+        if (listen_fd_ >= 0) Watch(listen_fd_, EPOLLIN);
+      }
       if (now - last_sweep >= kTickMs) {
         CloseExpired(now);
         last_sweep = now;
@@ -160,7 +164,16 @@ class HttpsServer::EventLoop {
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EMFILE || errno == ENFILE) {
-          RC_LOG_WARNING << Errno("cannot accept a connection") << "; retrying";
+          // Out of file descriptors: stop watching the listener for a moment
+          // instead of spinning on it (it stays readable).
+          if (now - last_refusal_log_ms_ > 10'000) {
+            RC_LOG_WARNING << Errno("cannot accept a connection")
+                           << "; pausing accepts for 100 ms at a time until descriptors free up";
+            last_refusal_log_ms_ = now;
+          }
+          epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+          accepts_paused_until_ms_ = now + 100;
+          ++server_.accept_pauses_;
         } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
                    errno != ECONNABORTED) {
           RC_LOG_WARNING << Errno("accept failed");
@@ -243,7 +256,9 @@ class HttpsServer::EventLoop {
   }
 
   void BeginDrain() {
-    if (listen_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+    if (listen_fd_ >= 0 && accepts_paused_until_ms_ == 0) {
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+    }
     listen_fd_ = -1;
     std::vector<TlsConnection*> idle;
     for (auto& [fd, connection] : connections_) {
@@ -261,6 +276,7 @@ class HttpsServer::EventLoop {
   int listen_fd_ = -1;  // the accepting loop only
   size_t next_loop_ = 0;
   int64_t last_refusal_log_ms_ = 0;
+  int64_t accepts_paused_until_ms_ = 0;  // out of descriptors: listener unwatched until then
   std::unordered_map<int, std::unique_ptr<TlsConnection>> connections_;
   std::mutex incoming_mutex_;
   std::vector<Incoming> incoming_;

@@ -52,6 +52,8 @@ class HttpsServer {
   // Thread-safe and idempotent.
   void Stop();
   bool IsRunning() const { return running_.load(); }
+  // Times accepting paused because the process was out of file descriptors.
+  uint64_t AcceptPauses() const { return accept_pauses_.load(); }
 
  private:
   class EventLoop;
@@ -64,6 +66,7 @@ class HttpsServer {
   std::mutex loops_mutex_;  // loops_ is built by Serve() while Stop() may wake them
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::atomic<size_t> open_connections_{0};
+  std::atomic<uint64_t> accept_pauses_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
 };

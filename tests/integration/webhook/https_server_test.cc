@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,16 +36,16 @@ const fs::path kSourceDir = RC_SOURCE_DIR;
 // server_test.cc covers verification; this is about framing).
 class RawTlsClient {
  public:
-  explicit RawTlsClient(int port) {
+  struct Socket {
+    int fd;  // connected, or -1 when connecting failed
+  };
+  explicit RawTlsClient(int port) : RawTlsClient(Socket{ConnectTo(port)}) {}
+  // Takes over a socket already connected.
+  explicit RawTlsClient(Socket connected) : fd_(connected.fd) {
     ctx_ = SSL_CTX_new(TLS_client_method());
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     timeval timeout{5, 0};  // no read waits longer than this
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    connected_ = fd_ >= 0;
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
     connected_ = connected_ && SSL_connect(ssl_) == 1;
@@ -55,6 +56,19 @@ class RawTlsClient {
     SSL_CTX_free(ctx_);
   }
   bool connected() const { return connected_; }
+
+  static int ConnectTo(int port) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
 
   bool Write(const std::string& bytes) {
     return SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) ==
@@ -333,6 +347,35 @@ TEST_F(HttpsServerTest, ConnectionsBeyondTheLimitAreClosed) {
       << "a third connection was served with a limit of 2";
   ASSERT_TRUE(one.Write("GET /1 HTTP/1.1\r\n\r\n"));
   EXPECT_NE(one.ReadUntil("GET /1").find("GET /1"), std::string::npos);
+}
+
+// Out of file descriptors, the server cannot accept; once some are free again
+// it takes the connections waiting in the backlog and serves them.
+TEST_F(HttpsServerTest, RunningOutOfDescriptorsOnlyDelaysConnections) {
+  StartServer();
+  std::vector<int> sockets;
+  for (int i = 0; i < 3; ++i) sockets.push_back(socket(AF_INET, SOCK_STREAM, 0));
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(sockets.back() + 1);  // no descriptor above these
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int fd : sockets) {  // completes through the backlog; accept4 fails with EMFILE
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  }
+  EXPECT_TRUE(testing::WaitFor([&] { return server_->AcceptPauses() > 0; }, milliseconds(5000)));
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  for (int fd : sockets) {
+    RawTlsClient client(RawTlsClient::Socket{fd});
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.Write("GET /late HTTP/1.1\r\n\r\n"));
+    EXPECT_NE(client.ReadUntil("GET /late").find("GET /late"), std::string::npos);
+  }
+  EXPECT_TRUE(ServesHealthz());
 }
 
 TEST_F(HttpsServerTest, ManyConnectionsAtOnceAreAllServed) {
