@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/log_writer.h"
 #include "webhook/allocator_tuning.h"
 #include "webhook/server.h"
 #include "webhook/version.h"
@@ -179,6 +180,8 @@ int main(int argc, char** argv) {
                 << ": finishing in-flight requests, then exiting";
     srv->Stop();
   });
+  // From here on the event loops log; they must not wait for stderr.
+  rc::log::StartBackgroundLogWriter();
   RC_LOG_INFO << "redis-cluster-webhook " << rc::webhook::Version() << " serving HTTPS on "
               << options.bind_address << ":" << *port << " (agent image "
               << options.injection.agent_image << ", sidecar mode " << FLAGS_sidecar_mode << ")";
@@ -187,9 +190,11 @@ int main(int argc, char** argv) {
     RC_LOG_ERROR << status.message();
     pthread_kill(signal_waiter.native_handle(), SIGTERM);
     signal_waiter.join();
+    rc::log::StopBackgroundLogWriter();
     return 1;
   }
   signal_waiter.join();
   RC_LOG_INFO << "stopped cleanly";
+  rc::log::StopBackgroundLogWriter();
   return 0;
 }

@@ -35,6 +35,7 @@
 # this machine's cores are shared. About 4 * DURATION + 5 seconds in all.
 #
 # usage: tests/bench/webhook/run.sh BUILD_DIR [DURATION_SECONDS [OFFERED_RATE]]
+#   env WEBHOOK_ARGS: extra server flags (e.g. "--event-threads=1"), default none
 set -euo pipefail
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR [SECONDS]}" && pwd)
 DURATION=${2:-10}
@@ -58,8 +59,9 @@ EXTRA_SANS="IP:127.0.0.1" "$SRC/certs/make-certs.sh" "$TMP/certs" > /dev/null
 cp "$HERE/review.json" "$TMP/review.json"
 
 : > "$TMP/webhook.log"
+# shellcheck disable=SC2086  # WEBHOOK_ARGS: extra flags, e.g. "--event-threads=1"
 "$BIN" --port=0 --bind-address=127.0.0.1 --tls-cert-file="$TMP/certs/tls.crt" \
-  --tls-key-file="$TMP/certs/tls.key" 2> "$TMP/webhook.log" &
+  --tls-key-file="$TMP/certs/tls.key" ${WEBHOOK_ARGS:-} 2> "$TMP/webhook.log" &
 PID=$!
 PORT=
 deadline=$((SECONDS + 10))
