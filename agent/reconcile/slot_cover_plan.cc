@@ -35,14 +35,13 @@ std::string NotLost(const LostOwner& owner) {
 }  // namespace
 
 std::string DescribeLostOwner(const LostOwner& owner) {
-  std::string out = "master " + Short(owner.id) + " (";
-  out += owner.address.empty() ? "no address" : owner.address;
-  if (!owner.hostname.empty()) out += ", " + owner.hostname;
-  out += ")";
+  std::string where = owner.address;
+  if (!owner.hostname.empty()) where += (where.empty() ? "" : ", ") + owner.hostname;
+  std::string out = "master " + Short(owner.id) + (where.empty() ? "" : " (" + where + ")");
   if (owner.marked_fail) out += ", marked failed";
-  if (owner.marked_noaddr) out += ", its address answers as another node";
-  if (!owner.replaced_by.empty() && !owner.marked_noaddr)
-    out += ", its address now answers as " + Short(owner.replaced_by);
+  if (owner.marked_noaddr || !owner.replaced_by.empty())
+    out += ", its address now answers as " +
+           (owner.replaced_by.empty() ? std::string("another node") : Short(owner.replaced_by));
   return out;
 }
 

@@ -1,0 +1,154 @@
+// A master lost with its data and no replica, end to end with real agents
+// (127.50.60.x): three pods, no replicas; redis-2's pod comes back with an
+// empty data dir (a new node id), so its slots are served by nobody. After
+// the grace period the coordinator says, once, which slots, whose they were,
+// that no replica exists, and the exact command; it never accepts the loss
+// itself. Running that command heals the cluster: the coordinator says the
+// slots are served again, every key outside the lost slots is still there.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "agent/engine/cluster_view.h"
+#include "common/slot_hash.h"
+#include "tests/integration/agent/agent_cluster.h"
+#include "tests/support/wait_for.h"
+
+namespace rc::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+int CountOf(const std::string& text, const std::string& part) {
+  int n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+std::string LineWith(const std::string& text, const std::string& part) {
+  size_t at = text.find(part);
+  if (at == std::string::npos) return "";
+  size_t begin = text.rfind('\n', at);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return text.substr(begin, text.find('\n', at) - begin);
+}
+
+int RunShell(const std::string& command_line, std::string* out) {
+  FILE* p = popen((command_line + " 2>&1").c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) {
+  AgentClusterOptions o;
+  o.subnet = 60;
+  o.replicas_per_master = 0;
+  o.agent_args = {"--lost-slots-grace-ms=3000", "--pod-namespace=shop"};
+  AgentCluster cluster(o);
+  cluster.SetReplicas(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  std::string why;
+  ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
+  constexpr long long kKeys = 3000;
+  ASSERT_TRUE(cluster.Fill(kKeys).ok());
+  auto old_id = cluster.NodeIdOf(2);
+  ASSERT_TRUE(old_id.ok());
+  auto before = engine::ObserveCluster(cluster.connector(), cluster.seed());
+  ASSERT_TRUE(before.ok());
+  SlotSet lost = before->topology.FindById(*old_id)->slots;
+
+  ASSERT_TRUE(cluster.RestartPod(2, /*keep_data=*/false).ok());
+  const std::string said = "have been served by no master for";
+  ASSERT_TRUE(WaitFor([&] { return cluster.AgentLog(0).find(said) != std::string::npos; },
+                      seconds(60), milliseconds(200)))
+      << cluster.AllAgentLogs(4000);
+  std::string warning = LineWith(cluster.AgentLog(0), said);
+  std::printf("--- the coordinator said:\n%s\n", warning.c_str());
+  EXPECT_EQ(warning.rfind("W", 0), 0u) << "a warning: " << warning;
+  EXPECT_NE(warning.find("slots " + lost.ToString() + " (" + std::to_string(lost.Count()) +
+                         " slots) have been served by no master"),
+            std::string::npos)
+      << warning;
+  EXPECT_NE(warning.find("belonged to master " + old_id->substr(0, 8)), std::string::npos)
+      << warning;
+  EXPECT_NE(warning.find("pod redis-2)"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("whose pod came back as a new node (empty data dir: its keys are gone)"),
+            std::string::npos)
+      << warning;
+  EXPECT_NE(warning.find("No replica exists to take over, so the keys in these slots are lost"),
+            std::string::npos)
+      << warning;
+  const std::string kubectl = "run: kubectl exec redis-0 -n shop -c redis-cluster-agent -- ";
+  size_t at = warning.find(kubectl);
+  ASSERT_NE(at, std::string::npos) << warning;
+  std::string command = warning.substr(at + kubectl.size());
+  EXPECT_EQ(command,
+            "redis-cluster-agent cover-slots --seed " + cluster.ip(0) + ":6379 --accept-data-loss");
+
+  // Never accepted by the agent itself: the slots stay lost until the command runs.
+  auto still = engine::ObserveCluster(cluster.connector(), cluster.seed());
+  ASSERT_TRUE(still.ok());
+  EXPECT_FALSE(still->Consistent());
+
+  // The command as the log gives it (the binary from the build instead of the PATH).
+  std::string out;
+  int code =
+      RunShell(RC_AGENT_BINARY + command.substr(std::string("redis-cluster-agent").size()), &out);
+  std::printf("--- cover-slots printed:\n%s---\n", out.c_str());
+  ASSERT_EQ(code, 0) << out;
+
+  const std::string back = "reported lost are served again";
+  ASSERT_TRUE(WaitFor([&] { return cluster.AgentLog(0).find(back) != std::string::npos; },
+                      seconds(60), milliseconds(200)))
+      << cluster.AllAgentLogs(4000);
+  std::printf("%s\n", LineWith(cluster.AgentLog(0), back).c_str());
+  ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
+  std::string check;
+  EXPECT_TRUE(
+      WaitFor([&] { return cluster.RedisCliCheck(&check); }, seconds(30), milliseconds(500)))
+      << check;
+  // Said once (not every loop): the repeat is 5 minutes.
+  EXPECT_EQ(CountOf(cluster.AgentLog(0), said), 1) << cluster.AgentLog(0);
+
+  // Every key outside the lost slots reads back its value; the lost ones are gone.
+  auto after = engine::ObserveCluster(cluster.connector(), cluster.seed());
+  ASSERT_TRUE(after.ok());
+  std::vector<std::string> owners = after->topology.SlotOwners();
+  std::map<std::string, std::unique_ptr<RedisClient>> clients;
+  long long kept = 0, found = 0, gone = 0;
+  for (long long i = 0; i < kKeys; ++i) {
+    std::string key = "key:" + std::to_string(i);
+    int slot = KeySlot(key);
+    const ClusterNode* owner = after->topology.FindById(owners[static_cast<size_t>(slot)]);
+    ASSERT_NE(owner, nullptr) << "slot " << slot << " has no owner";
+    auto& client = clients[owner->id];
+    if (!client) {
+      auto c = cluster.connector().Connect(owner->ip, owner->port);
+      ASSERT_TRUE(c.ok());
+      client = std::move(c).value();
+    }
+    auto got = client->Command({"GET", key});
+    ASSERT_TRUE(got.ok());
+    if (lost.Contains(slot)) {
+      gone += got->type == RedisReply::Type::kNil ? 1 : 0;
+      continue;
+    }
+    ++kept;
+    found += got->str == AgentCluster::ValueFor("key:", i) ? 1 : 0;
+  }
+  EXPECT_EQ(found, kept);
+  EXPECT_EQ(gone, kKeys - kept);
+  EXPECT_GT(kept, kKeys / 2);
+}
+
+}  // namespace
+}  // namespace rc::testing
