@@ -104,6 +104,17 @@ std::string FormatLostSlotsWarning(const LostSlots& lost, std::chrono::seconds u
   return out;
 }
 
+std::string FormatLostSlotsEvent(const LostSlots& lost, const CoverCommandTarget& target) {
+  std::string owners;
+  for (const auto& shard : lost.shards)
+    owners += (owners.empty() ? "" : ", ") + ShortId(shard.owner.id) +
+              (shard.pod_name.empty() ? "" : " (pod " + shard.pod_name + ")");
+  return "slots " + DescribeSlots(lost.slots, 200) + " are served by no master and no replica" +
+         (owners.empty() ? "" : " of " + owners) +
+         " can take over: their keys are lost. To serve them again, empty, run: " +
+         CoverSlotsCommandLine(target);
+}
+
 LostSlotsAdvice LostSlotsAdvisor::Observe(Clock::time_point now, const LostSlots& lost,
                                           const CoverCommandTarget& target) {
   LostSlotsAdvice advice;
@@ -111,7 +122,8 @@ LostSlotsAdvice LostSlotsAdvisor::Observe(Clock::time_point now, const LostSlots
     if (said_at_)
       advice = {LostSlotsAdvice::Kind::kResolved,
                 "the " + std::to_string(said_slots_.Count()) +
-                    " slot(s) reported lost are served again: " + said_slots_.ToString()};
+                    " slot(s) reported lost are served again: " + said_slots_.ToString(),
+                ""};
     since_.reset();
     said_at_.reset();
     said_slots_ = SlotSet();
@@ -124,7 +136,8 @@ LostSlotsAdvice LostSlotsAdvisor::Observe(Clock::time_point now, const LostSlots
   said_at_ = now;
   said_slots_ = lost.slots;
   auto lasted = std::chrono::duration_cast<std::chrono::seconds>(now - *since_);
-  advice = {LostSlotsAdvice::Kind::kWarn, FormatLostSlotsWarning(lost, lasted, target)};
+  advice = {LostSlotsAdvice::Kind::kWarn, FormatLostSlotsWarning(lost, lasted, target),
+            FormatLostSlotsEvent(lost, target)};
   return advice;
 }
 

@@ -65,10 +65,14 @@ std::string CoverSlotsCommandLine(const CoverCommandTarget& target);
 std::string FormatLostSlotsWarning(const LostSlots& lost, std::chrono::seconds uncovered_for,
                                    const CoverCommandTarget& target);
 
+// The same, short enough for an Event's message (the command always fits).
+std::string FormatLostSlotsEvent(const LostSlots& lost, const CoverCommandTarget& target);
+
 struct LostSlotsAdvice {
   enum class Kind { kNone, kWarn, kResolved };
   Kind kind = Kind::kNone;
-  std::string text;  // kWarn: FormatLostSlotsWarning; kResolved: one info line
+  std::string text;   // kWarn: FormatLostSlotsWarning; kResolved: one info line
+  std::string event;  // kWarn: FormatLostSlotsEvent
 };
 
 class LostSlotsAdvisor {

@@ -236,7 +236,7 @@ void ReconcileLoop::AdviseOnLostSlots(const Observation& obs) {
   LostSlotsAdvice advice = lost_slots_.Observe(std::chrono::steady_clock::now(), lost, target);
   if (advice.kind == LostSlotsAdvice::Kind::kWarn) {
     RC_LOG_WARNING << advice.text;
-    events_.Record(true, "SlotsLost", log::Redact(advice.text));
+    events_.Record(true, "SlotsLost", log::Redact(advice.event));
   } else if (advice.kind == LostSlotsAdvice::Kind::kResolved) {
     RC_LOG_INFO << advice.text;
   }

@@ -116,6 +116,18 @@ TEST(FormatLostSlotsWarning, NamesTheSlotsTheOwnerItsPodTheLossAndTheCommand) {
             "redis-cluster-agent cover-slots --seed 127.50.0.1:6379 --accept-data-loss");
 }
 
+TEST(FormatLostSlotsEvent, FitsAnEventAndEndsWithTheCommand) {
+  std::string text = FormatLostSlotsEvent(Find(Redis2BackEmpty()), InPod0());
+  EXPECT_EQ(text,
+            "slots 10923-16383 (5461 slots) are served by no master and no replica of aaaaaaaa "
+            "(pod redis-2) can take over: their keys are lost. To serve them again, empty, run: "
+            "kubectl exec redis-0 -n shop -c redis-cluster-agent -- redis-cluster-agent "
+            "cover-slots --seed 127.50.0.1:6379 --accept-data-loss");
+  LostSlots scattered;
+  for (int s = 0; s < kSlotCount; s += 2) scattered.slots.Add(s);
+  EXPECT_LT(FormatLostSlotsEvent(scattered, InPod0()).size(), 1000u);
+}
+
 TEST(FormatLostSlotsWarning, APodThatDoesNotAnswerMayStillBringItsSlotsBack) {
   auto obs = Build(3, {{0, "M", kA}, {1, "M", kB}, {2, "X"}},
                    {{IdOf(2), "127.50.0.3", "master,fail", "-", kC}});
@@ -147,6 +159,7 @@ TEST_F(LostSlotsAdvisorTest, SaysNothingDuringTheGracePeriodThenOnce) {
   LostSlotsAdvice said = At(60s, lost_);
   ASSERT_EQ(said.kind, LostSlotsAdvice::Kind::kWarn);
   EXPECT_EQ(said.text, FormatLostSlotsWarning(lost_, 60s, InPod0()));
+  EXPECT_EQ(said.event, FormatLostSlotsEvent(lost_, InPod0()));
   for (auto t : {61s, 120s, 359s})
     EXPECT_EQ(At(t, lost_).kind, LostSlotsAdvice::Kind::kNone) << t.count();
 }
