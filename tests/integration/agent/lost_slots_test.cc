@@ -150,5 +150,58 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
   EXPECT_GT(kept, kKeys / 2);
 }
 
+// As in Kubernetes: the pod comes back empty on a new IP, so the cluster marks
+// the old node "fail" (its address does not answer); the coordinator still
+// names the pod (it remembers which pod ran which node id).
+TEST(AgentLostSlots, APodBackEmptyOnANewIpIsNamedAndCoveredToo) {
+  AgentClusterOptions o;
+  o.subnet = 61;
+  o.replicas_per_master = 0;
+  o.agent_args = {"--lost-slots-grace-ms=3000"};
+  AgentCluster cluster(o);
+  cluster.SetReplicas(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  std::string why;
+  ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
+  auto old_id = cluster.NodeIdOf(1);
+  ASSERT_TRUE(old_id.ok());
+  const std::string old_address = cluster.ip(1) + ":6379";
+
+  ASSERT_TRUE(cluster.RestartPod(1, /*keep_data=*/false, "127.50.61.9").ok());
+  const std::string said = "have been served by no master for";
+  ASSERT_TRUE(WaitFor([&] { return cluster.AgentLog(0).find(said) != std::string::npos; },
+                      seconds(60), milliseconds(200)))
+      << cluster.AllAgentLogs(4000);
+  std::string warning = LineWith(cluster.AgentLog(0), said);
+  std::printf("--- the coordinator said:\n%s\n", warning.c_str());
+  EXPECT_NE(warning.find("belonged to master " + old_id->substr(0, 8) + " (" + old_address +
+                         ", pod redis-1), marked failed, whose pod came back as a new node"),
+            std::string::npos)
+      << warning;
+  // Outside Kubernetes (no namespace) the log gives the bare command.
+  const std::string run = "run: redis-cluster-agent cover-slots --seed ";
+  size_t at = warning.find(run);
+  ASSERT_NE(at, std::string::npos) << warning;
+  std::string out;
+  int code = RunShell(
+      RC_AGENT_BINARY + warning.substr(at + 5 + std::string("redis-cluster-agent").size()), &out);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("-> master "), std::string::npos) << out;
+  EXPECT_NE(out.find("(127.50.61.9:6379)"), std::string::npos)
+      << "the new empty master takes them\n"
+      << out;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return cluster.AgentLog(0).find("reported lost are served again") != std::string::npos;
+      },
+      seconds(60), milliseconds(200)))
+      << cluster.AllAgentLogs(4000);
+  ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
+  std::string check;
+  EXPECT_TRUE(
+      WaitFor([&] { return cluster.RedisCliCheck(&check); }, seconds(30), milliseconds(500)))
+      << check;
+}
+
 }  // namespace
 }  // namespace rc::testing
