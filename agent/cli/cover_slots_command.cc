@@ -56,8 +56,10 @@ int CoverSlotsCommand(int argc, char** argv) {
   HiredisConnector connector(redis);
   auto plan = ObserveAndPlanSlotCover(connector, cluster.seed);
   if (!plan.ok()) {
-    std::fprintf(stderr, "redis-cluster-agent cover-slots: REFUSED: %s\n",
-                 plan.status().message().c_str());
+    bool refused = plan.status().code() == ErrorCode::kFailedPrecondition;
+    std::fprintf(
+        stderr, "redis-cluster-agent cover-slots: %s%s\n",
+        refused ? "REFUSED: " : "cannot read the cluster: ", plan.status().message().c_str());
     return 1;
   }
   if (plan->uncovered.empty()) {

@@ -62,6 +62,19 @@ bool SeesFailed(RedisClusterFixture& cluster, int i, const std::string& id) {
   return n != nullptr && n->flags.fail;
 }
 
+TEST(CoverSlotsTest, BadUsageExitsTwoAnUnreachableSeedOne) {
+  EXPECT_EQ(Agent("cover-slots --accept-data-loss").code, 2);  // no --seed
+  EXPECT_EQ(Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss --wait-ms 0").code, 2);
+  EXPECT_EQ(Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss --yes").code, 2);
+  AgentRun help = Agent("cover-slots --help");
+  EXPECT_EQ(help.code, 0);
+  EXPECT_TRUE(Contains(help.out, "THE KEYS IN THOSE\nSLOTS ARE LOST")) << help.out;
+  AgentRun unreachable = Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss");
+  EXPECT_EQ(unreachable.code, 1) << unreachable.out;
+  EXPECT_TRUE(Contains(unreachable.out, "cannot read the cluster: seed 127.60.9.250:6379"))
+      << unreachable.out;
+}
+
 TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
   ClusterFixtureOptions o;
   o.suite = 60;
