@@ -229,6 +229,7 @@ void ReconcileLoop::AdviseOnLostSlots(const Observation& obs) {
   const ObservedNode* ref = ReferenceNode(obs);
   LostSlots lost;
   if (ref != nullptr) lost = FindLostSlots(obs, *ref, pods_by_node_id_);
+  metrics_.SetLostSlots(lost.slots.Count());
   CoverCommandTarget target;
   target.pod_name = options_.pod_name;
   target.namespace_name = options_.facts.namespace_name;

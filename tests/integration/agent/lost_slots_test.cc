@@ -6,10 +6,12 @@
 // itself. Running that command heals the cluster: the coordinator says the
 // slots are served again, every key outside the lost slots is still there.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -36,6 +38,16 @@ std::string LineWith(const std::string& text, const std::string& part) {
   size_t begin = text.rfind('\n', at);
   begin = begin == std::string::npos ? 0 : begin + 1;
   return text.substr(begin, text.find('\n', at) - begin);
+}
+
+// The coordinator's redis_cluster_agent_cluster_lost_slots gauge; -1 unknown.
+long long LostSlotsGauge(const std::string& ip) {
+  httplib::Client http(ip, 9121);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  const std::string name = "\nredis_cluster_agent_cluster_lost_slots ";
+  size_t at = res->body.find(name);
+  return at == std::string::npos ? -1 : std::atoll(res->body.c_str() + at + name.size());
 }
 
 int RunShell(const std::string& command_line, std::string* out) {
@@ -94,6 +106,7 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
   EXPECT_EQ(command,
             "redis-cluster-agent cover-slots --seed " + cluster.ip(0) + ":6379 --accept-data-loss");
 
+  EXPECT_EQ(LostSlotsGauge(cluster.ip(0)), lost.Count());
   // Never accepted by the agent itself: the slots stay lost until the command runs.
   auto still = engine::ObserveCluster(cluster.connector(), cluster.seed());
   ASSERT_TRUE(still.ok());
@@ -116,6 +129,7 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
   EXPECT_TRUE(
       WaitFor([&] { return cluster.RedisCliCheck(&check); }, seconds(30), milliseconds(500)))
       << check;
+  EXPECT_EQ(LostSlotsGauge(cluster.ip(0)), 0);
   // Said once (not every loop): the repeat is 5 minutes.
   EXPECT_EQ(CountOf(cluster.AgentLog(0), said), 1) << cluster.AgentLog(0);
 
