@@ -7,23 +7,22 @@
 namespace rc::agent {
 namespace {
 
-// The pod that ran `owner`: remembered, else by its announced hostname
-// ("redis-2.redis.shop.svc..."), else by its IP.
-const PodInfo* PodOf(const Observation& obs, const LostOwner& owner,
-                     const PodsByNodeId& remembered) {
-  if (auto it = remembered.find(owner.id); it != remembered.end())
-    for (const auto& n : obs.nodes)
-      if (n.pod.name == it->second) return &n.pod;
+// The pod that ran `owner` ("" unknown): remembered (even when the pod has no
+// IP right now), else by its announced hostname ("redis-2.redis.shop.svc..."),
+// else by its IP.
+std::string PodNameOf(const Observation& obs, const LostOwner& owner,
+                      const PodsByNodeId& remembered) {
+  if (auto it = remembered.find(owner.id); it != remembered.end()) return it->second;
   if (!owner.hostname.empty()) {
     std::string name = owner.hostname.substr(0, owner.hostname.find('.'));
     for (const auto& n : obs.nodes)
-      if (n.pod.name == name) return &n.pod;
+      if (n.pod.name == name) return name;
   }
   std::string ip = owner.address.substr(0, owner.address.rfind(':'));
-  if (ip.empty()) return nullptr;
+  if (ip.empty()) return "";
   for (const auto& n : obs.nodes)
-    if (n.pod.ip == ip) return &n.pod;
-  return nullptr;
+    if (n.pod.ip == ip) return n.pod.name;
+  return "";
 }
 
 std::string Whose(const LostShard& shard) {
@@ -66,12 +65,11 @@ LostSlots FindLostSlots(const Observation& obs, const ObservedNode& reference,
     if (o.answers || !o.live_replicas.empty()) continue;
     LostShard shard;
     shard.owner = o;
-    if (const PodInfo* pod = PodOf(obs, o, remembered)) {
-      shard.pod_name = pod->name;
-      for (const auto& n : obs.nodes)
-        if (n.pod.name == pod->name && n.reachable && !n.id.empty() && n.id != o.id)
-          shard.pod_answers = true;
-    }
+    shard.pod_name = PodNameOf(obs, o, remembered);
+    for (const auto& n : obs.nodes)
+      if (!shard.pod_name.empty() && n.pod.name == shard.pod_name && n.reachable && !n.id.empty() &&
+          n.id != o.id)
+        shard.pod_answers = true;
     lost.shards.push_back(std::move(shard));
   }
   return lost;

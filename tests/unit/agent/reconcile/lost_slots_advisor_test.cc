@@ -103,6 +103,16 @@ TEST(FindLostSlots, OnTheSameIpOnlyTheRememberedIdLinksTheOldNodeToItsPod) {
   EXPECT_EQ(remembered.at(IdOf(92)), "redis-2");
 }
 
+TEST(FindLostSlots, ARememberedPodWithoutAnIpYetIsStillNamed) {
+  PodsByNodeId remembered = {{IdOf(2), "redis-2"}};
+  Observation obs =
+      Build(3, {{0, "M", kA}, {1, "M", kB}}, {{IdOf(2), "127.50.0.3", "master,fail", "-", kC}});
+  LostSlots lost = FindLostSlots(obs, obs.nodes[0], remembered);
+  ASSERT_EQ(lost.shards.size(), 1u);
+  EXPECT_EQ(lost.shards[0].pod_name, "redis-2");
+  EXPECT_FALSE(lost.shards[0].pod_answers);
+}
+
 TEST(FormatLostSlotsWarning, NamesTheSlotsTheOwnerItsPodTheLossAndTheCommand) {
   std::string text = FormatLostSlotsWarning(Find(Redis2BackEmpty()), 75s, InPod0());
   EXPECT_EQ(text,
