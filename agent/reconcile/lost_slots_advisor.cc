@@ -94,7 +94,7 @@ std::string FormatLostSlotsWarning(const LostSlots& lost, std::chrono::seconds u
   if (!lost.unowned.Empty())
     whose += (whose.empty() ? "" : "; ") + DescribeSlots(lost.unowned) + " belong to no node";
   out += whose +
-         ". No replica exists to take over, so the keys in these slots are lost. "
+         ". No replica answers to take over, so the keys in these slots are lost. "
          "With cluster-require-full-coverage yes (the default) the whole cluster "
          "refuses requests meanwhile. The agent does not accept data loss by itself: "
          "to serve these slots again, EMPTY, run: " +

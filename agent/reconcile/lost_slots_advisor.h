@@ -60,7 +60,7 @@ struct CoverCommandTarget {
 
 std::string CoverSlotsCommandLine(const CoverCommandTarget& target);
 
-// One warning line: the slots, whose they were, that no replica exists, that
+// One warning line: the slots, whose they were, that no replica answers, that
 // the keys are lost, and the command to run.
 std::string FormatLostSlotsWarning(const LostSlots& lost, std::chrono::seconds uncovered_for,
                                    const CoverCommandTarget& target);

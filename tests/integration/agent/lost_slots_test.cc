@@ -2,7 +2,7 @@
 // (127.50.60.x): three pods, no replicas; redis-2's pod comes back with an
 // empty data dir (a new node id), so its slots are served by nobody. After
 // the grace period the coordinator says, once, which slots, whose they were,
-// that no replica exists, and the exact command; it never accepts the loss
+// that no replica answers, and the exact command; it never accepts the loss
 // itself. Running that command heals the cluster: the coordinator says the
 // slots are served again, every key outside the lost slots is still there.
 #include <gtest/gtest.h>
@@ -96,7 +96,7 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
   EXPECT_NE(warning.find("whose pod came back as a new node (empty data dir: its keys are gone)"),
             std::string::npos)
       << warning;
-  EXPECT_NE(warning.find("No replica exists to take over, so the keys in these slots are lost"),
+  EXPECT_NE(warning.find("No replica answers to take over, so the keys in these slots are lost"),
             std::string::npos)
       << warning;
   const std::string kubectl = "run: kubectl exec redis-0 -n shop -c redis-cluster-agent -- ";

@@ -119,7 +119,7 @@ TEST(FormatLostSlotsWarning, NamesTheSlotsTheOwnerItsPodTheLossAndTheCommand) {
             "slots 10923-16383 (5461 slots) have been served by no master for 75 s: "
             "10923-16383 (5461 slots) belonged to master aaaaaaaa (127.50.0.3:6379, pod redis-2), "
             "marked failed, whose pod came back as a new node (empty data dir: its keys are "
-            "gone). No replica exists to take over, so the keys in these slots are lost. With "
+            "gone). No replica answers to take over, so the keys in these slots are lost. With "
             "cluster-require-full-coverage yes (the default) the whole cluster refuses requests "
             "meanwhile. The agent does not accept data loss by itself: to serve these slots "
             "again, EMPTY, run: kubectl exec redis-0 -n shop -c redis-cluster-agent -- "
