@@ -19,6 +19,8 @@ constexpr char kUsage[] =
     "  rebalance  --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] "
     "[--dry-run]\n"
     "  drain      --seed HOST:PORT --node NODE_ID|HOST:PORT\n"
+    "  cover-slots --seed HOST:PORT --accept-data-loss [--dry-run]\n"
+    "             serve again, empty, the slots of a master lost with no replica\n"
     "\n"
     "COMMAND --help shows its flags. Exit codes: 0 ok, 1 failure, 2 bad usage.\n";
 
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
   } const commands[] = {
       {"init", rc::agent::InitCommand},     {"run", rc::agent::RunCommand},
       {"status", rc::agent::StatusCommand}, {"rebalance", rc::agent::RebalanceCommand},
-      {"drain", rc::agent::DrainCommand},
+      {"drain", rc::agent::DrainCommand},   {"cover-slots", rc::agent::CoverSlotsCommand},
   };
   for (const auto& c : commands) {
     if (cmd == c.name) return c.entry(argc - 1, argv + 1);

@@ -5,10 +5,11 @@
 
 namespace rc::agent {
 
-int InitCommand(int argc, char** argv);       // render redis.conf (cli/init_command.cc)
-int RunCommand(int argc, char** argv);        // the sidecar loop (cli/run_command.cc)
-int StatusCommand(int argc, char** argv);     // cli/status_command.cc
-int RebalanceCommand(int argc, char** argv);  // cli/rebalance_command.cc
-int DrainCommand(int argc, char** argv);      // cli/drain_command.cc
+int InitCommand(int argc, char** argv);        // render redis.conf (cli/init_command.cc)
+int RunCommand(int argc, char** argv);         // the sidecar loop (cli/run_command.cc)
+int StatusCommand(int argc, char** argv);      // cli/status_command.cc
+int RebalanceCommand(int argc, char** argv);   // cli/rebalance_command.cc
+int DrainCommand(int argc, char** argv);       // cli/drain_command.cc
+int CoverSlotsCommand(int argc, char** argv);  // cli/cover_slots_command.cc
 
 }  // namespace rc::agent

@@ -31,7 +31,10 @@ const std::map<std::string, std::string> kRunFlags = {
     {"lease-file", ""},              // file lease for static discovery (default: static-pods.lease)
     {"lease-duration-ms", "15000"},  // coordinator lease
     {"loop-interval-ms", "1000"},    // between loops when nothing changes
-    {"v", "0"},                      // log verbosity
+    // How long slots may be lost (no master, no replica) before the log says
+    // what to run (cover-slots); then again every 5 minutes.
+    {"lost-slots-grace-ms", "60000"},
+    {"v", "0"},  // log verbosity
 };
 
 }  // namespace

@@ -62,6 +62,10 @@ std::string AgentMetrics::Render() const {
         "gauge");
   gauge("redis_cluster_agent_cluster_balanced", "1 when the coordinator found nothing to do.",
         balanced_, "gauge");
+  gauge("redis_cluster_agent_cluster_lost_slots",
+        "Slots served by no master with no replica to take over (coordinator's view); "
+        "`redis-cluster-agent cover-slots --accept-data-loss` serves them again, empty.",
+        lost_slots_, "gauge");
   gauge("redis_cluster_agent_slots_moved_total", "Slots moved by this agent.", slots_moved_,
         "counter");
   gauge("redis_cluster_agent_keys_moved_total", "Keys moved by this agent.", keys_moved_,

@@ -20,6 +20,8 @@ class AgentMetrics {
   void SetCoordinator(bool is) { coordinator_ = is ? 1 : 0; }
   void SetCluster(int masters, int nodes, bool balanced);
   void SetRedisUp(bool up) { redis_up_ = up ? 1 : 0; }
+  // Slots served by no master with no replica to take over (lost_slots_advisor.h).
+  void SetLostSlots(int slots) { lost_slots_ = slots; }
   void SetMigrationProgress(double fraction) {
     migration_progress_permille_ = static_cast<int>(fraction * 1000);
   }
@@ -41,6 +43,7 @@ class AgentMetrics {
   std::atomic<long long> loops_{0}, loop_errors_{0}, slots_moved_{0}, keys_moved_{0};
   std::atomic<int> coordinator_{0}, masters_{0}, nodes_{0}, balanced_{0}, redis_up_{0};
   std::atomic<int> migration_progress_permille_{0};
+  std::atomic<int> lost_slots_{0};
   std::atomic<long long> last_loop_ms_{0};
   bool ready_ = false;                                                             // guarded by mu_
   std::string ready_reason_ = "the agent has not looked at this pod's redis yet";  // guarded by mu_

@@ -73,7 +73,8 @@ ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLe
       events_(events),
       metrics_(metrics),
       observer_(connector),
-      actuator_(connector, engine) {}
+      actuator_(connector, engine),
+      lost_slots_(options_.lost_slots) {}
 
 ReconcileLoop::~ReconcileLoop() { StopRenewer(); }
 
@@ -223,6 +224,25 @@ std::optional<ObservedNode> ReconcileLoop::LookAtSelf() {
   return node;
 }
 
+void ReconcileLoop::AdviseOnLostSlots(const Observation& obs) {
+  RememberPods(obs, &pods_by_node_id_);
+  const ObservedNode* ref = ReferenceNode(obs);
+  LostSlots lost;
+  if (ref != nullptr) lost = FindLostSlots(obs, *ref, pods_by_node_id_);
+  metrics_.SetLostSlots(lost.slots.Count());
+  CoverCommandTarget target;
+  target.pod_name = options_.pod_name;
+  target.namespace_name = options_.facts.namespace_name;
+  target.seed = ref != nullptr ? ref->pod.Address() : "";
+  LostSlotsAdvice advice = lost_slots_.Observe(std::chrono::steady_clock::now(), lost, target);
+  if (advice.kind == LostSlotsAdvice::Kind::kWarn) {
+    RC_LOG_WARNING << advice.text;
+    events_.Record(true, "SlotsLost", log::Redact(advice.event));
+  } else if (advice.kind == LostSlotsAdvice::Kind::kResolved) {
+    RC_LOG_INFO << advice.text;
+  }
+}
+
 Action ReconcileLoop::RunOnce() {
   auto snapshot = pods_.Observe();
   if (!snapshot.ok()) {
@@ -245,6 +265,7 @@ Action ReconcileLoop::RunOnce() {
 
   if (chores_ != nullptr) chores_->Run();
   Observation obs = observer_.Observe(*snapshot);
+  AdviseOnLostSlots(obs);
   Action action = PlanNextAction(obs, options_.desired);
   if (const ObservedNode* ref = ReferenceNode(obs)) {
     int masters = 0;

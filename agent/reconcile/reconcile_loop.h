@@ -19,6 +19,7 @@
 #include "agent/reconcile/coordinator_lease.h"
 #include "agent/reconcile/event_recorder.h"
 #include "agent/reconcile/kube_events.h"
+#include "agent/reconcile/lost_slots_advisor.h"
 #include "agent/reconcile/pod_source.h"
 #include "agent/reconcile/reconcile_planner.h"
 
@@ -33,6 +34,8 @@ struct LoopOptions {
   std::chrono::milliseconds lease_duration{15000};
   PodFacts facts;  // for run-time settings (CONFIG SET)
   ConfOptions conf;
+  // When slots lost with their master (no replica) are reported, and how often.
+  LostSlotsAdvisor::Options lost_slots;
 };
 
 class ReconcileLoop {
@@ -61,6 +64,10 @@ class ReconcileLoop {
   // Every loop, and every interval between the full loops of an agent that
   // does not coordinate, so /readyz follows a role change within a second.
   std::optional<ObservedNode> LookAtSelf();
+  // Tells the user (log + Event), after a grace period and then every few
+  // minutes, about slots no master serves and no replica can take over, with
+  // the cover-slots command that serves them again; never acts on it.
+  void AdviseOnLostSlots(const Observation& obs);
   void StartRenewer();
   void StopRenewer();
 
@@ -74,6 +81,8 @@ class ReconcileLoop {
   ClusterObserver observer_;
   Actuator actuator_;
   CoordinatorChores* chores_ = nullptr;
+  LostSlotsAdvisor lost_slots_;
+  PodsByNodeId pods_by_node_id_;  // which pod ran which node id, for lost slots
 
   bool holding_ = false;
   bool lease_forbidden_logged_ = false;

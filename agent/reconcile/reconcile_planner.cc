@@ -88,26 +88,6 @@ bool AllStayingPodsAnswer(const Observation& obs) {
   return true;
 }
 
-// The cluster as the migration engine sees it from `reference`: the
-// reference's CLUSTER NODES, each member the authority on its own role (a node
-// the reference still lists as master but that says it is a replica is one).
-engine::ClusterView EngineView(const Observation& obs, const ObservedNode& reference) {
-  std::vector<engine::NodeView> nodes;
-  auto add = [&nodes](const ObservedNode& n) {
-    engine::NodeView v;
-    v.address = n.pod.Address();
-    v.id = n.id;
-    v.reachable = n.reachable && !n.id.empty();
-    v.topology = n.view;
-    v.cluster_state_ok = n.cluster_state_ok;
-    nodes.push_back(std::move(v));
-  };
-  add(reference);
-  for (const auto& n : obs.nodes)
-    if (&n != &reference && IsMember(n, reference.view)) add(n);
-  return engine::BuildClusterView(reference.pod.Address(), std::move(nodes));
-}
-
 // Weight 0 for every master (in the engine's view) not meant to hold slots;
 // the others take the default weight.
 std::map<std::string, double> Weights(const Topology& view, const RolePlan& roles) {
@@ -167,6 +147,23 @@ std::string Imbalance(const Observation& obs, const Topology& view,
 }
 
 }  // namespace
+
+engine::ClusterView EngineView(const Observation& obs, const ObservedNode& reference) {
+  std::vector<engine::NodeView> nodes;
+  auto add = [&nodes](const ObservedNode& n) {
+    engine::NodeView v;
+    v.address = n.pod.Address();
+    v.id = n.id;
+    v.reachable = n.reachable && !n.id.empty();
+    v.topology = n.view;
+    v.cluster_state_ok = n.cluster_state_ok;
+    nodes.push_back(std::move(v));
+  };
+  add(reference);
+  for (const auto& n : obs.nodes)
+    if (&n != &reference && IsMember(n, reference.view)) add(n);
+  return engine::BuildClusterView(reference.pod.Address(), std::move(nodes));
+}
 
 engine::PlanOptions MigrationOptions(const std::map<std::string, double>& weights) {
   engine::PlanOptions options;

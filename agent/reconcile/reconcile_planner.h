@@ -39,6 +39,11 @@ namespace rc::agent {
 // on ties); nullptr when no node has cluster state.
 const ObservedNode* ReferenceNode(const Observation& obs);
 
+// The cluster as the migration engine sees it from `reference`: the
+// reference's CLUSTER NODES, each member the authority on its own role (a node
+// the reference still lists as master but that says it is a replica is one).
+engine::ClusterView EngineView(const Observation& obs, const ObservedNode& reference);
+
 // The options the engine plans a kRebalance / kDrainLeaving with: the planner
 // decides with them and the actuator runs with them (same weights, same threshold).
 engine::PlanOptions MigrationOptions(const std::map<std::string, double>& weights);

@@ -33,7 +33,8 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
   auto lease_ms = IntFlag(settings, "lease-duration-ms", 1000);
   auto interval_ms = IntFlag(settings, "loop-interval-ms", 50);
   auto verbosity = IntFlag(settings, "v", 0);
-  for (const auto* r : {&http_port, &lease_ms, &interval_ms, &verbosity})
+  auto lost_grace_ms = IntFlag(settings, "lost-slots-grace-ms", 0);
+  for (const auto* r : {&http_port, &lease_ms, &interval_ms, &verbosity, &lost_grace_ms})
     if (!r->ok()) return r->status();
   w->http_port = *http_port;
   w->http_address = settings.extra.at("http-address");
@@ -44,6 +45,7 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
   w->loop_options.desired.replicas_per_master = settings.replicas_per_master;
   w->loop_options.interval = std::chrono::milliseconds(*interval_ms);
   w->loop_options.lease_duration = std::chrono::milliseconds(*lease_ms);
+  w->loop_options.lost_slots.grace = std::chrono::milliseconds(*lost_grace_ms);
   w->loop_options.facts = settings.pod;
   w->loop_options.conf = settings.conf;
   w->prestop_options.config_dir = settings.config_dir;

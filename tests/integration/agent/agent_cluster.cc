@@ -139,6 +139,7 @@ Status AgentCluster::StartAgent(int ordinal) {
       "--node-timeout-ms=" + std::to_string(options_.node_timeout_ms),
       "--image=" + options_.image,
       "--bind-address=" + pod.ip};
+  argv.insert(argv.end(), options_.agent_args.begin(), options_.agent_args.end());
   std::map<std::string, std::string> env;
   if (!options_.password.empty()) env["REDIS_PASSWORD"] = options_.password;
   if (!pod.agent->Start(argv, env, dir_ + "/pod-" + std::to_string(ordinal) + "/agent.log"))

@@ -26,6 +26,7 @@ struct AgentClusterOptions {
   std::string password;  // "" none
   int node_timeout_ms = 2000;
   std::string image = "redis:7.0";
+  std::vector<std::string> agent_args;  // more `run` flags for every agent
 };
 
 struct SettledCheck {

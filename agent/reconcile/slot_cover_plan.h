@@ -1,0 +1,63 @@
+// The plan of `redis-cluster-agent cover-slots`: which live master takes
+// which uncovered slots (empty: the keys in them are lost), and which lost
+// masters every node forgets. Pure: decided from an engine::ClusterView, no I/O.
+//
+// It refuses (kFailedPrecondition, naming what was wrong and what to do)
+// whenever accepting a loss is not the only way left: a slot is open
+// (MIGRATING / IMPORTING), a lost owner still answers, a replica of it
+// answers (it may hold the keys and take over), the cluster has not marked
+// the owner failed yet, a live node claims one of the slots itself, or no
+// live master is left to take them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/engine/cluster_view.h"
+#include "agent/reconcile/uncovered_slots.h"
+#include "common/slot_set.h"
+#include "common/status.h"
+
+namespace rc::agent {
+
+struct MasterLoad {
+  std::string id;
+  std::string address;
+  int slots = 0;  // slots it owns now
+};
+
+struct SlotGrant {
+  std::string master_id;
+  std::string address;
+  SlotSet slots;
+};
+
+// Hands every slot of `slots` to one of `masters`: to the masters owning no
+// slot when there is any (evenly), else to all of them, filling the emptiest
+// first (ties by id), so the counts end as even as the slots allow. Each
+// master gets contiguous runs in slot order. Deterministic; empty when
+// `slots` or `masters` is empty.
+std::vector<SlotGrant> DistributeSlots(const SlotSet& slots, std::vector<MasterLoad> masters);
+
+struct SlotCoverPlan {
+  UncoveredSlots uncovered;              // what was found
+  std::vector<SlotGrant> grants;         // ADDSLOTSRANGE on each, then BUMPEPOCH
+  std::vector<LostOwner> forget;         // CLUSTER FORGET on every node in forget_on
+  std::vector<std::string> forget_on;    // addresses of every node that answers
+  std::vector<std::string> slot_owners;  // 16384 owner ids once the plan is done
+  bool empty() const { return grants.empty(); }
+};
+
+// Empty plan when every slot is served by a live master.
+Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view);
+
+// What the plan finds and will do, one line each, for the person who runs it:
+// which slots no live master serves and whose they were, that their keys are
+// lost, and which master takes which slots.
+std::vector<std::string> DescribeSlotCoverPlan(const SlotCoverPlan& plan);
+
+// "master 1a2b3c4d (10.0.0.3:6379, redis-2.redis.shop.svc.cluster.local),
+// marked failed, its address now answers as 9f8e7d6c": for messages.
+std::string DescribeLostOwner(const LostOwner& owner);
+
+}  // namespace rc::agent

@@ -1,0 +1,214 @@
+// `redis-cluster-agent cover-slots` as a user runs it, on real redis-server
+// processes (127.60.x.y): three masters, no replicas; one is killed for good
+// (SIGKILL by pid, never restarted), so its slots are served by nobody and
+// every node says cluster_state:fail. The command refuses without consent and
+// while a slot is open, shows the plan on --dry-run without changing
+// anything, then covers the slots: cluster_state:ok on the survivors,
+// `redis-cli --cluster check` passes, every key outside the lost slots is
+// still there with its value, and the lost slots serve again, empty.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "common/slot_hash.h"
+#include "tests/support/redis_cli_check.h"
+#include "tests/support/redis_cluster_fixture.h"
+#include "tests/support/wait_for.h"
+
+namespace rc::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct AgentRun {
+  int code = -1;
+  std::string out;  // stdout + stderr
+};
+
+AgentRun Agent(const std::string& args) {
+  std::string cmd = std::string(RC_AGENT_BINARY) + " " + args + " 2>&1";
+  AgentRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string ClusterState(RedisClusterFixture& cluster, int i) {
+  auto c = cluster.Connect(i);
+  if (!c.ok()) return "unreachable";
+  auto info = (*c)->Command({"CLUSTER", "INFO"});
+  if (!info.ok()) return "unreachable";
+  auto at = info->str.find("cluster_state:");
+  return at == std::string::npos ? "?"
+                                 : info->str.substr(at + 14, info->str.find('\r', at) - at - 14);
+}
+
+// Whether node `i` flags node `id` "fail".
+bool SeesFailed(RedisClusterFixture& cluster, int i, const std::string& id) {
+  auto topo = cluster.TopologyOf(i);
+  if (!topo.ok()) return false;
+  const ClusterNode* n = topo->FindById(id);
+  return n != nullptr && n->flags.fail;
+}
+
+TEST(CoverSlotsTest, BadUsageExitsTwoAnUnreachableSeedOne) {
+  EXPECT_EQ(Agent("cover-slots --accept-data-loss").code, 2);  // no --seed
+  EXPECT_EQ(Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss --wait-ms 0").code, 2);
+  EXPECT_EQ(Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss --yes").code, 2);
+  AgentRun help = Agent("cover-slots --help");
+  EXPECT_EQ(help.code, 0);
+  EXPECT_TRUE(Contains(help.out, "THE KEYS IN THOSE\nSLOTS ARE LOST")) << help.out;
+  AgentRun unreachable = Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss");
+  EXPECT_EQ(unreachable.code, 1) << unreachable.out;
+  EXPECT_TRUE(Contains(unreachable.out, "cannot read the cluster: seed 127.60.9.250:6379"))
+      << unreachable.out;
+}
+
+TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
+  ClusterFixtureOptions o;
+  o.suite = 60;
+  o.masters = 3;
+  o.replicas_per_master = 0;
+  RedisClusterFixture cluster(o);
+  ASSERT_TRUE(cluster.Create().ok());
+  constexpr long long kKeys = 6000;
+  constexpr size_t kValueSize = 24;
+  ASSERT_TRUE(cluster.Fill(kKeys, kValueSize).ok());
+  auto before = cluster.TopologyOf(0);
+  ASSERT_TRUE(before.ok());
+  auto lost_id = cluster.NodeId(2);
+  ASSERT_TRUE(lost_id.ok());
+  SlotSet lost_slots = before->FindById(*lost_id)->slots;
+  ASSERT_FALSE(lost_slots.Empty());
+
+  cluster.node(2).Kill(SIGKILL);  // for good: never restarted
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return SeesFailed(cluster, 0, *lost_id) && SeesFailed(cluster, 1, *lost_id) &&
+               ClusterState(cluster, 0) == "fail" && ClusterState(cluster, 1) == "fail";
+      },
+      30s, 100ms));
+  const std::string seed = "--seed " + cluster.address(0);
+
+  // No consent: bad usage, and it says the keys are gone.
+  AgentRun no_consent = Agent("cover-slots " + seed);
+  EXPECT_EQ(no_consent.code, 2) << no_consent.out;
+  EXPECT_TRUE(Contains(no_consent.out, "refusing without --accept-data-loss")) << no_consent.out;
+  EXPECT_TRUE(Contains(no_consent.out, "every key that was in those slots is gone"))
+      << no_consent.out;
+
+  // An open slot: refused, nothing changed.
+  auto node0 = cluster.Connect(0);
+  ASSERT_TRUE(node0.ok());
+  auto node1_id = cluster.NodeId(1);
+  ASSERT_TRUE(node1_id.ok());
+  ASSERT_TRUE(CommandChecked(**node0, {"CLUSTER", "SETSLOT", "100", "MIGRATING", *node1_id}).ok());
+  AgentRun open = Agent("cover-slots " + seed + " --accept-data-loss");
+  EXPECT_EQ(open.code, 1) << open.out;
+  EXPECT_TRUE(Contains(open.out, "REFUSED: 1 slot(s) are open (MIGRATING/IMPORTING): 100"))
+      << open.out;
+  ASSERT_TRUE(CommandChecked(**node0, {"CLUSTER", "SETSLOT", "100", "STABLE"}).ok());
+
+  // Dry run: the plan, and nothing changed.
+  AgentRun dry = Agent("cover-slots " + seed + " --dry-run");
+  EXPECT_EQ(dry.code, 0) << dry.out;
+  EXPECT_TRUE(Contains(
+      dry.out, std::to_string(lost_slots.Count()) + " slot(s) are served by no live master:"))
+      << dry.out;
+  EXPECT_TRUE(Contains(dry.out, "belonged to master " + lost_id->substr(0, 8) + " (" +
+                                    cluster.address(2) +
+                                    "), marked failed, with no replica to take over"))
+      << dry.out;
+  EXPECT_TRUE(Contains(dry.out, "dry run: nothing changed")) << dry.out;
+  EXPECT_EQ(ClusterState(cluster, 0), "fail");
+
+  AgentRun cover = Agent("cover-slots " + seed + " --accept-data-loss");
+  ASSERT_EQ(cover.code, 0) << cover.out;
+  std::printf("--- cover-slots printed:\n%s---\n", cover.out.c_str());
+  EXPECT_TRUE(Contains(cover.out, "The keys that were in these slots are lost for good"))
+      << cover.out;
+  EXPECT_TRUE(Contains(cover.out, "forgot on 2 node(s): master " + lost_id->substr(0, 8)))
+      << cover.out;
+  EXPECT_TRUE(Contains(cover.out, "gave slots ")) << cover.out;
+  EXPECT_TRUE(Contains(cover.out, "cluster_state:ok on all 2 node(s), every slot served"))
+      << cover.out;
+
+  // Both survivors: ok, every slot owned by one of them, the lost node forgotten.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(ClusterState(cluster, i), "ok") << "node " << i;
+    auto topo = cluster.TopologyOf(i);
+    ASSERT_TRUE(topo.ok());
+    EXPECT_EQ(topo->CoveredSlots().Count(), kSlotCount) << "node " << i;
+    EXPECT_EQ(topo->FindById(*lost_id), nullptr) << "node " << i << " still lists the lost node";
+  }
+  std::string check;
+  EXPECT_TRUE(RedisCliClusterCheck(cluster.address(0), "", &check)) << check;
+
+  // Every key outside the lost slots is still there, with its value; the lost slots are empty.
+  auto after = cluster.TopologyOf(0);
+  ASSERT_TRUE(after.ok());
+  std::vector<std::string> owners = after->SlotOwners();
+  std::map<std::string, std::vector<long long>> by_owner;
+  long long kept = 0;
+  for (long long i = 0; i < kKeys; ++i) {
+    int slot = KeySlot("key:" + std::to_string(i));
+    if (lost_slots.Contains(slot)) continue;
+    by_owner[owners[static_cast<size_t>(slot)]].push_back(i);
+    ++kept;
+  }
+  ASSERT_GT(kept, kKeys / 2);
+  long long found = 0, lost_keys_seen = 0;
+  for (int n = 0; n < 2; ++n) {
+    auto id = cluster.NodeId(n);
+    ASSERT_TRUE(id.ok());
+    auto client = cluster.Connect(n);
+    ASSERT_TRUE(client.ok());
+    std::vector<RedisCommand> gets;
+    for (long long i : by_owner[*id]) gets.push_back({"GET", "key:" + std::to_string(i)});
+    auto replies = (*client)->Pipeline(gets);
+    ASSERT_TRUE(replies.ok()) << replies.status().ToString();
+    for (size_t k = 0; k < gets.size(); ++k) {
+      long long i = by_owner[*id][k];
+      EXPECT_EQ((*replies)[k].str, RedisClusterFixture::ValueFor(i, kValueSize)) << "key:" << i;
+      found += (*replies)[k].str == RedisClusterFixture::ValueFor(i, kValueSize) ? 1 : 0;
+    }
+    for (int slot : after->FindById(*id)->slots.Intersect(lost_slots).Slots()) {
+      auto count = (*client)->Command({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)});
+      ASSERT_TRUE(count.ok());
+      lost_keys_seen += count->integer;
+    }
+  }
+  EXPECT_EQ(found, kept);
+  EXPECT_EQ(lost_keys_seen, 0);
+
+  // A lost slot serves writes again on its new owner.
+  int lost_slot = lost_slots.Slots().front();
+  std::string new_owner = owners[static_cast<size_t>(lost_slot)];
+  int owner_index = *cluster.NodeId(0) == new_owner ? 0 : 1;
+  auto writer = cluster.Connect(owner_index);
+  ASSERT_TRUE(writer.ok());
+  std::string key;
+  for (int i = 0; key.empty(); ++i)
+    if (KeySlot("new:" + std::to_string(i)) == lost_slot) key = "new:" + std::to_string(i);
+  auto set = CommandChecked(**writer, {"SET", key, "v"});
+  EXPECT_TRUE(set.ok()) << set.status().ToString();
+
+  // Once covered, a second run has nothing to do.
+  AgentRun again = Agent("cover-slots " + seed + " --accept-data-loss");
+  EXPECT_EQ(again.code, 0) << again.out;
+  EXPECT_TRUE(Contains(again.out, "nothing to cover")) << again.out;
+}
+
+}  // namespace
+}  // namespace rc::testing
