@@ -343,6 +343,7 @@ Status HttpsServer::Serve() {
   {
     std::lock_guard<std::mutex> lock(loops_mutex_);
     if (stopping_.load()) return Status::Ok();
+    if (!loops_.empty()) return FailedPrecondition("Serve() called twice");
     size_t count = options_.event_threads > 0
                        ? static_cast<size_t>(options_.event_threads)
                        : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 16);

@@ -47,7 +47,7 @@ class HttpsServer {
 
   // Binds and listens; returns the port (the chosen one for port 0).
   Result<int> Bind();
-  // Runs the event loops until Stop(); returns after the drain. Call after Bind().
+  // Runs the event loops until Stop(); returns after the drain. Call once, after Bind().
   Status Serve();
   // Thread-safe and idempotent.
   void Stop();
