@@ -20,6 +20,7 @@
 
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/planner.h"
+#include "agent/engine/stale_imports.h"
 #include "common/redis_client.h"
 #include "common/status.h"
 
@@ -145,6 +146,12 @@ class MigrationEngine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  // Points each stale import at its slot's new owner (SETSLOT STABLE, NODE
+  // owner, IMPORTING owner), then waits up to 5 s for those nodes to report
+  // cluster_state:ok. FixOpenSlots does it first; Execute whenever a node of
+  // a pair went away (else the target stays down and MIGRATE into it fails).
+  Status RepairStaleImports(const std::vector<StaleImport>& stale);
+
   RedisConnector& connector_;
   EngineOptions options_;
   std::atomic<bool> stop_{false};

@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "agent/engine/connection_cache.h"
 #include "agent/engine/key_mover.h"
@@ -41,50 +40,6 @@ Status SetSlot(RedisClient& c, int slot, const std::string& verb, const std::str
   return CommandChecked(c, cmd).status();
 }
 
-// Points every stale import at the slot's live owner: SETSLOT STABLE, NODE
-// owner (so the node's view covers the slot again), IMPORTING from the owner
-// (so the node may still MIGRATE the slot's keys there). Then waits, up to
-// `wait`, until each such node reports cluster_state:ok again.
-Status RepointStaleImports(ConnectionCache& connections, const std::vector<StaleImport>& stale,
-                           std::chrono::milliseconds wait) {
-  std::map<std::string, RedisClient*> nodes;  // address -> client
-  for (const StaleImport& st : stale) {
-    std::string host;
-    int port = 0;
-    RC_RETURN_IF_ERROR(ParseHostPort(st.address, &host, &port));
-    auto client = connections.Get(host, port);
-    if (!client.ok()) return client.status().WithContext("slot " + std::to_string(st.slot));
-    const std::string s = std::to_string(st.slot);
-    RC_LOG_INFO << "slot " << s << ": " << st.address << " imports it from failed master "
-                << Short(st.dead_source) << " and so never learns its new owner "
-                << st.owner_address << " (" << Short(st.owner)
-                << "); pointing it there and importing from it";
-    auto replies = (*client)->Pipeline({{"CLUSTER", "SETSLOT", s, "STABLE"},
-                                        {"CLUSTER", "SETSLOT", s, "NODE", st.owner},
-                                        {"CLUSTER", "SETSLOT", s, "IMPORTING", st.owner}});
-    if (!replies.ok()) return replies.status().WithContext("slot " + s);
-    for (const auto& r : *replies)
-      if (r.IsError())
-        return Internal("slot " + s + ": pointing " + st.address + " at " + st.owner_address +
-                        ": " + r.str);
-    nodes[st.address] = *client;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  for (const auto& [address, client] : nodes) {
-    while (true) {
-      auto info = client->Command({"CLUSTER", "INFO"});
-      if (info.ok() && info->str.find("cluster_state:ok") != std::string::npos) break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        RC_LOG_WARNING << address << " still reports cluster_state:fail after its stale "
-                       << "imports were pointed at their new owners; moving keys anyway";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report) {
@@ -95,8 +50,7 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
   const std::vector<StaleImport> stale = FindStaleImports(view);
   std::set<int> failed_over;  // slots whose dead owner's replica has taken over
   for (const auto& st : stale) failed_over.insert(st.slot);
-  RC_RETURN_IF_ERROR(RepointStaleImports(connections, stale,
-                                         std::chrono::milliseconds(options_.converge_wait_ms)));
+  RC_RETURN_IF_ERROR(RepairStaleImports(stale));
   int skipped = 0;
   for (const OpenSlot& open : view.open_slots) {
     const int slot = open.slot;
