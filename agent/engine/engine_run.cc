@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "agent/engine/migration_engine.h"
+#include "agent/engine/stale_imports.h"
 #include "common/log.h"
 
 namespace rc::engine {
@@ -27,26 +28,35 @@ bool Settled(const ClusterView& v) {
 Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, FixReport* fix) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.converge_wait_ms);
   int fixes = 0;
+  auto next_fix = Clock::now();  // a pass that fixed nothing waits 1 s for the next
   bool logged_wait = false;
-  bool logged_down = false;
+  std::string logged_down;  // the last cause logged for a master saying cluster_state:fail
   while (true) {
     auto view = ObserveCluster(connector_, seed);
     if (!view.ok()) return view.status();
     // A master that says cluster_state:fail refuses MIGRATE (CLUSTERDOWN):
-    // give the cluster time to recover (e.g. a failover) before fixing.
+    // give the cluster time to recover (e.g. a failover) before fixing;
+    // unless it is down only because it imports slots from a master that was
+    // failed over (it would never recover by itself: FixOpenSlots repairs it).
+    const std::vector<StaleImport> stale = FindStaleImports(*view);
     std::string down;
-    for (const auto& n : view->nodes)
-      if (n.reachable && n.Myself() && n.Myself()->IsMaster() && !n.cluster_state_ok)
-        down = n.address;
+    for (const auto& n : view->nodes) {
+      if (!n.reachable || !n.Myself() || !n.Myself()->IsMaster() || n.cluster_state_ok) continue;
+      if (DownOnlyByStaleImports(n, stale)) continue;
+      const std::string why = DownSlotsOf(n.topology).Describe();
+      if (why != logged_down) {
+        RC_LOG_INFO << "master " << n.address
+                    << " reports cluster_state:fail; waiting for it to recover (in its view: "
+                    << why << ")";
+        logged_down = why;
+      }
+      down = n.address;
+    }
     if (!down.empty() && Clock::now() < deadline) {
-      if (!logged_down)
-        RC_LOG_INFO << "master " << down
-                    << " reports cluster_state:fail; waiting for it to recover";
-      logged_down = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    if (!view->open_slots.empty() && fixes < 20) {
+    if (!view->open_slots.empty() && fixes < 20 && Clock::now() >= next_fix) {
       RC_LOG_INFO << "found " << view->open_slots.size()
                   << " open slot(s) left by an earlier run; closing them first";
       FixReport pass;
@@ -56,8 +66,13 @@ Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, F
         fix->keys_moved += pass.keys_moved;
         fix->actions.insert(fix->actions.end(), pass.actions.begin(), pass.actions.end());
       }
-      ++fixes;
-      if (pass.slots_fixed > 0) continue;  // look again at once; else wait (e.g. for a failover)
+      // Passes that only skip slots (their owner awaits its failover) change
+      // nothing; they are not counted, so a fix still runs once the failover is done.
+      if (pass.slots_fixed > 0) {
+        ++fixes;
+        continue;  // look again at once
+      }
+      next_fix = Clock::now() + std::chrono::seconds(1);
     }
     if (Settled(*view) || Clock::now() >= deadline) {
       ObserveOptions counted;

@@ -152,6 +152,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   std::mutex mu;
   std::condition_variable cv;
   std::set<std::string> unreachable;  // guarded by mu: ids whose pairs are skipped
+  bool node_gone = false;             // guarded by mu: some master could not be reached
   int running = std::max(1, std::min<int>(options_.workers, static_cast<int>(units.size())));
   const int worker_count = running;
   std::vector<std::thread> threads;
@@ -180,6 +181,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
         std::lock_guard<std::mutex> lock(mu);
         report.slots_moved += r.slots_moved;
         for (auto& e : r.errors) report.errors.push_back(std::move(e));
+        if (!r.unreachable_id.empty() || !r.untold.empty()) node_gone = true;
         if (!r.unreachable_id.empty() && unreachable.insert(r.unreachable_id).second)
           RC_LOG_WARNING << "node " << r.unreachable_id.substr(0, 8)
                          << " is unreachable; skipping its remaining slots (rerun after it is back "
@@ -202,15 +204,32 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
     p.final = final;
     return p;
   };
+  // Once a node of some pair went away (a source master killed mid-move),
+  // look every second for targets left importing from it after its replica
+  // took over: they stay cluster_state:fail, and every MIGRATE into them
+  // fails with CLUSTERDOWN, until pointed at the new owner.
+  const auto tick = std::min<Clock::duration>(options_.progress_interval, std::chrono::seconds(1));
+  auto next_progress = Clock::now() + options_.progress_interval;
   {
     std::unique_lock<std::mutex> lock(mu);
     while (running > 0) {
-      if (!cv.wait_for(lock, options_.progress_interval, [&] { return running == 0; }) &&
-          listener) {
-        lock.unlock();
-        listener->OnProgress(snapshot(false));
-        lock.lock();
+      if (cv.wait_for(lock, tick, [&] { return running == 0; })) break;
+      const bool someone_gone = node_gone;
+      lock.unlock();
+      if (someone_gone) {
+        auto now_view = ObserveCluster(connector_, view.seed);
+        if (now_view.ok()) {
+          Status repaired = RepairStaleImports(FindStaleImports(*now_view));
+          if (!repaired.ok())
+            RC_LOG_WARNING << "repairing imports from a failed-over master: "
+                           << repaired.ToString();
+        }
       }
+      if (listener && Clock::now() >= next_progress) {
+        listener->OnProgress(snapshot(false));
+        next_progress = Clock::now() + options_.progress_interval;
+      }
+      lock.lock();
     }
   }
   for (auto& t : threads) t.join();

@@ -20,6 +20,7 @@
 
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/planner.h"
+#include "agent/engine/stale_imports.h"
 #include "common/redis_client.h"
 #include "common/status.h"
 
@@ -113,14 +114,20 @@ class MigrationEngine {
   // Never deletes a key; a key present on two nodes with different values
   // stops with kConflict naming the slot and key. Slots whose owner (per the
   // seed) is unreachable or failed are left alone and listed in
-  // report->skipped: its replica may hold keys and take over.
+  // report->skipped: its replica may hold keys and take over. Once it has,
+  // a node still importing the slot from the dead owner is first pointed at
+  // the new one (stale_imports.h), then closed like any open slot.
   Status FixOpenSlots(const ClusterView& view, FixReport* report = nullptr);
 
   // Moves the plan's slots. Before importing into a target, waits until it
   // knows the full slot map (WaitForSlotMap). Progress goes to `listener`
   // (may be null). Returns the report even when some slots failed; the
   // Status is not ok only when nothing could start (e.g. a target never
-  // learned the slot map). Check report.errors.
+  // learned the slot map). Check report.errors. Once a master of some pair
+  // could not be reached (e.g. a source killed mid-move), Execute also looks
+  // every second for nodes left importing from it after its replica took over
+  // and points them at the new owner (stale_imports.h): they would otherwise
+  // stay cluster_state:fail and refuse every MIGRATE into them.
   Result<MigrationReport> Execute(const ClusterView& view, const MigrationPlan& plan,
                                   ProgressListener* listener = nullptr);
 
@@ -145,6 +152,12 @@ class MigrationEngine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  // Points each stale import at its slot's new owner (SETSLOT STABLE, NODE
+  // owner, IMPORTING owner), then waits up to 5 s for those nodes to report
+  // cluster_state:ok. FixOpenSlots does it first; Execute whenever a node of
+  // a pair went away (else the target stays down and MIGRATE into it fails).
+  Status RepairStaleImports(const std::vector<StaleImport>& stale);
+
   RedisConnector& connector_;
   EngineOptions options_;
   std::atomic<bool> stop_{false};

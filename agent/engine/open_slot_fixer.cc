@@ -8,12 +8,17 @@
 //   - keys found on any other master are MIGRATEd to the chosen one;
 //   - finally the chosen master owns the slot (SETSLOT NODE / STABLE) and every
 //     other master is told (SETSLOT STABLE + NODE).
+// First of all, a node importing from a master that died and was failed over
+// (a stale import, see stale_imports.h) is pointed at the new owner: until
+// then it says cluster_state:fail and refuses to MIGRATE the slot's keys.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "agent/engine/connection_cache.h"
 #include "agent/engine/key_mover.h"
 #include "agent/engine/migration_engine.h"
+#include "agent/engine/stale_imports.h"
 #include "common/log.h"
 
 namespace rc::engine {
@@ -42,15 +47,21 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
   if (!report) report = &local;
   ConnectionCache connections(connector_);
   const std::vector<std::string> reference_owners = view.topology.SlotOwners();
+  const std::vector<StaleImport> stale = FindStaleImports(view);
+  std::set<int> failed_over;  // slots whose dead owner's replica has taken over
+  for (const auto& st : stale) failed_over.insert(st.slot);
+  RC_RETURN_IF_ERROR(RepairStaleImports(stale));
   int skipped = 0;
   for (const OpenSlot& open : view.open_slots) {
     const int slot = open.slot;
     const std::string slot_name = "slot " + std::to_string(slot);
     // A slot whose owner is down waits for its failover: its replica holds keys
-    // that must not be overruled.
+    // that must not be overruled. (When the seed itself was a stale importer,
+    // it still names the dead owner, but the replica has taken over.)
     const std::string& ref_owner = reference_owners[static_cast<size_t>(slot)];
     const ClusterNode* ref_node = view.topology.FindById(ref_owner);
-    if (!ref_owner.empty() && (!view.FindNode(ref_owner) || (ref_node && ref_node->IsFailed()))) {
+    if (!ref_owner.empty() && !failed_over.count(slot) &&
+        (!view.FindNode(ref_owner) || (ref_node && ref_node->IsFailed()))) {
       if (skipped++ == 0)
         RC_LOG_WARNING << "open " << slot_name << " belongs to unreachable master "
                        << Short(ref_owner)

@@ -230,6 +230,7 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
                            : Result<std::vector<RedisReply>>(other.status());
     if (!told.ok()) {
       unreachable_.insert(m.id);
+      result.untold.push_back(m.id);
       RC_LOG_WARNING << "cannot tell master " << m.Address() << " about moved slots ("
                      << told.status().ToString() << "); gossip will spread the new owners";
     }

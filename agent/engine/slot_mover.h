@@ -28,6 +28,7 @@ struct GroupResult {
   long long keys_moved = 0;
   std::vector<std::string> errors;  // one line per failed slot (or the whole group)
   std::string unreachable_id;       // source or target id that could not be reached
+  std::vector<std::string> untold;  // ids of other masters that could not be told (newly)
 };
 
 class SlotGroupMover {
