@@ -59,10 +59,13 @@ LostSlots FindLostSlots(const Observation& obs, const ObservedNode& reference,
                         const PodsByNodeId& remembered) {
   LostSlots lost;
   UncoveredSlots uncovered = FindUncoveredSlots(EngineView(obs, reference));
-  lost.slots = uncovered.WithoutReplica();
   lost.unowned = uncovered.unowned;
+  lost.slots = uncovered.unowned;
   for (const auto& o : uncovered.owners) {
-    if (o.answers || !o.live_replicas.empty()) continue;
+    // Only once the cluster agrees the owner is gone (what cover-slots checks
+    // too): before that, the advice would be a command that refuses.
+    if (o.answers || !o.live_replicas.empty() || !o.Gone()) continue;
+    lost.slots.Merge(o.slots);
     LostShard shard;
     shard.owner = o;
     shard.pod_name = PodNameOf(obs, o, remembered);

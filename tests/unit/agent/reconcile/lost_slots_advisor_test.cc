@@ -53,6 +53,17 @@ TEST(FindLostSlots, AFailedMasterWithAReplicaThatAnswersIsNotLost) {
   EXPECT_TRUE(Find(obs).empty());
 }
 
+// Suspected ("fail?") is not yet lost: cover-slots would refuse, so there is
+// nothing to advise until the cluster agrees ("fail").
+TEST(FindLostSlots, AMasterOnlySuspectedOfFailingIsNotLostYet) {
+  auto suspected = Build(3, {{0, "M", kA}, {1, "M", kB}, {2, "X"}},
+                         {{IdOf(2), "127.50.0.3", "master,fail?", "-", kC}});
+  EXPECT_TRUE(Find(suspected).empty());
+  auto failed = Build(3, {{0, "M", kA}, {1, "M", kB}, {2, "X"}},
+                      {{IdOf(2), "127.50.0.3", "master,fail", "-", kC}});
+  EXPECT_EQ(Find(failed).slots, SlotSet::Of({{10923, 16383}}));
+}
+
 TEST(FindLostSlots, AHealthyClusterLosesNothing) {
   EXPECT_TRUE(Find(Build(3, {{0, "M", kA}, {1, "M", kB}, {2, "M", kC}})).empty());
 }
