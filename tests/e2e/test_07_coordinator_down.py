@@ -64,4 +64,9 @@ def test_back_to_six_after_pod0_returned(story):
     story.scale(6)
     story.masters = 3
     story.wait_healthy(3, timeout=300)
+    # The leaving pods drain, hand over through the preStop hand-shake and go: the next test
+    # starts from exactly six pods.
+    six = [f"redis-{i}" for i in range(6)]
+    kube.wait_for("redis-6 and redis-7 gone after the scale to 6",
+                  lambda: sorted(kube.pods(story.ns, story.selector)) == six, timeout=120)
     story.assert_every_key()
