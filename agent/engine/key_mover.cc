@@ -206,8 +206,15 @@ Result<long long> KeyMover::MoveSlot(int slot) {
       return src_ping.status().WithContext("moving " + where + ": source unreachable");
     auto ping = target_.Command({"PING"});
     if (!ping.ok()) return ping.status().WithContext("moving " + where + ": target unreachable");
-    timeout *= 2;  // big keys need longer
-    batch = std::max(1, batch / 4);
+    // A MIGRATE that timed out (IOERR) may carry big keys: give it longer, and
+    // fewer keys. A cluster that is down or busy (CLUSTERDOWN, TRYAGAIN,
+    // LOADING, BUSYKEY) needs time, which the pause gives, not a longer timeout.
+    const bool slow = why.code() == ErrorCode::kTimeout || Contains(why.message(), "IOERR") ||
+                      Contains(why.message(), "timeout");
+    if (slow) {
+      timeout *= 2;
+      batch = std::max(1, batch / 4);
+    }
     // Back off: CLUSTERDOWN / TRYAGAIN / a busy node need time, not haste.
     auto pause = std::chrono::milliseconds(std::min(3200, 100 << std::min(retries - 1, 5)));
     RC_LOG_WARNING << "moving " << where << ": " << why.message() << "; retrying in "

@@ -148,6 +148,28 @@ TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompl
   EXPECT_EQ(cluster_.AllKeys(), before_);
 }
 
+TEST_F(MigrationEngineTest, AClusterDownIsRetriedAfterAPauseWithTheSameTimeout) {
+  int failures = 3;  // slot 0's MIGRATE meets a cluster that is down, three times
+  cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
+    if (argv[0] == "MIGRATE" && KeySlot(argv.back()) == 0 && failures > 0) {
+      --failures;
+      return RedisReply::Error("CLUSTERDOWN The cluster is down");
+    }
+    return std::nullopt;
+  });
+  ClusterView view = Observe();
+  MigrationEngine engine(connector_, EngineOptions{});
+  auto report = engine.Execute(view, DensePlan(), nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_EQ(failures, 0);
+  std::set<int> timeouts;
+  for (const auto& cmd : cluster_.Log(cluster_.node(0).Address()))
+    if (cmd[0] == "MIGRATE") timeouts.insert(std::stoi(cmd[5]));
+  EXPECT_EQ(timeouts, std::set<int>{10000}) << "a down cluster is not a slow key";
+  EXPECT_EQ(cluster_.AllKeys(), before_);
+}
+
 TEST_F(MigrationEngineTest, APersistentIoErrorLeavesTheSlotOpenAndReportsIt) {
   cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
     if (argv[0] == "MIGRATE")
