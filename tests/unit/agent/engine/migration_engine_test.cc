@@ -53,6 +53,29 @@ class MigrationEngineTest : public ::testing::Test {
     EXPECT_TRUE(view.ok()) << view.status().ToString();
     return *view;
   }
+  // Runs DensePlan() with slot 0's first three MIGRATEs answered by `error`
+  // (the move must still complete); returns the MIGRATE timeouts node 0 used.
+  std::set<int> MoveWithThreeFailures(const std::string& error) {
+    int failures = 3;
+    cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
+      if (argv[0] == "MIGRATE" && KeySlot(argv.back()) == 0 && failures > 0) {
+        --failures;
+        return RedisReply::Error(error);
+      }
+      return std::nullopt;
+    });
+    ClusterView view = Observe();
+    MigrationEngine engine(connector_, EngineOptions{});
+    auto report = engine.Execute(view, DensePlan(), nullptr);
+    EXPECT_TRUE(report.ok() && report->errors.empty()) << error;
+    EXPECT_EQ(failures, 0) << error;
+    if (report.ok()) EXPECT_GE(report->keys_moved, dense_keys_) << error;
+    cluster_.set_hook(nullptr);
+    std::set<int> timeouts;
+    for (const auto& cmd : cluster_.Log(cluster_.node(0).Address()))
+      if (cmd[0] == "MIGRATE") timeouts.insert(std::stoi(cmd[5]));
+    return timeouts;
+  }
   FakeRedisCluster cluster_;
   FakeConnector connector_{cluster_};
   std::map<std::string, std::string> before_;
@@ -122,50 +145,18 @@ TEST_F(MigrationEngineTest, PerSlotCommandsArePipelinedNotOneRoundTripEach) {
 }
 
 TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompletes) {
-  int failures = 3;  // slot 0's MIGRATE fails three times in a row
-  cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
-    if (argv[0] == "MIGRATE" && KeySlot(argv.back()) == 0 && failures > 0) {
-      --failures;
-      return RedisReply::Error("IOERR error or timeout reading to target instance");
-    }
-    return std::nullopt;
-  });
-  ClusterView view = Observe();
-  MigrationEngine engine(connector_, EngineOptions{});
-  auto report = engine.Execute(view, DensePlan(), nullptr);
-  ASSERT_TRUE(report.ok());
-  EXPECT_TRUE(report->errors.empty());
-  EXPECT_EQ(failures, 0);
+  std::set<int> timeouts =
+      MoveWithThreeFailures("IOERR error or timeout reading to target instance");
   EXPECT_EQ(KeysOn(3, 0, 1023), KeysOn(3, 0, 16383));
   EXPECT_EQ(KeysOn(0, 0, 1023), 0);
-  EXPECT_GE(report->keys_moved, dense_keys_);
   // The retries ran with a growing MIGRATE timeout (big keys need longer).
-  std::set<int> timeouts;
-  for (const auto& cmd : cluster_.Log(cluster_.node(0).Address()))
-    if (cmd[0] == "MIGRATE") timeouts.insert(std::stoi(cmd[5]));
   EXPECT_TRUE(timeouts.count(10000) && timeouts.count(20000) && timeouts.count(40000))
       << "timeouts seen: " << timeouts.size();
   EXPECT_EQ(cluster_.AllKeys(), before_);
 }
 
 TEST_F(MigrationEngineTest, AClusterDownIsRetriedAfterAPauseWithTheSameTimeout) {
-  int failures = 3;  // slot 0's MIGRATE meets a cluster that is down, three times
-  cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
-    if (argv[0] == "MIGRATE" && KeySlot(argv.back()) == 0 && failures > 0) {
-      --failures;
-      return RedisReply::Error("CLUSTERDOWN The cluster is down");
-    }
-    return std::nullopt;
-  });
-  ClusterView view = Observe();
-  MigrationEngine engine(connector_, EngineOptions{});
-  auto report = engine.Execute(view, DensePlan(), nullptr);
-  ASSERT_TRUE(report.ok());
-  EXPECT_TRUE(report->errors.empty());
-  EXPECT_EQ(failures, 0);
-  std::set<int> timeouts;
-  for (const auto& cmd : cluster_.Log(cluster_.node(0).Address()))
-    if (cmd[0] == "MIGRATE") timeouts.insert(std::stoi(cmd[5]));
+  std::set<int> timeouts = MoveWithThreeFailures("CLUSTERDOWN The cluster is down");
   EXPECT_EQ(timeouts, std::set<int>{10000}) << "a down cluster is not a slow key";
   EXPECT_EQ(cluster_.AllKeys(), before_);
 }
