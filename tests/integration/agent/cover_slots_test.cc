@@ -7,7 +7,6 @@
 // `redis-cli --cluster check` passes, every key outside the lost slots is
 // still there with its value, and the lost slots serve again, empty.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <csignal>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include "common/slot_hash.h"
 #include "tests/support/redis_cli_check.h"
 #include "tests/support/redis_cluster_fixture.h"
+#include "tests/support/run_command.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -22,22 +22,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct AgentRun {
-  int code = -1;
-  std::string out;  // stdout + stderr
-};
-
-AgentRun Agent(const std::string& args) {
-  std::string cmd = std::string(RC_AGENT_BINARY) + " " + args + " 2>&1";
-  AgentRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+CommandRun Agent(const std::string& args) {
+  return RunCommand(std::string(RC_AGENT_BINARY) + " " + args);
 }
 
 bool Contains(const std::string& text, const std::string& part) {
@@ -66,10 +52,10 @@ TEST(CoverSlotsTest, BadUsageExitsTwoAnUnreachableSeedOne) {
   EXPECT_EQ(Agent("cover-slots --accept-data-loss").code, 2);  // no --seed
   EXPECT_EQ(Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss --wait-ms 0").code, 2);
   EXPECT_EQ(Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss --yes").code, 2);
-  AgentRun help = Agent("cover-slots --help");
+  CommandRun help = Agent("cover-slots --help");
   EXPECT_EQ(help.code, 0);
   EXPECT_TRUE(Contains(help.out, "THE KEYS IN THOSE\nSLOTS ARE LOST")) << help.out;
-  AgentRun unreachable = Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss");
+  CommandRun unreachable = Agent("cover-slots --seed 127.60.9.250:6379 --accept-data-loss");
   EXPECT_EQ(unreachable.code, 1) << unreachable.out;
   EXPECT_TRUE(Contains(unreachable.out, "cannot read the cluster: seed 127.60.9.250:6379"))
       << unreachable.out;
@@ -102,7 +88,7 @@ TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
   const std::string seed = "--seed " + cluster.address(0);
 
   // No consent: bad usage, and it says the keys are gone.
-  AgentRun no_consent = Agent("cover-slots " + seed);
+  CommandRun no_consent = Agent("cover-slots " + seed);
   EXPECT_EQ(no_consent.code, 2) << no_consent.out;
   EXPECT_TRUE(Contains(no_consent.out, "refusing without --accept-data-loss")) << no_consent.out;
   EXPECT_TRUE(Contains(no_consent.out, "every key that was in those slots is gone"))
@@ -114,14 +100,14 @@ TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
   auto node1_id = cluster.NodeId(1);
   ASSERT_TRUE(node1_id.ok());
   ASSERT_TRUE(CommandChecked(**node0, {"CLUSTER", "SETSLOT", "100", "MIGRATING", *node1_id}).ok());
-  AgentRun open = Agent("cover-slots " + seed + " --accept-data-loss");
+  CommandRun open = Agent("cover-slots " + seed + " --accept-data-loss");
   EXPECT_EQ(open.code, 1) << open.out;
   EXPECT_TRUE(Contains(open.out, "REFUSED: 1 slot(s) are open (MIGRATING/IMPORTING): 100"))
       << open.out;
   ASSERT_TRUE(CommandChecked(**node0, {"CLUSTER", "SETSLOT", "100", "STABLE"}).ok());
 
   // Dry run: the plan, and nothing changed.
-  AgentRun dry = Agent("cover-slots " + seed + " --dry-run");
+  CommandRun dry = Agent("cover-slots " + seed + " --dry-run");
   EXPECT_EQ(dry.code, 0) << dry.out;
   EXPECT_TRUE(Contains(
       dry.out, std::to_string(lost_slots.Count()) + " slot(s) are served by no live master:"))
@@ -133,7 +119,7 @@ TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
   EXPECT_TRUE(Contains(dry.out, "dry run: nothing changed")) << dry.out;
   EXPECT_EQ(ClusterState(cluster, 0), "fail");
 
-  AgentRun cover = Agent("cover-slots " + seed + " --accept-data-loss");
+  CommandRun cover = Agent("cover-slots " + seed + " --accept-data-loss");
   ASSERT_EQ(cover.code, 0) << cover.out;
   std::printf("--- cover-slots printed:\n%s---\n", cover.out.c_str());
   EXPECT_TRUE(Contains(cover.out, "The keys that were in these slots are lost for good"))
@@ -205,7 +191,7 @@ TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
   EXPECT_TRUE(set.ok()) << set.status().ToString();
 
   // Once covered, a second run has nothing to do.
-  AgentRun again = Agent("cover-slots " + seed + " --accept-data-loss");
+  CommandRun again = Agent("cover-slots " + seed + " --accept-data-loss");
   EXPECT_EQ(again.code, 0) << again.out;
   EXPECT_TRUE(Contains(again.out, "nothing to cover")) << again.out;
 }

@@ -7,7 +7,6 @@
 // slots are served again, every key outside the lost slots is still there.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,6 +17,7 @@
 #include "agent/engine/cluster_view.h"
 #include "common/slot_hash.h"
 #include "tests/integration/agent/agent_cluster.h"
+#include "tests/support/run_command.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -50,14 +50,25 @@ long long LostSlotsGauge(const std::string& ip) {
   return at == std::string::npos ? -1 : std::atoll(res->body.c_str() + at + name.size());
 }
 
-int RunShell(const std::string& command_line, std::string* out) {
-  FILE* p = popen((command_line + " 2>&1").c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+// Three masters with no replica, each on its own agent, settled.
+void StartThreeMastersWithoutReplicas(AgentCluster& cluster) {
+  cluster.SetReplicas(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  std::string why;
+  ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
+}
+
+constexpr const char* kLostSlotsSaid = "have been served by no master for";
+
+// The coordinator's lost-slots warning line, printed; "" when none came within 60 s.
+std::string WaitForLostSlotsWarning(AgentCluster& cluster) {
+  if (!WaitFor([&] { return cluster.AgentLog(0).find(kLostSlotsSaid) != std::string::npos; },
+               seconds(60), milliseconds(200))) {
+    return "";
+  }
+  std::string warning = LineWith(cluster.AgentLog(0), kLostSlotsSaid);
+  std::printf("--- the coordinator said:\n%s\n", warning.c_str());
+  return warning;
 }
 
 TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) {
@@ -66,10 +77,7 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
   o.replicas_per_master = 0;
   o.agent_args = {"--lost-slots-grace-ms=3000", "--pod-namespace=shop"};
   AgentCluster cluster(o);
-  cluster.SetReplicas(3);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
-  std::string why;
-  ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
+  ASSERT_NO_FATAL_FAILURE(StartThreeMastersWithoutReplicas(cluster));
   constexpr long long kKeys = 3000;
   ASSERT_TRUE(cluster.Fill(kKeys).ok());
   auto old_id = cluster.NodeIdOf(2);
@@ -79,12 +87,8 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
   SlotSet lost = before->topology.FindById(*old_id)->slots;
 
   ASSERT_TRUE(cluster.RestartPod(2, /*keep_data=*/false).ok());
-  const std::string said = "have been served by no master for";
-  ASSERT_TRUE(WaitFor([&] { return cluster.AgentLog(0).find(said) != std::string::npos; },
-                      seconds(60), milliseconds(200)))
-      << cluster.AllAgentLogs(4000);
-  std::string warning = LineWith(cluster.AgentLog(0), said);
-  std::printf("--- the coordinator said:\n%s\n", warning.c_str());
+  const std::string warning = WaitForLostSlotsWarning(cluster);
+  ASSERT_FALSE(warning.empty()) << cluster.AllAgentLogs(4000);
   EXPECT_EQ(warning.rfind("W", 0), 0u) << "a warning: " << warning;
   EXPECT_NE(warning.find("slots " + lost.ToString() + " (" + std::to_string(lost.Count()) +
                          " slots) have been served by no master"),
@@ -113,17 +117,17 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
   EXPECT_FALSE(still->Consistent());
 
   // The command as the log gives it (the binary from the build instead of the PATH).
-  std::string out;
-  int code =
-      RunShell(RC_AGENT_BINARY + command.substr(std::string("redis-cluster-agent").size()), &out);
-  std::printf("--- cover-slots printed:\n%s---\n", out.c_str());
-  ASSERT_EQ(code, 0) << out;
+  const CommandRun cover =
+      RunCommand(RC_AGENT_BINARY + command.substr(std::string("redis-cluster-agent").size()));
+  std::printf("--- cover-slots printed:\n%s---\n", cover.out.c_str());
+  ASSERT_EQ(cover.code, 0) << cover.out;
 
   const std::string back = "reported lost are served again";
   ASSERT_TRUE(WaitFor([&] { return cluster.AgentLog(0).find(back) != std::string::npos; },
                       seconds(60), milliseconds(200)))
       << cluster.AllAgentLogs(4000);
   std::printf("%s\n", LineWith(cluster.AgentLog(0), back).c_str());
+  std::string why;
   ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
   std::string check;
   EXPECT_TRUE(
@@ -131,7 +135,7 @@ TEST(AgentLostSlots, TheCoordinatorTellsWhatToRunAndTheClusterHealsOnceItIsRun) 
       << check;
   EXPECT_EQ(LostSlotsGauge(cluster.ip(0)), 0);
   // Said once (not every loop): the repeat is 5 minutes.
-  EXPECT_EQ(CountOf(cluster.AgentLog(0), said), 1) << cluster.AgentLog(0);
+  EXPECT_EQ(CountOf(cluster.AgentLog(0), kLostSlotsSaid), 1) << cluster.AgentLog(0);
 
   // Every key outside the lost slots reads back its value; the lost ones are gone.
   auto after = engine::ObserveCluster(cluster.connector(), cluster.seed());
@@ -173,21 +177,14 @@ TEST(AgentLostSlots, APodBackEmptyOnANewIpIsNamedAndCoveredToo) {
   o.replicas_per_master = 0;
   o.agent_args = {"--lost-slots-grace-ms=3000"};
   AgentCluster cluster(o);
-  cluster.SetReplicas(3);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
-  std::string why;
-  ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
+  ASSERT_NO_FATAL_FAILURE(StartThreeMastersWithoutReplicas(cluster));
   auto old_id = cluster.NodeIdOf(1);
   ASSERT_TRUE(old_id.ok());
   const std::string old_address = cluster.ip(1) + ":6379";
 
   ASSERT_TRUE(cluster.RestartPod(1, /*keep_data=*/false, "127.50.61.9").ok());
-  const std::string said = "have been served by no master for";
-  ASSERT_TRUE(WaitFor([&] { return cluster.AgentLog(0).find(said) != std::string::npos; },
-                      seconds(60), milliseconds(200)))
-      << cluster.AllAgentLogs(4000);
-  std::string warning = LineWith(cluster.AgentLog(0), said);
-  std::printf("--- the coordinator said:\n%s\n", warning.c_str());
+  const std::string warning = WaitForLostSlotsWarning(cluster);
+  ASSERT_FALSE(warning.empty()) << cluster.AllAgentLogs(4000);
   EXPECT_NE(warning.find("belonged to master " + old_id->substr(0, 8) + " (" + old_address +
                          ", pod redis-1), marked failed, whose pod came back as a new node"),
             std::string::npos)
@@ -196,10 +193,10 @@ TEST(AgentLostSlots, APodBackEmptyOnANewIpIsNamedAndCoveredToo) {
   const std::string run = "run: redis-cluster-agent cover-slots --seed ";
   size_t at = warning.find(run);
   ASSERT_NE(at, std::string::npos) << warning;
-  std::string out;
-  int code = RunShell(
-      RC_AGENT_BINARY + warning.substr(at + 5 + std::string("redis-cluster-agent").size()), &out);
-  ASSERT_EQ(code, 0) << out;
+  const CommandRun cover = RunCommand(
+      RC_AGENT_BINARY + warning.substr(at + 5 + std::string("redis-cluster-agent").size()));
+  const std::string& out = cover.out;
+  ASSERT_EQ(cover.code, 0) << out;
   EXPECT_NE(out.find("-> master "), std::string::npos) << out;
   EXPECT_NE(out.find("(127.50.61.9:6379)"), std::string::npos)
       << "the new empty master takes them\n"
@@ -210,6 +207,7 @@ TEST(AgentLostSlots, APodBackEmptyOnANewIpIsNamedAndCoveredToo) {
       },
       seconds(60), milliseconds(200)))
       << cluster.AllAgentLogs(4000);
+  std::string why;
   ASSERT_TRUE(cluster.WaitSettled({3, 3}, seconds(90), &why)) << why << cluster.AllAgentLogs();
   std::string check;
   EXPECT_TRUE(

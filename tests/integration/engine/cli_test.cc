@@ -1,7 +1,6 @@
 // The status / rebalance / drain commands as a user runs them: the real
 // binary against a real cluster, exit codes, JSON, AUTH from a file or env.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,27 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/redis_cluster_fixture.h"
+#include "tests/support/run_command.h"
 
 namespace rc::testing {
 namespace {
 
-struct AgentRun {
-  int code = -1;
-  std::string out;  // stdout + stderr
-};
-
-AgentRun Agent(const std::string& args, const std::string& env = "") {
-  std::string cmd =
-      env + (env.empty() ? "" : " ") + AGENT_BINARY + std::string(" ") + args + " 2>&1";
-  AgentRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+CommandRun Agent(const std::string& args, const std::string& env = "") {
+  return RunCommand(env + (env.empty() ? "" : " ") + AGENT_BINARY + std::string(" ") + args);
 }
 
 ClusterFixtureOptions Options() {
@@ -44,11 +29,11 @@ TEST(CliTest, BadUsageExitsTwoAndHelpZero) {
   EXPECT_EQ(Agent("rebalance --seed nonsense").code, 2);
   EXPECT_EQ(Agent("rebalance --seed 127.0.0.1:1 --batch 0").code, 2);
   EXPECT_EQ(Agent("drain --seed 127.0.0.1:1").code, 2);  // --node missing
-  AgentRun unknown = Agent("drain --seed 127.0.0.1:1 --node x --password hunter2");
+  CommandRun unknown = Agent("drain --seed 127.0.0.1:1 --node x --password hunter2");
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.out.find("unknown flag --password"), std::string::npos);
   for (const char* c : {"status", "rebalance", "drain"}) {
-    AgentRun help = Agent(std::string(c) + " --help");
+    CommandRun help = Agent(std::string(c) + " --help");
     EXPECT_EQ(help.code, 0) << c;
     EXPECT_NE(help.out.find("--seed HOST:PORT"), std::string::npos) << c;
   }
@@ -66,24 +51,24 @@ TEST(CliTest, StatusRebalanceDrainOnARealCluster) {
   ASSERT_TRUE(added.ok());
   const std::string seed = "--seed " + cluster.seed();
 
-  AgentRun status = Agent("status " + seed);
+  CommandRun status = Agent("status " + seed);
   EXPECT_EQ(status.code, 0) << status.out;
   EXPECT_EQ(status.out.rfind("OK: 3 masters with slots", 0), 0u) << status.out;
   EXPECT_NE(status.out.find("1 empty master"), std::string::npos);
 
-  AgentRun dry = Agent("rebalance " + seed + " --use-empty-masters --dry-run");
+  CommandRun dry = Agent("rebalance " + seed + " --use-empty-masters --dry-run");
   EXPECT_EQ(dry.code, 0) << dry.out;
   EXPECT_NE(dry.out.find("dry run: move 4096 slot(s)"), std::string::npos) << dry.out;
   EXPECT_EQ(cluster.MastersWithSlots().size(), 3u);  // nothing moved
 
-  AgentRun rebalance = Agent("rebalance " + seed + " --use-empty-masters --batch 500");
+  CommandRun rebalance = Agent("rebalance " + seed + " --use-empty-masters --batch 500");
   EXPECT_EQ(rebalance.code, 0) << rebalance.out;
   EXPECT_NE(rebalance.out.find("balanced and consistent"), std::string::npos) << rebalance.out;
   std::string check;
   EXPECT_TRUE(cluster.RedisCliCheck(&check)) << check;
   EXPECT_EQ(*cluster.Checksum(), *before);
 
-  AgentRun json = Agent("status " + seed + " --json");
+  CommandRun json = Agent("status " + seed + " --json");
   EXPECT_EQ(json.code, 0) << json.out;
   auto parsed = nlohmann::json::parse(json.out.substr(json.out.find('{')), nullptr, false);
   ASSERT_FALSE(parsed.is_discarded()) << json.out;
@@ -92,7 +77,7 @@ TEST(CliTest, StatusRebalanceDrainOnARealCluster) {
   for (const auto& m : parsed["masters"]) EXPECT_EQ(m["slots"].get<int>(), 4096);
 
   // Drain the node we added, by address; then by weight 0 would be the same.
-  AgentRun drain = Agent("drain " + seed + " --node " + cluster.address(*added));
+  CommandRun drain = Agent("drain " + seed + " --node " + cluster.address(*added));
   EXPECT_EQ(drain.code, 0) << drain.out;
   EXPECT_EQ(cluster.MastersWithSlots().size(), 3u);
   EXPECT_TRUE(cluster.RedisCliCheck(&check)) << check;
@@ -101,7 +86,7 @@ TEST(CliTest, StatusRebalanceDrainOnARealCluster) {
   // Weights by id prefix: node 0 takes twice as many slots.
   auto id0 = cluster.NodeId(0);
   ASSERT_TRUE(id0.ok());
-  AgentRun weighted = Agent("rebalance " + seed + " --weight " + id0->substr(0, 10) + "=2");
+  CommandRun weighted = Agent("rebalance " + seed + " --weight " + id0->substr(0, 10) + "=2");
   EXPECT_EQ(weighted.code, 0) << weighted.out;
   EXPECT_NEAR(cluster.TopologyOf(0)->FindById(*id0)->slots.Count(), 8192, 1);
   EXPECT_EQ(Agent("rebalance " + seed + " --weight nosuchnode=2").code, 2);
@@ -119,20 +104,21 @@ TEST(CliTest, AuthFromAPasswordFileOrTheEnvironmentNeverTheCommandLine) {
   ASSERT_TRUE(cluster.AddNode().ok());
   const std::string seed = "--seed " + cluster.seed();
 
-  AgentRun denied = Agent("status " + seed);
+  CommandRun denied = Agent("status " + seed);
   EXPECT_EQ(denied.code, 1);
   EXPECT_EQ(denied.out.find(o.password), std::string::npos);
 
   std::string file = cluster.node(0).dir() + "/password";
   std::ofstream(file) << o.password << "\n";
-  AgentRun rebalance = Agent("rebalance " + seed + " --use-empty-masters --password-file " + file);
+  CommandRun rebalance =
+      Agent("rebalance " + seed + " --use-empty-masters --password-file " + file);
   EXPECT_EQ(rebalance.code, 0) << rebalance.out;
   EXPECT_EQ(rebalance.out.find(o.password), std::string::npos) << "password leaked into output";
   EXPECT_EQ(*cluster.Checksum(), *before);
   std::string check;
   EXPECT_TRUE(cluster.RedisCliCheck(&check)) << check;
 
-  AgentRun env = Agent("status " + seed, "REDISCLI_AUTH=" + o.password);
+  CommandRun env = Agent("status " + seed, "REDISCLI_AUTH=" + o.password);
   EXPECT_EQ(env.code, 0) << env.out;
 }
 
