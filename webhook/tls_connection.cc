@@ -31,6 +31,20 @@ std::string TlsErrorText(int ssl_error) {
   return "TLS error " + std::to_string(ssl_error);
 }
 
+// Whether an OpenSSL call has to wait for the socket, and which way; false
+// for an error or the end of the connection.
+bool MustWait(int ssl_error, TlsConnection::Wait* wait) {
+  if (ssl_error == SSL_ERROR_WANT_READ) {
+    *wait = TlsConnection::Wait::kRead;
+    return true;
+  }
+  if (ssl_error == SSL_ERROR_WANT_WRITE) {
+    *wait = TlsConnection::Wait::kWrite;
+    return true;
+  }
+  return false;
+}
+
 void ReleaseIfLarge(std::string* buffer) {
   if (buffer->capacity() > kKeepBufferCapacity) std::string().swap(*buffer);
 }
@@ -100,11 +114,7 @@ bool TlsConnection::Handshake(int64_t now_ms, Wait* wait) {
     return true;
   }
   const int error = SSL_get_error(ssl_, rc);
-  if (error == SSL_ERROR_WANT_READ) {
-    *wait = Wait::kRead;
-  } else if (error == SSL_ERROR_WANT_WRITE) {
-    *wait = Wait::kWrite;
-  } else {
+  if (!MustWait(error, wait)) {
     RC_VLOG(1) << "TLS handshake with " << peer_ << " failed: " << TlsErrorText(error);
     *wait = Wait::kClose;
   }
@@ -137,14 +147,7 @@ bool TlsConnection::ReadAvailable(int64_t now_ms, Wait* wait) {
       continue;
     }
     const int error = SSL_get_error(ssl_, n);
-    if (error == SSL_ERROR_WANT_READ) {
-      *wait = Wait::kRead;
-      return true;
-    }
-    if (error == SSL_ERROR_WANT_WRITE) {
-      *wait = Wait::kWrite;
-      return true;
-    }
+    if (MustWait(error, wait)) return true;
     if (error == SSL_ERROR_ZERO_RETURN) {  // close_notify: answer what came, then close
       peer_closed_ = true;
       return true;
@@ -243,14 +246,7 @@ bool TlsConnection::Flush(int64_t now_ms, Wait* wait) {
       continue;
     }
     const int error = SSL_get_error(ssl_, n);
-    if (error == SSL_ERROR_WANT_WRITE) {
-      *wait = Wait::kWrite;
-      return true;
-    }
-    if (error == SSL_ERROR_WANT_READ) {
-      *wait = Wait::kRead;
-      return true;
-    }
+    if (MustWait(error, wait)) return true;
     RC_VLOG(1) << "answer to " << peer_ << " not sent: " << TlsErrorText(error);
     return false;
   }
