@@ -59,13 +59,12 @@ LostSlots FindLostSlots(const Observation& obs, const ObservedNode& reference,
                         const PodsByNodeId& remembered) {
   LostSlots lost;
   UncoveredSlots uncovered = FindUncoveredSlots(EngineView(obs, reference));
+  // Only once the cluster agrees the owner is gone (what cover-slots checks
+  // too): before that, the advice would be a command that refuses.
+  lost.slots = uncovered.LostForGood();
   lost.unowned = uncovered.unowned;
-  lost.slots = uncovered.unowned;
   for (const auto& o : uncovered.owners) {
-    // Only once the cluster agrees the owner is gone (what cover-slots checks
-    // too): before that, the advice would be a command that refuses.
-    if (o.answers || !o.live_replicas.empty() || !o.Gone()) continue;
-    lost.slots.Merge(o.slots);
+    if (!o.LostForGood()) continue;
     LostShard shard;
     shard.owner = o;
     shard.pod_name = PodNameOf(obs, o, remembered);

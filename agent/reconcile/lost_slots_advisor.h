@@ -44,12 +44,11 @@ using PodsByNodeId = std::map<std::string, std::string>;
 // Adds every answering node of `obs`; drops ids no node lists any more.
 void RememberPods(const Observation& obs, PodsByNodeId* pods);
 
-// The slots of `reference`'s view that only accepting the loss brings back:
-// nobody claims them, or their master does not answer, has no replica that
-// answers, and the cluster agrees it is gone (LostOwner::Gone(): "fail",
-// "noaddr" or replaced at its address; what cover-slots requires too, so the
-// advice is never a command that refuses). Each lost master is matched to its
-// pod (by `remembered`, else its announced hostname, else its IP).
+// The slots of `reference`'s view that only accepting the loss brings back
+// (UncoveredSlots::LostForGood: nobody claims them, or the cluster agrees their
+// master is gone and no replica of it answers; what cover-slots requires too,
+// so the advice is never a command that refuses). Each lost master is matched
+// to its pod (by `remembered`, else its announced hostname, else its IP).
 LostSlots FindLostSlots(const Observation& obs, const ObservedNode& reference,
                         const PodsByNodeId& remembered = {});
 

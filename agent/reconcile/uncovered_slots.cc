@@ -17,10 +17,10 @@ std::string AnsweringId(const engine::NodeView& n) {
 
 }  // namespace
 
-SlotSet UncoveredSlots::WithoutReplica() const {
+SlotSet UncoveredSlots::LostForGood() const {
   SlotSet out = unowned;
   for (const auto& o : owners)
-    if (!o.answers && o.live_replicas.empty()) out.Merge(o.slots);
+    if (o.LostForGood()) out.Merge(o.slots);
   return out;
 }
 

@@ -34,6 +34,9 @@ struct LostOwner {
   // The cluster agrees it is gone: "fail", or "noaddr" (redis never fails a
   // node whose address answers as another one), or replaced.
   bool Gone() const { return !answers && (marked_fail || marked_noaddr || !replaced_by.empty()); }
+  // Gone, and no replica of it answers: only accepting the loss brings its
+  // slots back (what cover-slots requires, and what the coordinator advises on).
+  bool LostForGood() const { return Gone() && live_replicas.empty(); }
 };
 
 struct UncoveredSlots {
@@ -43,8 +46,8 @@ struct UncoveredSlots {
 
   bool empty() const { return slots.Empty(); }
   // Slots only accepting the loss can bring back: unowned ones, and those of
-  // owners that do not answer and have no replica that answers.
-  SlotSet WithoutReplica() const;
+  // owners LostForGood().
+  SlotSet LostForGood() const;
 };
 
 UncoveredSlots FindUncoveredSlots(const engine::ClusterView& view);

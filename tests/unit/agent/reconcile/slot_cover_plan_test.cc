@@ -123,7 +123,7 @@ TEST(FindUncoveredSlots, AFailedMasterWithoutReplicaIsLost) {
   EXPECT_FALSE(u.owners[0].answers);
   EXPECT_TRUE(u.owners[0].Gone());
   EXPECT_TRUE(u.owners[0].live_replicas.empty());
-  EXPECT_EQ(u.WithoutReplica(), u.slots);
+  EXPECT_EQ(u.LostForGood(), u.slots);
 }
 
 TEST(FindUncoveredSlots, AHealthyClusterHasNone) {
@@ -245,7 +245,7 @@ TEST(PlanSlotCover, RefusesWhenAReplicaOfTheLostMasterAnswers) {
   auto u = FindUncoveredSlots(view);
   ASSERT_EQ(u.owners.size(), 1u);
   EXPECT_EQ(u.owners[0].live_replicas, std::vector<std::string>{"10.0.0.5:6379"});
-  EXPECT_TRUE(u.WithoutReplica().Empty());
+  EXPECT_TRUE(u.LostForGood().Empty());
   auto plan = PlanSlotCover(view);
   ASSERT_FALSE(plan.ok());
   EXPECT_NE(plan.status().message().find("has a replica that answers (10.0.0.5:6379)"),
