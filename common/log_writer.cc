@@ -96,12 +96,11 @@ void StopBackgroundLogWriter() {
   }
   w.cv.notify_all();
   thread.join();
+  // Nothing is left queued: once `stop` is set lines are written directly, and
+  // the writer returns only with the queue empty.
   std::lock_guard<std::mutex> lock(w.mu);
   w.active = false;
   w.maybe_active = false;
-  // Lines queued between the writer's last batch and `active = false`.
-  WriteAll(w.pending.data(), w.pending.size());
-  w.pending.clear();
 }
 
 void WriteLogLine(const std::string& line) {
