@@ -267,24 +267,35 @@ Result<long long> KeyMover::MoveSlot(int slot) {
 
 Result<long long> KeyMover::ResolveBusyKeys(int slot, const std::vector<std::string>& keys,
                                             int timeout_ms) {
-  std::vector<RedisCommand> src_cmds, dst_cmds;
+  // ASKING on both sides: either may be the one IMPORTING the slot (the
+  // fixer moves a node's stray keys back to the owner), and an importing node
+  // answers a plain read with MOVED.
+  std::vector<RedisCommand> cmds;
   for (const auto& k : keys) {
-    src_cmds.push_back({"DUMP", k});
-    dst_cmds.push_back({"ASKING"});
-    dst_cmds.push_back({"DUMP", k});
+    cmds.push_back({"ASKING"});
+    cmds.push_back({"DUMP", k});
   }
-  auto src = source_.Pipeline(src_cmds);
+  auto src = source_.Pipeline(cmds);
   if (!src.ok()) return src.status();
-  auto dst = target_.Pipeline(dst_cmds);
+  auto dst = target_.Pipeline(cmds);
   if (!dst.ok()) return dst.status();
   std::vector<std::string> same;
   for (size_t i = 0; i < keys.size(); ++i) {
-    const RedisReply& a = (*src)[i];
+    const RedisReply& a = (*src)[2 * i + 1];
     const RedisReply& b = (*dst)[2 * i + 1];
-    if (a.type != RedisReply::Type::kString || b.type != RedisReply::Type::kString) continue;
+    // ASK: a MIGRATING source no longer holds the key (it moved in the same
+    // MIGRATE that hit BUSYKEY on another one). Any other error is a fault.
+    const bool moved_away = a.IsError() && a.str.rfind("ASK ", 0) == 0;
+    const bool source_fault = a.IsError() && !moved_away;
+    if (source_fault || b.IsError())
+      return Internal("slot " + std::to_string(slot) + ": reading key '" + keys[i] + "' on " +
+                      (source_fault ? source_ : target_).address() +
+                      " to compare its two copies: " + (source_fault ? a : b).str);
+    if (a.type != RedisReply::Type::kString || b.type != RedisReply::Type::kString)
+      continue;  // not on both sides (any more): the next MIGRATE tells
     bool same_value = a.str == b.str;
     if (!same_value) {  // same content, other iteration order? (big sets, hashes)
-      auto ca = CanonicalValue(source_, keys[i], false);
+      auto ca = CanonicalValue(source_, keys[i], true);
       auto cb = CanonicalValue(target_, keys[i], true);
       same_value = ca.ok() && cb.ok() && *ca == *cb;
     }

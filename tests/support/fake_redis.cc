@@ -118,7 +118,8 @@ void FakeRedisCluster::CountRoundTrip(const std::string& address) {
   round_trips_[address]++;
 }
 
-Result<RedisReply> FakeRedisCluster::Execute(const std::string& address, const RedisCommand& argv) {
+Result<RedisReply> FakeRedisCluster::Execute(const std::string& address, const RedisCommand& argv,
+                                             bool asking) {
   std::lock_guard<std::recursive_mutex> lock(exec_mu_);
   FakeNode* self = nullptr;
   for (auto& n : nodes_)
@@ -136,7 +137,7 @@ Result<RedisReply> FakeRedisCluster::Execute(const std::string& address, const R
     }
   }
   if (argv.empty()) return Err("ERR empty command");
-  return Run(*self, argv);
+  return Run(*self, argv, asking);
 }
 
 const std::vector<std::string>& FakeRedisCluster::KeysInSlot(FakeNode& n, int slot) {
@@ -181,7 +182,22 @@ std::string FakeRedisCluster::ClusterNodesText(const FakeNode& self) const {
   return out;
 }
 
-RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv) {
+std::optional<RedisReply> FakeRedisCluster::Redirect(const FakeNode& self, const std::string& key,
+                                                     bool asking) {
+  const int slot = KeySlot(key);
+  const std::string& owner = self.owners[static_cast<size_t>(slot)];
+  if (owner == self.id) {
+    auto to = self.migrating.find(slot);
+    if (to == self.migrating.end() || self.keys.count(key)) return std::nullopt;
+    const FakeNode* target = FindById(to->second);
+    return Err("ASK " + std::to_string(slot) + " " + (target ? target->Address() : ":0"));
+  }
+  if (asking && self.importing.count(slot)) return std::nullopt;
+  const FakeNode* o = FindById(owner);
+  return Err("MOVED " + std::to_string(slot) + " " + (o ? o->Address() : std::string(":0")));
+}
+
+RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv, bool asking) {
   std::string cmd = Upper(argv[0]);
   if (cmd == "PING") return RedisReply::Status("PONG");
   if (cmd == "ASKING") return RedisReply::Status("OK");
@@ -192,6 +208,9 @@ RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv) {
     return RedisReply::String("# Memory\r\nused_memory:" + std::to_string(bytes + 1000000) +
                               "\r\n# Keyspace\r\ndb0:keys=" + std::to_string(self.keys.size()) +
                               ",expires=0,avg_ttl=0\r\n");
+  }
+  if ((cmd == "DUMP" || cmd == "GET") && argv.size() == 2) {
+    if (auto redirect = Redirect(self, argv[1], asking)) return *redirect;
   }
   if (cmd == "DUMP" && argv.size() == 2) {
     auto it = self.keys.find(argv[1]);
@@ -348,16 +367,23 @@ RedisReply FakeRedisCluster::RunMigrate(FakeNode& self, const RedisCommand& argv
   return RedisReply::Status("OK");
 }
 
+Result<RedisReply> FakeClient::Send(const RedisCommand& argv) {
+  const bool asking = asking_;
+  auto reply = cluster_.Execute(address_, argv, asking);
+  asking_ = reply.ok() && !argv.empty() && Upper(argv[0]) == "ASKING" && !reply->IsError();
+  return reply;
+}
+
 Result<RedisReply> FakeClient::Command(const RedisCommand& argv) {
   cluster_.CountRoundTrip(address_);
-  return cluster_.Execute(address_, argv);
+  return Send(argv);
 }
 
 Result<std::vector<RedisReply>> FakeClient::Pipeline(const std::vector<RedisCommand>& cmds) {
   cluster_.CountRoundTrip(address_);
   std::vector<RedisReply> out;
   for (const auto& c : cmds) {
-    auto r = cluster_.Execute(address_, c);
+    auto r = Send(c);
     if (!r.ok()) return r.status();
     out.push_back(std::move(r).value());
   }

@@ -72,13 +72,19 @@ class FakeRedisCluster {
   // Number of Pipeline() calls (round trips) a node received.
   int RoundTrips(const std::string& address);
 
-  // Runs one command on the node at `address` (used by FakeClient).
-  Result<RedisReply> Execute(const std::string& address, const RedisCommand& argv);
+  // Runs one command on the node at `address` (used by FakeClient). `asking`:
+  // the connection sent ASKING just before (redis lets an IMPORTING node serve
+  // the slot's keys only then).
+  Result<RedisReply> Execute(const std::string& address, const RedisCommand& argv,
+                             bool asking = false);
   void CountRoundTrip(const std::string& address);  // also invalidates key indexes
   std::mutex& mutex() { return mu_; }
 
  private:
-  RedisReply Run(FakeNode& self, const RedisCommand& argv);
+  RedisReply Run(FakeNode& self, const RedisCommand& argv, bool asking);
+  // Redis's redirection for a key command: nullopt when `self` serves `key`,
+  // else the MOVED / ASK error it answers with.
+  std::optional<RedisReply> Redirect(const FakeNode& self, const std::string& key, bool asking);
   RedisReply RunCluster(FakeNode& self, const RedisCommand& argv);
   RedisReply RunMigrate(FakeNode& self, const RedisCommand& argv);
   std::string ClusterNodesText(const FakeNode& self) const;
@@ -104,9 +110,13 @@ class FakeClient : public RedisClient {
   int timeout_ms() const { return timeout_ms_; }
 
  private:
+  // Runs one command, keeping the connection's ASKING flag as redis does.
+  Result<RedisReply> Send(const RedisCommand& argv);
+
   FakeRedisCluster& cluster_;
   std::string address_;
   int timeout_ms_ = 5000;
+  bool asking_ = false;  // ASKING was the last command: the next one may use an importing slot
 };
 
 class FakeConnector : public RedisConnector {

@@ -82,14 +82,27 @@ class FailoverOpenSlotsTest : public ::testing::Test {
       ASSERT_TRUE(
           CommandChecked(**source, {"CLUSTER", "SETSLOT", s, "MIGRATING", target_id_}).ok());
     }
+  }
+
+  // Moves the first 20 keys to the target, as the interrupted run did.
+  void MigrateHalfTheKeys() {
+    auto source = cluster_->Connect(1);
+    ASSERT_TRUE(source.ok());
     RedisCommand migrate = {"MIGRATE", cluster_->node(added_).ip(), "6379", "", "0", "5000",
                             "KEYS"};
     migrate.insert(migrate.end(), keys_.begin(), keys_.begin() + 20);
     auto migrated = CommandChecked(**source, migrate);
     ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-    // The replica has applied the DELs of the moved keys before its master dies.
+  }
+
+  // The replica has applied the DELs of the moved keys; then its master dies.
+  void MigrateThenKillTheSource() {
+    MigrateHalfTheKeys();
+    auto source = cluster_->Connect(1);
+    ASSERT_TRUE(source.ok());
     auto acked = CommandChecked(**source, {"WAIT", "1", "20000"});
     ASSERT_TRUE(acked.ok() && acked->integer == 1);
+    cluster_->node(1).Kill(SIGKILL);
   }
 
   bool ReplicaTookOver() {
@@ -157,10 +170,35 @@ class FailoverOpenSlotsTest : public ::testing::Test {
 };
 
 TEST_F(FailoverOpenSlotsTest, RerunClosesTargetImportingFromDeadSourceOnThePromotedReplica) {
-  cluster_->node(1).Kill(SIGKILL);
+  MigrateThenKillTheSource();
   ASSERT_TRUE(WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms));
   EXPECT_TRUE(WaitFor([&] { return TargetStuck(); }, 20s, 50ms))
       << "the target did not get stuck as expected";
+  RebalanceAndCheck();
+}
+
+// The state behind engine_faults_test's CI failure: the source died before
+// its replica got the DELs of the moved keys, so the promoted replica still
+// holds them, and so does the target, with the same values. (Stopping the
+// replica does not make that happen on demand, the DELs wait in its socket:
+// the test writes the 20 keys back on the promoted replica instead.) The
+// rerun compares the two copies (the target answers a read only after
+// ASKING) and keeps one, instead of retrying BUSYKEY until it timed out.
+TEST_F(FailoverOpenSlotsTest, RerunClosesTheSlotWhenThePromotedReplicaMissedTheDels) {
+  MigrateThenKillTheSource();
+  ASSERT_TRUE(WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms));
+  auto replica = cluster_->Connect(4);
+  ASSERT_TRUE(replica.ok());
+  const RedisCommand count_keys = {"CLUSTER", "COUNTKEYSINSLOT", std::to_string(with_keys_)};
+  auto before = CommandChecked(**replica, count_keys);
+  ASSERT_TRUE(before.ok());
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(
+        CommandChecked(**replica, {"SET", keys_[static_cast<size_t>(i)], "v" + std::to_string(i)})
+            .ok());
+  auto after = CommandChecked(**replica, count_keys);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->integer, before->integer + 20);
   RebalanceAndCheck();
 }
 
@@ -191,7 +229,7 @@ TEST_F(FailoverOpenSlotsTest, RunMovingIntoTargetRepairsItAfterTheFailover) {
     return topo.ok() && topo->Myself() ? topo->Myself()->slots.Count() : -1;
   };
   const bool progressed = WaitFor([&] { return slots_of_target() >= 50; }, 30s, 5ms);
-  cluster_->node(1).Kill(SIGKILL);
+  MigrateThenKillTheSource();
   const bool took_over = WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms);
   const bool still_running = !done.load();
   // Without the repair every remaining slot fails after ~13 s of CLUSTERDOWN: stop it.
