@@ -32,8 +32,10 @@ int CoverSlotsCommand(int argc, char** argv) {
       "replica: forgets that master on every node, gives its slots, empty, to the live\n"
       "masters (masters without slots first, else the emptiest), bumps their config\n"
       "epoch and waits until every node reports cluster_state:ok. THE KEYS IN THOSE\n"
-      "SLOTS ARE LOST. Refuses while slots are open (MIGRATING/IMPORTING), while the\n"
-      "lost master or a replica of it answers, or before the cluster marks it failed.");
+      "SLOTS ARE LOST, but for a slot a live master was importing from the lost one: it\n"
+      "gets that slot and keeps the keys already moved to it. Refuses while slots are open\n"
+      "(MIGRATING/IMPORTING) between live nodes, while the lost master or a replica of it\n"
+      "answers, or before the cluster marks it failed.");
   cluster.Register(parser);
   parser.AddBool("accept-data-loss", &accept,
                  "required: you accept that the keys in the uncovered slots are gone");
@@ -83,8 +85,12 @@ int CoverSlotsCommand(int argc, char** argv) {
                  done.message().c_str());
     return 1;
   }
+  const int kept = plan->kept_by_importers.Count();
   Print("cover-slots done: " + std::to_string(plan->uncovered.slots.Count()) +
-        " slot(s) served again, empty; the keys that were in them are lost");
+        " slot(s) served again, empty; the keys that were in them are lost" +
+        (kept == 0 ? std::string()
+                   : " (but for the keys of " + std::to_string(kept) +
+                         " slot(s) already imported by a live master)"));
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "agent/reconcile/slot_cover_plan.h"
 
 #include <algorithm>
+#include <map>
 
 namespace rc::agent {
 namespace {
@@ -32,6 +33,35 @@ std::string NotLost(const LostOwner& owner) {
   return "";
 }
 
+// Which open slots forgetting the lost owners closes: a live master importing
+// a lost owner's slot from it (it is given the slot: `importers`), or
+// migrating its own slot to a lost owner (`moved_to_lost`). Returns the slots
+// open for any other reason (only a rebalance can close those).
+std::vector<int> SortOpenSlots(const engine::ClusterView& view,
+                               const std::vector<std::string>& owners,
+                               const std::vector<LostOwner>& lost,
+                               std::map<std::string, SlotSet>* importers, SlotSet* moved_to_lost) {
+  auto is_lost = [&](const std::string& id) {
+    return std::any_of(lost.begin(), lost.end(), [&](const LostOwner& o) { return o.id == id; });
+  };
+  std::vector<int> others;
+  for (const engine::OpenSlot& open : view.open_slots) {
+    const std::string& owner = owners[static_cast<size_t>(open.slot)];
+    bool closes = open.importing.size() <= 1;
+    for (const auto& [node, source] : open.importing)
+      closes = closes && source == owner && is_lost(source);
+    for (const auto& [node, target] : open.migrating)
+      closes = closes && node == owner && is_lost(target);
+    if (!closes) {
+      others.push_back(open.slot);
+      continue;
+    }
+    for (const auto& [node, source] : open.importing) (*importers)[node].Add(open.slot);
+    if (!open.migrating.empty()) moved_to_lost->Add(open.slot);
+  }
+  return others;
+}
+
 }  // namespace
 
 std::string DescribeLostOwner(const LostOwner& owner) {
@@ -58,6 +88,14 @@ std::vector<std::string> DescribeSlotCoverPlan(const SlotCoverPlan& plan) {
   out.push_back(
       "The keys that were in these slots are lost for good: covering them serves the slots "
       "again, EMPTY.");
+  if (!plan.kept_by_importers.Empty())
+    out.push_back("  except " + DescribeSlots(plan.kept_by_importers) +
+                  ": a live master was importing them from their lost owner and keeps the keys "
+                  "already moved to it");
+  if (!plan.moved_to_lost.Empty())
+    out.push_back("  Also lost: the keys of " + DescribeSlots(plan.moved_to_lost) +
+                  " that their live owner had already moved to a lost master (it keeps the "
+                  "slots and the rest of their keys)");
   for (const auto& g : plan.grants)
     out.push_back("  " + DescribeSlots(g.slots) + " -> master " + Short(g.master_id) + " (" +
                   g.address + ")");
@@ -108,19 +146,25 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   plan.uncovered = FindUncoveredSlots(view);
   if (plan.uncovered.empty()) return plan;
 
-  if (!view.open_slots.empty()) {
+  for (const auto& owner : plan.uncovered.owners)
+    if (std::string why = NotLost(owner); !why.empty()) return FailedPrecondition(why);
+
+  const std::vector<std::string> owners = view.topology.SlotOwners();
+  std::map<std::string, SlotSet> importers;  // live master id -> slots it keeps
+  std::vector<int> open =
+      SortOpenSlots(view, owners, plan.uncovered.owners, &importers, &plan.moved_to_lost);
+  if (!open.empty()) {
     std::string slots;
-    for (size_t i = 0; i < view.open_slots.size() && i < 10; ++i)
-      slots += (slots.empty() ? "" : ",") + std::to_string(view.open_slots[i].slot);
-    if (view.open_slots.size() > 10) slots += ",...";
+    for (size_t i = 0; i < open.size() && i < 10; ++i)
+      slots += (slots.empty() ? "" : ",") + std::to_string(open[i]);
+    if (open.size() > 10) slots += ",...";
     return FailedPrecondition(
-        std::to_string(view.open_slots.size()) + " slot(s) are open (MIGRATING/IMPORTING): " +
-        slots + "; close them first (`redis-cluster-agent rebalance --seed " + view.seed +
+        std::to_string(open.size()) + " slot(s) are open (MIGRATING/IMPORTING) between live " +
+        "nodes: " + slots + "; close them first (`redis-cluster-agent rebalance --seed " +
+        view.seed +
         "` closes open slots before anything else, then stops at the uncovered slots), and "
         "run cover-slots again");
   }
-  for (const auto& owner : plan.uncovered.owners)
-    if (std::string why = NotLost(owner); !why.empty()) return FailedPrecondition(why);
 
   std::vector<MasterLoad> live;
   for (const auto& n : view.nodes) {
@@ -141,7 +185,35 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
                               DescribeSlots(plan.uncovered.slots) +
                               ": add a master (an empty node that answers) first");
 
-  plan.grants = DistributeSlots(plan.uncovered.slots, live);
+  // Importers first: each keeps what it was importing; the rest is shared out
+  // counting those slots as theirs already.
+  SlotSet rest = plan.uncovered.slots;
+  std::map<std::string, SlotGrant> by_master;
+  for (auto& [id, slots] : importers) {
+    auto m =
+        std::find_if(live.begin(), live.end(), [&](const MasterLoad& l) { return l.id == id; });
+    if (m == live.end())
+      return FailedPrecondition("node " + id.substr(0, 8) + " imports slots " +
+                                DescribeSlots(slots) +
+                                " from their lost owner but is not a live master; run "
+                                "cover-slots again once it answers as one");
+    m->slots += slots.Count();
+    by_master[id] = {id, m->address, slots};
+    plan.kept_by_importers.Merge(slots);
+    rest = rest.Minus(slots);
+  }
+  // Importers that get nothing more come first, then the shares in their order.
+  std::vector<SlotGrant> shares = DistributeSlots(rest, live);
+  for (auto& [id, g] : by_master) {
+    bool shared = std::any_of(shares.begin(), shares.end(),
+                              [&](const SlotGrant& x) { return x.master_id == id; });
+    if (!shared) plan.grants.push_back(g);
+  }
+  for (auto& g : shares) {
+    auto it = by_master.find(g.master_id);
+    if (it != by_master.end()) g.slots.Merge(it->second.slots);
+    plan.grants.push_back(std::move(g));
+  }
   plan.forget = plan.uncovered.owners;
   for (const auto& n : view.nodes)
     if (n.reachable) plan.forget_on.push_back(n.address);

@@ -4,10 +4,18 @@
 //
 // It refuses (kFailedPrecondition, naming what was wrong and what to do)
 // whenever accepting a loss is not the only way left: a slot is open
-// (MIGRATING / IMPORTING), a lost owner still answers, a replica of it
-// answers (it may hold the keys and take over), the cluster has not marked
-// the owner failed yet, a live node claims one of the slots itself, or no
-// live master is left to take them.
+// (MIGRATING / IMPORTING) between live nodes, a lost owner still answers, a
+// replica of it answers (it may hold the keys and take over), the cluster has
+// not marked the owner failed yet, a live node claims one of the slots
+// itself, or no live master is left to take them.
+//
+// A slot left open by a migration to or from a lost owner is no reason to
+// refuse: nothing else can close it, and forgetting the owner closes it on
+// every node (redis drops MIGRATING / IMPORTING states naming a forgotten
+// node). A live master that was importing such a slot from the lost owner is
+// given it, and keeps the keys already moved to it; a live master that was
+// migrating its own slot to the lost owner keeps the slot, and the keys it
+// had already moved there are lost.
 #pragma once
 
 #include <string>
@@ -41,6 +49,8 @@ std::vector<SlotGrant> DistributeSlots(const SlotSet& slots, std::vector<MasterL
 
 struct SlotCoverPlan {
   UncoveredSlots uncovered;              // what was found
+  SlotSet kept_by_importers;             // uncovered slots granted to the master importing them
+  SlotSet moved_to_lost;                 // slots live masters were migrating to a lost owner
   std::vector<SlotGrant> grants;         // ADDSLOTSRANGE on each, then BUMPEPOCH
   std::vector<LostOwner> forget;         // CLUSTER FORGET on every node in forget_on
   std::vector<std::string> forget_on;    // addresses of every node that answers

@@ -105,8 +105,13 @@ Status ExecuteSlotCover(RedisConnector& connector, const SlotCoverPlan& plan,
     RC_RETURN_IF_ERROR(AddSlots(**client, grant.slots));
     auto bumped = CommandChecked(**client, {"CLUSTER", "BUMPEPOCH"});
     if (!bumped.ok()) return bumped.status();
+    SlotSet kept = grant.slots.Intersect(plan.kept_by_importers);
     say("gave slots " + DescribeSlots(grant.slots) + " to master " + Short(grant.master_id) + " (" +
-        grant.address + "), empty; its config epoch bumped (" + bumped->str + ")");
+        grant.address + "), empty" +
+        (kept.Empty() ? std::string()
+                      : " but for " + DescribeSlots(kept) +
+                            ", whose keys it had already imported and keeps") +
+        "; its config epoch bumped (" + bumped->str + ")");
   }
 
   for (const auto& address : plan.forget_on) {
