@@ -189,7 +189,9 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   // counting those slots as theirs already.
   SlotSet rest = plan.uncovered.slots;
   std::map<std::string, SlotGrant> by_master;
-  for (auto& [id, slots] : importers) {
+  for (const auto& [importer, slots] : importers) {
+    const std::string& id =
+        importer;  // (a lambda may not capture a structured binding in clang 14)
     auto m =
         std::find_if(live.begin(), live.end(), [&](const MasterLoad& l) { return l.id == id; });
     if (m == live.end())
@@ -204,10 +206,10 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   }
   // Importers that get nothing more come first, then the shares in their order.
   std::vector<SlotGrant> shares = DistributeSlots(rest, live);
-  for (auto& [id, g] : by_master) {
+  for (const auto& entry : by_master) {
     bool shared = std::any_of(shares.begin(), shares.end(),
-                              [&](const SlotGrant& x) { return x.master_id == id; });
-    if (!shared) plan.grants.push_back(g);
+                              [&](const SlotGrant& x) { return x.master_id == entry.first; });
+    if (!shared) plan.grants.push_back(entry.second);
   }
   for (auto& g : shares) {
     auto it = by_master.find(g.master_id);
