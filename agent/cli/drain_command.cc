@@ -45,7 +45,7 @@ int DrainCommand(int argc, char** argv) {
   StopOnSignal stop_on_signal(engine);
   engine::LoggingProgressListener progress("drain");
   auto outcome = engine.Drain(cluster.seed, node, plan, dry_run, &progress);
-  return ReportOutcome("drain", outcome, dry_run);
+  return ReportOutcome("drain", outcome, dry_run, connector, cluster.seed);
 }
 
 }  // namespace rc::agent

@@ -3,6 +3,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include "agent/reconcile/slot_cover_plan.h"
+
 namespace rc::agent {
 namespace {
 
@@ -55,12 +57,29 @@ Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* op
   return Status::Ok();
 }
 
-int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome,
-                  bool dry_run) {
+namespace {
+
+void PrintCoverSlotsHint(const std::string& what, RedisConnector& connector,
+                         const std::string& seed) {
+  engine::ObserveOptions quick;
+  quick.read_dbsize = false;
+  auto view = engine::ObserveCluster(connector, seed, quick);
+  if (!view.ok()) return;
+  std::string hint = CoverSlotsHint(*view);
+  if (!hint.empty())
+    std::fprintf(stderr, "redis-cluster-agent %s: %s\n", what.c_str(), hint.c_str());
+}
+
+}  // namespace
+
+int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome, bool dry_run,
+                  RedisConnector& connector, const std::string& seed) {
   if (!outcome.ok()) {
     std::fprintf(stderr, "redis-cluster-agent %s: FAILED: %s\n", what.c_str(),
                  outcome.status().ToString().c_str());
-    return outcome.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+    if (outcome.status().code() == ErrorCode::kInvalidArgument) return 2;
+    PrintCoverSlotsHint(what, connector, seed);
+    return 1;
   }
   const auto& o = *outcome;
   if (o.fix.slots_fixed > 0)
@@ -82,6 +101,7 @@ int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& out
   std::printf("%s done: moved %d slot(s) and %lld key(s) in %.2fs; cluster %s\n", what.c_str(),
               o.report.slots_moved, o.report.keys_moved, o.report.elapsed_seconds,
               o.balanced_after ? "balanced and consistent" : "NOT balanced");
+  if (!o.balanced_after) PrintCoverSlotsHint(what, connector, seed);
   return o.balanced_after ? 0 : 1;
 }
 

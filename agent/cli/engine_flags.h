@@ -35,6 +35,10 @@ class StopOnSignal {
 
 // Prints the outcome (summary line on stdout, errors on stderr) and returns
 // the exit code: 0 done (or planned, on a dry run), 1 failure, 2 bad usage.
-int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome, bool dry_run);
+// A run that failed or left the cluster unbalanced because slots are lost
+// with their master also prints the cover-slots hint (CoverSlotsHint of a
+// fresh look through `connector`).
+int ReportOutcome(const std::string& what, const Result<engine::RunOutcome>& outcome, bool dry_run,
+                  RedisConnector& connector, const std::string& seed);
 
 }  // namespace rc::agent

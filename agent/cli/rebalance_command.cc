@@ -80,7 +80,7 @@ int RebalanceCommand(int argc, char** argv) {
   StopOnSignal stop_on_signal(engine);
   engine::LoggingProgressListener progress("rebalance");
   auto outcome = engine.Rebalance(cluster.seed, plan, dry_run, &progress);
-  return ReportOutcome("rebalance", outcome, dry_run);
+  return ReportOutcome("rebalance", outcome, dry_run, connector, cluster.seed);
 }
 
 }  // namespace rc::agent

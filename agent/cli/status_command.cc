@@ -6,6 +6,7 @@
 #include "agent/cli/flag_parser.h"
 #include "agent/engine/cluster_status.h"
 #include "agent/engine/cluster_view.h"
+#include "agent/reconcile/slot_cover_plan.h"
 
 namespace rc::agent {
 
@@ -35,6 +36,10 @@ int StatusCommand(int argc, char** argv) {
   engine::ClusterStatus status = engine::SummarizeCluster(*view);
   std::string text = json ? engine::RenderStatusJson(status) : engine::RenderStatusText(status);
   std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!json) {
+    if (std::string hint = CoverSlotsHint(*view); !hint.empty())
+      std::printf("\nnext step: %s\n", hint.c_str());
+  }
   return status.healthy ? 0 : 1;
 }
 

@@ -225,4 +225,20 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   return plan;
 }
 
+std::string CoverSlotsHint(const engine::ClusterView& view) {
+  auto plan = PlanSlotCover(view);
+  if (!plan.ok() || plan->empty()) return "";
+  std::string whose;
+  for (const auto& o : plan->uncovered.owners)
+    whose += (whose.empty() ? "" : "; ") + DescribeLostOwner(o);
+  if (!plan->uncovered.unowned.Empty())
+    whose +=
+        (whose.empty() ? "" : "; ") + DescribeSlots(plan->uncovered.unowned) + " belong to no node";
+  return "slots " + DescribeSlots(plan->uncovered.slots) +
+         " are served by no live master and no replica can take them over (" + whose +
+         "): their keys are lost. To serve them again, empty, see the plan with "
+         "`redis-cluster-agent cover-slots --seed " +
+         view.seed + " --dry-run`, then run it with --accept-data-loss instead of --dry-run";
+}
+
 }  // namespace rc::agent

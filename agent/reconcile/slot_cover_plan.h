@@ -66,6 +66,13 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view);
 // lost, and which master takes which slots.
 std::vector<std::string> DescribeSlotCoverPlan(const SlotCoverPlan& plan);
 
+// For `status`, `rebalance` and `drain`: when accepting their loss is the
+// only way left to serve some slots (PlanSlotCover would cover them), one
+// line naming them, whose they were and the cover-slots command to run; ""
+// otherwise (nothing uncovered, or a failover or the master's return may
+// still bring them back), so it never points at a command that refuses.
+std::string CoverSlotsHint(const engine::ClusterView& view);
+
 // "master 1a2b3c4d (10.0.0.3:6379, redis-2.redis.shop.svc.cluster.local),
 // marked failed, its address now answers as 9f8e7d6c": for messages.
 std::string DescribeLostOwner(const LostOwner& owner);

@@ -92,6 +92,13 @@ TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
       30s, 100ms));
   const std::string seed = "--seed " + cluster.address(0);
 
+  // `status` says what is wrong and the next step.
+  CommandRun status = Agent("status " + seed);
+  EXPECT_EQ(status.code, 1) << status.out;
+  EXPECT_TRUE(Contains(status.out, "next step: slots ")) << status.out;
+  EXPECT_TRUE(Contains(status.out, "`redis-cluster-agent cover-slots " + seed + " --dry-run`"))
+      << status.out;
+
   // No consent: bad usage, and it says the keys are gone.
   CommandRun no_consent = Agent("cover-slots " + seed);
   EXPECT_EQ(no_consent.code, 2) << no_consent.out;

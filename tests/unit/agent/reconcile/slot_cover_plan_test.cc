@@ -383,6 +383,26 @@ TEST(DescribeSlotCoverPlan, SaysWhatIsLostWhoseItWasAndWhereTheSlotsGo) {
   EXPECT_EQ(text, want);
 }
 
+TEST(CoverSlotsHint, NamesTheLostSlotsTheirOwnerAndTheCommand) {
+  std::string hint = CoverSlotsHint(ThreeMastersCLost());
+  EXPECT_EQ(hint,
+            "slots 10923-16383 (5461 slots) are served by no live master and no replica can take "
+            "them over (master cccccccc (10.0.0.3:6379), marked failed): their keys are lost. To "
+            "serve them again, empty, see the plan with `redis-cluster-agent cover-slots --seed "
+            "10.0.0.1:6379 --dry-run`, then run it with --accept-data-loss instead of --dry-run");
+}
+
+TEST(CoverSlotsHint, SaysNothingWhileTheSlotsMayStillComeBackOrAreServed) {
+  // Not marked failed yet: a failover or the master's return may still come.
+  EXPECT_EQ(CoverSlotsHint(ThreeMastersCLost("master,fail?")), "");
+  std::vector<std::string> lines = {Line(kA, "10.0.0.1:6379", "master", "-", "0-5460"),
+                                    Line(kB, "10.0.0.2:6379", "master", "-", "5461-16383")};
+  auto healthy = engine::BuildClusterView(
+      "10.0.0.1:6379",
+      {Answering("10.0.0.1:6379", As(kA, lines)), Answering("10.0.0.2:6379", As(kB, lines))});
+  EXPECT_EQ(CoverSlotsHint(healthy), "");
+}
+
 TEST(DescribeSlots, LongListsAreCut) {
   SlotSet odd;
   for (int s = 1; s < 400; s += 2) odd.Add(s);
