@@ -313,6 +313,17 @@ TEST(AgentRun, ARestartingMasterHandsOverToItsReplicaBeforeRedisStops) {
   ExpectKeys(cluster, keys);
 }
 
+// Waits until the agent behind `probe` answers /readyz with 200; `body`: its last answer.
+bool WaitReady(httplib::Client& probe, std::chrono::milliseconds timeout, std::string* body) {
+  return WaitFor(
+      [&] {
+        auto r = probe.Get("/readyz");
+        if (r) *body = r->body;
+        return r && r->status == 200;
+      },
+      timeout, milliseconds(200));
+}
+
 // The rolling-update hazard: the master's only replica is gone (its pod being
 // replaced) when the master's own pod is asked to stop. Stopping would take
 // the shard down; the agent waits until the coordinator has attached the
@@ -332,9 +343,10 @@ TEST(AgentRun, ARestartingMasterWithoutAReplicaInSyncWaitsForOne) {
   }
   ASSERT_GE(replica, 0) << "no replica of pod 0";
   httplib::Client ready_probe(cluster.ip(replica), 9121);
-  auto before = ready_probe.Get("/readyz");
-  ASSERT_TRUE(before);
-  EXPECT_EQ(before->status, 200) << before->body;
+  // The settled cluster's replica is ready once its first sync is done (CI
+  // once asked too early: "first sync still running").
+  std::string before;
+  ASSERT_TRUE(WaitReady(ready_probe, seconds(30), &before)) << before;
 
   cluster.KillRedis(replica);
   // Pod 0's preStop must hold while there is no replica in sync to hand over to.
@@ -353,14 +365,7 @@ TEST(AgentRun, ARestartingMasterWithoutAReplicaInSyncWaitsForOne) {
   EXPECT_FALSE(*after) << "pod 0 handed its slots to the new replica before stopping";
   // Now the shard's master: ready once its agent has looked again.
   std::string body;
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        auto r = ready_probe.Get("/readyz");
-        if (r) body = r->body;
-        return r && r->status == 200;
-      },
-      seconds(20), milliseconds(200)))
-      << body;
+  EXPECT_TRUE(WaitReady(ready_probe, seconds(20), &body)) << body;
   ASSERT_TRUE(cluster.RestartPod(0, /*keep_data=*/true).ok());
   EXPECT_SETTLED(cluster, 3, 6);
   ExpectKeys(cluster, keys);
