@@ -34,8 +34,8 @@ int CoverSlotsCommand(int argc, char** argv) {
       "epoch and waits until every node reports cluster_state:ok. THE KEYS IN THOSE\n"
       "SLOTS ARE LOST, but for a slot a live master was importing from the lost one: it\n"
       "gets that slot and keeps the keys already moved to it. Refuses while slots are open\n"
-      "(MIGRATING/IMPORTING) between live nodes, while the lost master or a replica of it\n"
-      "answers, or before the cluster marks it failed.");
+      "(MIGRATING/IMPORTING) other than by a migration with the lost master, while the\n"
+      "lost master or a replica of it answers, or before the cluster marks it failed.");
   cluster.Register(parser);
   parser.AddBool("accept-data-loss", &accept,
                  "required: you accept that the keys in the uncovered slots are gone");

@@ -159,8 +159,9 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
       slots += (slots.empty() ? "" : ",") + std::to_string(open[i]);
     if (open.size() > 10) slots += ",...";
     return FailedPrecondition(
-        std::to_string(open.size()) + " slot(s) are open (MIGRATING/IMPORTING) between live " +
-        "nodes: " + slots + "; close them first (`redis-cluster-agent rebalance --seed " +
+        std::to_string(open.size()) +
+        " slot(s) are open (MIGRATING/IMPORTING), and not by a migration with the lost " +
+        "master: " + slots + "; close them first (`redis-cluster-agent rebalance --seed " +
         view.seed +
         "` closes open slots before anything else, then stops at the uncovered slots), and "
         "run cover-slots again");
@@ -190,8 +191,8 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   SlotSet rest = plan.uncovered.slots;
   std::map<std::string, SlotGrant> by_master;
   for (const auto& [importer, slots] : importers) {
-    const std::string& id =
-        importer;  // (a lambda may not capture a structured binding in clang 14)
+    // A named copy: clang 14 does not let a lambda capture a structured binding.
+    const std::string& id = importer;
     auto m =
         std::find_if(live.begin(), live.end(), [&](const MasterLoad& l) { return l.id == id; });
     if (m == live.end())

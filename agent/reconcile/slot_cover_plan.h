@@ -4,10 +4,10 @@
 //
 // It refuses (kFailedPrecondition, naming what was wrong and what to do)
 // whenever accepting a loss is not the only way left: a slot is open
-// (MIGRATING / IMPORTING) between live nodes, a lost owner still answers, a
-// replica of it answers (it may hold the keys and take over), the cluster has
-// not marked the owner failed yet, a live node claims one of the slots
-// itself, or no live master is left to take them.
+// (MIGRATING / IMPORTING) other than by a migration with a lost owner, a lost
+// owner still answers, a replica of it answers (it may hold the keys and take
+// over), the cluster has not marked the owner failed yet, a live node claims
+// one of the slots itself, or no live master is left to take them.
 //
 // A slot left open by a migration to or from a lost owner is no reason to
 // refuse: nothing else can close it, and forgetting the owner closes it on

@@ -115,7 +115,8 @@ TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
   CommandRun open = Agent("cover-slots " + seed + " --accept-data-loss");
   EXPECT_EQ(open.code, 1) << open.out;
   EXPECT_TRUE(Contains(open.out,
-                       "REFUSED: 1 slot(s) are open (MIGRATING/IMPORTING) between live nodes: 100"))
+                       "REFUSED: 1 slot(s) are open (MIGRATING/IMPORTING), and not by a migration "
+                       "with the lost master: 100"))
       << open.out;
   ASSERT_TRUE(CommandChecked(**node0, {"CLUSTER", "SETSLOT", "100", "STABLE"}).ok());
 
