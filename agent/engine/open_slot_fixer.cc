@@ -65,7 +65,9 @@ Status MigrationEngine::FixOpenSlots(const ClusterView& view, FixReport* report)
       if (skipped++ == 0)
         RC_LOG_WARNING << "open " << slot_name << " belongs to unreachable master "
                        << Short(ref_owner)
-                       << "; leaving it (and any like it) until that master is back or failed over";
+                       << "; leaving it (and any like it) until that master is back or failed "
+                          "over (if it is lost for good with no replica, `redis-cluster-agent "
+                          "cover-slots` closes it)";
       report->skipped.push_back(slot);
       continue;
     }

@@ -99,6 +99,17 @@ TEST(CoverSlotsTest, AMasterLostWithoutReplicaHasItsSlotsServedAgainEmpty) {
   EXPECT_TRUE(Contains(status.out, "`redis-cluster-agent cover-slots " + seed + " --dry-run`"))
       << status.out;
 
+  // A rebalance cannot proceed (after waiting for the nodes to agree, 20 s) and says why
+  // and what to run.
+  CommandRun rebalance = Agent("rebalance " + seed);
+  EXPECT_EQ(rebalance.code, 1) << rebalance.out;
+  EXPECT_TRUE(Contains(
+      rebalance.out, "owns " + std::to_string(lost_slots.Count()) + " slots but is marked failed"))
+      << rebalance.out;
+  EXPECT_TRUE(Contains(rebalance.out, "redis-cluster-agent rebalance: slots ")) << rebalance.out;
+  EXPECT_TRUE(Contains(rebalance.out, "`redis-cluster-agent cover-slots " + seed + " --dry-run`"))
+      << rebalance.out;
+
   // No consent: bad usage, and it says the keys are gone.
   CommandRun no_consent = Agent("cover-slots " + seed);
   EXPECT_EQ(no_consent.code, 2) << no_consent.out;
