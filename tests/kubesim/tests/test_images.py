@@ -33,6 +33,12 @@ def test_redis_image_args_and_unmapped_image(ns):
     ip = wait_for("redis ready", lambda: ready_pods(ns, "t=r"))["r"]["status"]["podIP"]
     out = subprocess.run(["redis-cli", "-h", ip, "-p", "7000", "ping"], capture_output=True, text=True, timeout=10)
     assert out.stdout.strip() == "PONG"
-    waiting = wait_for("ErrImagePull", lambda: (get(ns, "pod", "bad")["status"].get("containerStatuses") or [{}])[0]
-                       .get("state", {}).get("waiting"))
-    assert waiting["reason"] == "ErrImagePull" and "not mapped" in waiting["message"]
+
+    # The container waits as PodInitializing first (CI once looked then), then as ErrImagePull.
+    def err_image_pull():
+        status = (get(ns, "pod", "bad")["status"].get("containerStatuses") or [{}])[0]
+        waiting = status.get("state", {}).get("waiting") or {}
+        return waiting if waiting.get("reason") == "ErrImagePull" else None
+
+    waiting = wait_for("ErrImagePull", err_image_pull)
+    assert "not mapped" in waiting["message"]
