@@ -84,6 +84,12 @@ std::vector<std::string> ClusterView::UnreachableMastersWithSlots() const {
   return out;
 }
 
+std::string ClusterView::ProblemsText() const {
+  std::string out;
+  for (const auto& p : Problems()) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
 std::vector<std::string> ClusterView::Problems() const {
   std::vector<std::string> out;
   for (const auto& id : UnreachableMastersWithSlots()) {

@@ -65,6 +65,8 @@ struct ClusterView {
   bool Consistent() const { return Problems().empty(); }
   // One human-readable line per problem (empty when Consistent()).
   std::vector<std::string> Problems() const;
+  // Problems() on one line, joined with "; " (empty when Consistent()).
+  std::string ProblemsText() const;
 };
 
 struct ObserveOptions {

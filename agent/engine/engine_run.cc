@@ -12,12 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string JoinProblems(const std::vector<std::string>& problems) {
-  std::string out;
-  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p;
-  return out;
-}
-
 bool Settled(const ClusterView& v) {
   return v.open_slots.empty() && v.owners_agree && v.uncovered.Empty() &&
          v.UnreachableMastersWithSlots().empty();
@@ -81,7 +75,7 @@ Result<ClusterView> MigrationEngine::ObserveAndSettle(const std::string& seed, F
     }
     if (!logged_wait) {
       RC_LOG_INFO << "waiting up to " << options_.converge_wait_ms
-                  << " ms for the nodes to agree: " << JoinProblems(view->Problems());
+                  << " ms for the nodes to agree: " << view->ProblemsText();
       logged_wait = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -141,7 +135,7 @@ static Result<RunOutcome> RunPlanned(MigrationEngine& engine, const std::string&
   }
   if (!after->Consistent())
     return FailedPrecondition(
-        what + " finished but the cluster is not consistent: " + JoinProblems(after->Problems()));
+        what + " finished but the cluster is not consistent: " + after->ProblemsText());
   if (!outcome.balanced_after)
     return FailedPrecondition(what + " finished but the cluster is not balanced yet");
   (void)options;

@@ -9,11 +9,8 @@
 namespace rc::engine {
 namespace {
 
-// "refusing to plan over an inconsistent cluster: A; B".
-Status RefuseInconsistent(const std::vector<std::string>& problems) {
-  std::string msg = "refusing to plan over an inconsistent cluster: ";
-  for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
-  return FailedPrecondition(msg);
+Status RefuseInconsistent(const std::string& problems) {
+  return FailedPrecondition("refusing to plan over an inconsistent cluster: " + problems);
 }
 
 std::string Short(const std::string& id) { return id.substr(0, 8); }
@@ -219,7 +216,8 @@ Result<MigrationPlan> PlanRebalance(const Topology& topology, const PlanOptions&
 }
 
 Result<MigrationPlan> PlanRebalance(const ClusterView& view, const PlanOptions& options) {
-  if (auto problems = view.Problems(); !problems.empty()) return RefuseInconsistent(problems);
+  if (std::string problems = view.ProblemsText(); !problems.empty())
+    return RefuseInconsistent(problems);
   return PlanRebalance(view.topology, options,
                        options.use_key_counts ? view.slot_keys : std::vector<long long>{});
 }
@@ -272,7 +270,8 @@ Result<MigrationPlan> PlanDrain(const Topology& topology, const std::string& nod
 
 Result<MigrationPlan> PlanDrain(const ClusterView& view, const std::string& node_id,
                                 const PlanOptions& options) {
-  if (auto problems = view.Problems(); !problems.empty()) return RefuseInconsistent(problems);
+  if (std::string problems = view.ProblemsText(); !problems.empty())
+    return RefuseInconsistent(problems);
   return PlanDrain(view.topology, node_id, options, view.slot_keys);
 }
 
