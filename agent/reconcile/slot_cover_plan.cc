@@ -37,10 +37,11 @@ std::string NotLost(const LostOwner& owner) {
 // a lost owner's slot from it (it is given the slot: `importers`), or
 // migrating its own slot to a lost owner (`moved_to_lost`). Returns the slots
 // open for any other reason (only a rebalance can close those).
-std::vector<int> SortOpenSlots(const engine::ClusterView& view,
-                               const std::vector<std::string>& owners,
-                               const std::vector<LostOwner>& lost,
-                               std::map<std::string, SlotSet>* importers, SlotSet* moved_to_lost) {
+std::vector<int> ClassifyOpenSlots(const engine::ClusterView& view,
+                                   const std::vector<std::string>& owners,
+                                   const std::vector<LostOwner>& lost,
+                                   std::map<std::string, SlotSet>* importers,
+                                   SlotSet* moved_to_lost) {
   auto is_lost = [&](const std::string& id) {
     return std::any_of(lost.begin(), lost.end(), [&](const LostOwner& o) { return o.id == id; });
   };
@@ -152,7 +153,7 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   const std::vector<std::string> owners = view.topology.SlotOwners();
   std::map<std::string, SlotSet> importers;  // live master id -> slots it keeps
   std::vector<int> open =
-      SortOpenSlots(view, owners, plan.uncovered.owners, &importers, &plan.moved_to_lost);
+      ClassifyOpenSlots(view, owners, plan.uncovered.owners, &importers, &plan.moved_to_lost);
   if (!open.empty()) {
     std::string slots;
     for (size_t i = 0; i < open.size() && i < 10; ++i)
@@ -189,7 +190,7 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   // Importers first: each keeps what it was importing; the rest is shared out
   // counting those slots as theirs already.
   SlotSet rest = plan.uncovered.slots;
-  std::map<std::string, SlotGrant> by_master;
+  std::vector<SlotGrant> kept;
   for (const auto& [importer, slots] : importers) {
     // A named copy: clang 14 does not let a lambda capture a structured binding.
     const std::string& id = importer;
@@ -201,21 +202,18 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
                                 " from their lost owner but is not a live master; run "
                                 "cover-slots again once it answers as one");
     m->slots += slots.Count();
-    by_master[id] = {id, m->address, slots};
+    kept.push_back({id, m->address, slots});
     plan.kept_by_importers.Merge(slots);
     rest = rest.Minus(slots);
   }
-  // Importers that get nothing more come first, then the shares in their order.
-  std::vector<SlotGrant> shares = DistributeSlots(rest, live);
-  for (const auto& entry : by_master) {
-    bool shared = std::any_of(shares.begin(), shares.end(),
-                              [&](const SlotGrant& x) { return x.master_id == entry.first; });
-    if (!shared) plan.grants.push_back(entry.second);
-  }
-  for (auto& g : shares) {
-    auto it = by_master.find(g.master_id);
-    if (it != by_master.end()) g.slots.Merge(it->second.slots);
-    plan.grants.push_back(std::move(g));
+  plan.grants = DistributeSlots(rest, live);
+  for (const SlotGrant& k : kept) {  // one grant per master
+    auto g = std::find_if(plan.grants.begin(), plan.grants.end(),
+                          [&](const SlotGrant& x) { return x.master_id == k.master_id; });
+    if (g == plan.grants.end())
+      plan.grants.push_back(k);
+    else
+      g->slots.Merge(k.slots);
   }
   plan.forget = plan.uncovered.owners;
   for (const auto& n : view.nodes)
