@@ -193,8 +193,12 @@ std::optional<RedisReply> FakeRedisCluster::Redirect(const FakeNode& self, const
     return Err("ASK " + std::to_string(slot) + " " + (target ? target->Address() : ":0"));
   }
   if (asking && self.importing.count(slot)) return std::nullopt;
-  const FakeNode* o = FindById(owner);
-  return Err("MOVED " + std::to_string(slot) + " " + (o ? o->Address() : std::string(":0")));
+  return Err(MovedText(slot, owner));
+}
+
+std::string FakeRedisCluster::MovedText(int slot, const std::string& owner_id) {
+  const FakeNode* o = FindById(owner_id);
+  return "MOVED " + std::to_string(slot) + " " + (o ? o->Address() : std::string(":0"));
 }
 
 RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv, bool asking) {
@@ -334,10 +338,7 @@ RedisReply FakeRedisCluster::RunMigrate(FakeNode& self, const RedisCommand& argv
   int slot = KeySlot(keys.front());
   bool open = self.migrating.count(slot) || self.importing.count(slot);
   const std::string& owner = self.owners[static_cast<size_t>(slot)];
-  if (owner != self.id && !open) {
-    FakeNode* o = FindById(owner);
-    return Err("MOVED " + std::to_string(slot) + " " + (o ? o->Address() : std::string(":0")));
-  }
+  if (owner != self.id && !open) return Err(MovedText(slot, owner));
   FakeNode* target = FindByAddress(argv[1], port);
   if (!target || !target->up) return Err("IOERR error or timeout connecting to the client");
   std::vector<std::string> present;
@@ -350,9 +351,8 @@ RedisReply FakeRedisCluster::RunMigrate(FakeNode& self, const RedisCommand& argv
     bool accepts =
         target->owners[static_cast<size_t>(s)] == target->id || target->importing.count(s);
     if (!accepts) {
-      FakeNode* o = FindById(target->owners[static_cast<size_t>(s)]);
-      error = "ERR Target instance replied with error: MOVED " + std::to_string(s) + " " +
-              (o ? o->Address() : std::string(":0"));
+      error = "ERR Target instance replied with error: " +
+              MovedText(s, target->owners[static_cast<size_t>(s)]);
       continue;
     }
     if (target->keys.count(k) && !replace) {

@@ -85,6 +85,8 @@ class FakeRedisCluster {
   // Redis's redirection for a key command: nullopt when `self` serves `key`,
   // else the MOVED / ASK error it answers with.
   std::optional<RedisReply> Redirect(const FakeNode& self, const std::string& key, bool asking);
+  // "MOVED <slot> <owner's address>" (":0" for an unknown owner).
+  std::string MovedText(int slot, const std::string& owner_id);
   RedisReply RunCluster(FakeNode& self, const RedisCommand& argv);
   RedisReply RunMigrate(FakeNode& self, const RedisCommand& argv);
   std::string ClusterNodesText(const FakeNode& self) const;

@@ -82,27 +82,14 @@ class FailoverOpenSlotsTest : public ::testing::Test {
       ASSERT_TRUE(
           CommandChecked(**source, {"CLUSTER", "SETSLOT", s, "MIGRATING", target_id_}).ok());
     }
-  }
-
-  // Moves the first 20 keys to the target, as the interrupted run did.
-  void MigrateHalfTheKeys() {
-    auto source = cluster_->Connect(1);
-    ASSERT_TRUE(source.ok());
     RedisCommand migrate = {"MIGRATE", cluster_->node(added_).ip(), "6379", "", "0", "5000",
                             "KEYS"};
     migrate.insert(migrate.end(), keys_.begin(), keys_.begin() + 20);
     auto migrated = CommandChecked(**source, migrate);
     ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-  }
-
-  // The replica has applied the DELs of the moved keys; then its master dies.
-  void MigrateThenKillTheSource() {
-    MigrateHalfTheKeys();
-    auto source = cluster_->Connect(1);
-    ASSERT_TRUE(source.ok());
+    // The replica has applied the DELs of the moved keys before its master dies.
     auto acked = CommandChecked(**source, {"WAIT", "1", "20000"});
     ASSERT_TRUE(acked.ok() && acked->integer == 1);
-    cluster_->node(1).Kill(SIGKILL);
   }
 
   bool ReplicaTookOver() {
@@ -170,7 +157,7 @@ class FailoverOpenSlotsTest : public ::testing::Test {
 };
 
 TEST_F(FailoverOpenSlotsTest, RerunClosesTargetImportingFromDeadSourceOnThePromotedReplica) {
-  MigrateThenKillTheSource();
+  cluster_->node(1).Kill(SIGKILL);
   ASSERT_TRUE(WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms));
   EXPECT_TRUE(WaitFor([&] { return TargetStuck(); }, 20s, 50ms))
       << "the target did not get stuck as expected";
@@ -185,7 +172,7 @@ TEST_F(FailoverOpenSlotsTest, RerunClosesTargetImportingFromDeadSourceOnThePromo
 // rerun compares the two copies (the target answers a read only after
 // ASKING) and keeps one, instead of retrying BUSYKEY until it timed out.
 TEST_F(FailoverOpenSlotsTest, RerunClosesTheSlotWhenThePromotedReplicaMissedTheDels) {
-  MigrateThenKillTheSource();
+  cluster_->node(1).Kill(SIGKILL);
   ASSERT_TRUE(WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms));
   auto replica = cluster_->Connect(4);
   ASSERT_TRUE(replica.ok());
@@ -229,7 +216,7 @@ TEST_F(FailoverOpenSlotsTest, RunMovingIntoTargetRepairsItAfterTheFailover) {
     return topo.ok() && topo->Myself() ? topo->Myself()->slots.Count() : -1;
   };
   const bool progressed = WaitFor([&] { return slots_of_target() >= 50; }, 30s, 5ms);
-  MigrateThenKillTheSource();
+  cluster_->node(1).Kill(SIGKILL);
   const bool took_over = WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms);
   const bool still_running = !done.load();
   // Without the repair every remaining slot fails after ~13 s of CLUSTERDOWN: stop it.
