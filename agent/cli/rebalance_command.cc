@@ -42,16 +42,18 @@ int RebalanceCommand(int argc, char** argv) {
       "rebalance --seed HOST:PORT [--use-empty-masters] [--weight NODE=W ...] [--batch N] "
       "[--dry-run]",
       "Closes open slots left by an interrupted migration, then moves the fewest slots that\n"
-      "make every master hold its weighted share (within one slot). NODE is a node id (or\n"
-      "a unique prefix) or HOST:PORT; weight 0 empties a master. Exits 0 only when the\n"
-      "cluster ends balanced and consistent; rerun after any failure to finish.");
+      "make every master hold its weighted share (within one slot), in whole runs from the\n"
+      "edges of the donors' ranges, so keys follow slots and every master keeps few ranges.\n"
+      "NODE is a node id (or a unique prefix) or HOST:PORT; weight 0 empties a master.\n"
+      "Exits 0 only when the cluster ends balanced and consistent; rerun after any failure\n"
+      "to finish.");
   cluster.Register(parser);
   tuning.Register(parser);
   parser.AddBool("use-empty-masters", &use_empty, "give slots to masters that have none");
   parser.AddList("weight", &weights, "weight of one master (default 1)", "NODE=W");
   parser.AddBool("dry-run", &dry_run, "print the plan, move nothing");
   parser.AddBool("ignore-key-counts", &ignore_key_counts,
-                 "pick slots without preferring those with fewer keys (as redis-cli)");
+                 "deprecated, no effect (slots no longer go by key counts)");
   if (int code = parser.ParseOrExit(argc, argv); code >= 0) return code;
   RedisOptions redis;
   engine::EngineOptions options;
@@ -64,7 +66,10 @@ int RebalanceCommand(int argc, char** argv) {
   HiredisConnector connector(redis);
   engine::PlanOptions plan;
   plan.use_empty_masters = use_empty;
-  plan.use_key_counts = !ignore_key_counts;
+  if (ignore_key_counts)
+    std::fprintf(stderr,
+                 "redis-cluster-agent rebalance: --ignore-key-counts is deprecated and has no "
+                 "effect: slots move in whole runs, never by their key counts\n");
   if (!weights.empty()) {
     auto view = engine::ObserveCluster(connector, cluster.seed);
     if (!view.ok()) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "agent/engine/range_assigner.h"
 #include "common/slot_hash.h"
 
 namespace rc::engine {
@@ -50,19 +51,52 @@ long long KeysOf(const std::vector<long long>& slot_keys, int slot) {
   return slot_keys.empty() ? -1 : slot_keys[static_cast<size_t>(slot)];
 }
 
-// The slots a donor gives away: fewest keys first, then the highest slot
-// numbers, so ranges stay contiguous when key counts are unknown or equal.
-std::vector<int> PickSlots(const ClusterNode& donor, int count,
-                           const std::vector<long long>& slot_keys) {
-  std::vector<int> slots = donor.slots.Slots();
-  std::stable_sort(slots.begin(), slots.end(), [&](int a, int b) {
-    long long ka = std::max(0LL, KeysOf(slot_keys, a)), kb = std::max(0LL, KeysOf(slot_keys, b));
-    if (ka != kb) return ka < kb;
-    return a > b;
-  });
-  slots.resize(static_cast<size_t>(std::min<int>(count, static_cast<int>(slots.size()))));
-  std::sort(slots.begin(), slots.end());
-  return slots;
+// Keys each master holds per `slot_keys` (empty when unknown).
+long long KeysOwned(const ClusterNode& n, const std::vector<long long>& slot_keys) {
+  long long sum = 0;
+  if (slot_keys.empty()) return 0;
+  for (int s : n.slots.Slots()) sum += std::max(0LL, slot_keys[static_cast<size_t>(s)]);
+  return sum;
+}
+
+// Per master (by id): how many slots it gives and takes, as bands, and the
+// keys it lacks of its share (range_assigner.h).
+struct Bands {
+  std::vector<std::string> ids;
+  std::vector<int> give_min, give_max, need_min, need_max;
+  std::vector<long long> key_need;
+};
+
+// Per-slot moves of whole runs cut from the edges of the donors' ranges.
+std::vector<SlotMove> MovesFor(const Topology& topology, const Bands& bands,
+                               const std::vector<long long>& slot_keys) {
+  RangeAssignment in;
+  in.owner.assign(kSlotCount, -1);
+  for (size_t m = 0; m < bands.ids.size(); ++m)
+    for (int s : topology.FindById(bands.ids[m])->slots.Slots())
+      in.owner[static_cast<size_t>(s)] = static_cast<int>(m);
+  in.give_min = bands.give_min;
+  in.give_max = bands.give_max;
+  in.need_min = bands.need_min;
+  in.need_max = bands.need_max;
+  in.slot_keys = slot_keys;
+  in.key_need = bands.key_need;
+  std::vector<SlotMove> moves;
+  for (const RunMove& run : AssignRuns(std::move(in)))
+    for (int s = run.first; s <= run.last; ++s)
+      moves.push_back({s, bands.ids[static_cast<size_t>(run.from)],
+                       bands.ids[static_cast<size_t>(run.to)], KeysOf(slot_keys, s)});
+  return moves;
+}
+
+// Slot count per master in `ids` once `moves` are done.
+std::map<std::string, int> CountsAfter(const Topology& topology,
+                                       const std::vector<std::string>& ids,
+                                       const std::vector<SlotMove>& moves) {
+  std::map<std::string, int> after;
+  for (const auto& id : ids) after[id] = topology.FindById(id)->slots.Count();
+  for (const auto& m : moves) after[m.from_id]--, after[m.to_id]++;
+  return after;
 }
 
 void SortMoves(MigrationPlan* plan) {
@@ -166,51 +200,31 @@ Result<MigrationPlan> PlanRebalance(const Topology& topology, const PlanOptions&
     }
   }
 
-  // Final counts: as close to the current ones as the [low, high] band allows.
-  std::vector<int> final_count;
-  int sum = 0;
+  // How many: each master ends in its [low, high] band; a master already in
+  // it may still give or take the one slot its band allows, so that a whole
+  // range can move instead of leaving a one-slot remnant.
+  Bands bands;
+  long long total_keys = 0;
+  std::vector<long long> keys_now;
   for (const auto& t : targets) {
-    final_count.push_back(std::clamp(t.current, t.low, t.high));
-    sum += final_count.back();
+    keys_now.push_back(KeysOwned(*topology.FindById(t.id), slot_keys));
+    total_keys += keys_now.back();
   }
-  // Fix the total, first without adding moves (trim receivers / let donors
-  // keep more), then within the band.
-  for (int pass = 0; pass < 2 && sum != kSlotCount; ++pass) {
-    for (size_t i = 0; i < targets.size() && sum != kSlotCount; ++i) {
-      const auto& t = targets[i];
-      int& f = final_count[i];
-      if (sum > kSlotCount) {
-        int floor_to = pass == 0 ? std::max(t.low, std::min(f, t.current)) : t.low;
-        int take = std::min(f - floor_to, sum - kSlotCount);
-        if (take > 0) f -= take, sum -= take;
-      } else {
-        int ceil_to = pass == 0 ? std::min(t.high, std::max(f, t.current)) : t.high;
-        int give = std::min(ceil_to - f, kSlotCount - sum);
-        if (give > 0) f += give, sum += give;
-      }
-    }
-  }
-  if (sum != kSlotCount)
-    return Internal("planner could not reach 16384 slots (sum " + std::to_string(sum) + ")");
-
-  // Pair donors' slots with receivers' needs, both in id order.
-  std::vector<std::pair<std::string, int>> needs;  // receiver id, slots to receive
-  for (size_t i = 0; i < targets.size(); ++i)
-    if (final_count[i] > targets[i].current)
-      needs.push_back({targets[i].id, final_count[i] - targets[i].current});
-  size_t r = 0;
   for (size_t i = 0; i < targets.size(); ++i) {
-    int give = targets[i].current - final_count[i];
-    if (give <= 0) continue;
-    const ClusterNode* donor = topology.FindById(targets[i].id);
-    for (int slot : PickSlots(*donor, give, slot_keys)) {
-      while (r < needs.size() && needs[r].second == 0) ++r;
-      if (r >= needs.size()) return Internal("planner: more slots given than needed");
-      plan.moves.push_back({slot, donor->id, needs[r].first, KeysOf(slot_keys, slot)});
-      needs[r].second--;
-    }
+    const auto& t = targets[i];
+    bands.ids.push_back(t.id);
+    bands.give_min.push_back(std::max(0, t.current - t.high));
+    bands.give_max.push_back(std::max(0, t.current - t.low));
+    bands.need_min.push_back(std::max(0, t.low - t.current));
+    bands.need_max.push_back(std::max(0, t.high - t.current));
+    // Which slots: the keys each receiver lacks of its weighted share break
+    // ties between runs.
+    const long long key_share =
+        static_cast<long long>(static_cast<double>(total_keys) * t.share / kSlotCount);
+    bands.key_need.push_back(std::max(0LL, key_share - keys_now[i]));
   }
-  for (size_t i = 0; i < targets.size(); ++i) plan.slots_after[targets[i].id] = final_count[i];
+  plan.moves = MovesFor(topology, bands, slot_keys);
+  plan.slots_after = CountsAfter(topology, bands.ids, plan.moves);
   SortMoves(&plan);
   return plan;
 }
@@ -218,8 +232,7 @@ Result<MigrationPlan> PlanRebalance(const Topology& topology, const PlanOptions&
 Result<MigrationPlan> PlanRebalance(const ClusterView& view, const PlanOptions& options) {
   if (std::string problems = view.ProblemsText(); !problems.empty())
     return RefuseInconsistent(problems);
-  return PlanRebalance(view.topology, options,
-                       options.use_key_counts ? view.slot_keys : std::vector<long long>{});
+  return PlanRebalance(view.topology, options, view.slot_keys);
 }
 
 Result<MigrationPlan> PlanDrain(const Topology& topology, const std::string& node_id,
@@ -256,14 +269,31 @@ Result<MigrationPlan> PlanDrain(const Topology& topology, const std::string& nod
       if (receivers[k].second + quota[k] < receivers[best].second + quota[best]) best = k;
     quota[best]++;
   }
-  std::vector<int> slots = drained->slots.Slots();
-  size_t next = 0;
+  // The receivers end level (within one slot of each other) as far as the
+  // drained slots reach: at `level` or one above it.
+  int level = kSlotCount;
+  for (size_t k = 0; k < receivers.size(); ++k)
+    if (quota[k] > 0) level = std::min(level, receivers[k].second + quota[k]);
+  Bands bands;
+  bands.ids.push_back(node_id);
+  bands.give_min.push_back(drained->slots.Count());
+  bands.give_max.push_back(drained->slots.Count());
+  bands.need_min.push_back(0);
+  bands.need_max.push_back(0);
+  bands.key_need.push_back(0);
+  const long long drained_keys = KeysOwned(*drained, slot_keys);
   for (size_t k = 0; k < receivers.size(); ++k) {
-    for (int q = 0; q < quota[k]; ++q, ++next)
-      plan.moves.push_back(
-          {slots[next], node_id, receivers[k].first, KeysOf(slot_keys, slots[next])});
-    plan.slots_after[receivers[k].first] = receivers[k].second + quota[k];
+    const int current = receivers[k].second;
+    bands.ids.push_back(receivers[k].first);
+    bands.give_min.push_back(0);
+    bands.give_max.push_back(0);
+    bands.need_min.push_back(quota[k] > 0 ? std::max(0, level - current) : 0);
+    bands.need_max.push_back(quota[k] > 0 ? std::max(0, level + 1 - current) : 0);
+    bands.key_need.push_back(drained_keys * quota[k] / drained->slots.Count());
   }
+  plan.moves = MovesFor(topology, bands, slot_keys);
+  for (const auto& [id, count] : CountsAfter(topology, bands.ids, plan.moves))
+    plan.slots_after[id] = count;
   SortMoves(&plan);
   return plan;
 }

@@ -3,7 +3,10 @@
 //
 // Balance rule: each master's weighted share is 16384 * w / sum(w); a master
 // is balanced when its slot count is within one slot of its share (floor or
-// ceil). PlanRebalance returns the fewest moves that balance every master.
+// ceil). PlanRebalance returns the fewest moves that balance every master,
+// and moves them as whole runs from the edges of the donors' ranges
+// (range_assigner.h): the receivers get ordinary slots, so their share of the
+// keys follows their share of the slots, and every master keeps few ranges.
 #pragma once
 
 #include <map>
@@ -43,9 +46,6 @@ struct PlanOptions {
   // Masters within this percentage of their share are left alone (redis-cli's
   // --cluster-threshold, default 2 there). 0: balance to within one slot.
   double threshold_percent = 0;
-  // Prefer slots with fewer keys (per ClusterView::slot_keys) when choosing
-  // which slots a master gives. false: key counts are ignored (as redis-cli).
-  bool use_key_counts = true;
 };
 
 // Per-master target after the plan: lower and upper bound of slots.
@@ -65,8 +65,8 @@ Result<std::vector<MasterTarget>> ComputeTargets(const Topology& topology,
 bool IsBalanced(const Topology& topology, const PlanOptions& options);
 
 // Plans over a consistent view; refuses (FailedPrecondition naming the
-// problems) when the view is not Consistent(). Uses view.slot_keys (when
-// present) to prefer slots with fewer keys.
+// problems) when the view is not Consistent(). view.slot_keys (when present)
+// breaks ties between runs: the one closest to the receiver's key need wins.
 Result<MigrationPlan> PlanRebalance(const ClusterView& view, const PlanOptions& options);
 // Same over a bare topology (assumed agreed; refuses uncovered or open slots).
 // `slot_keys` may be empty or hold 16384 per-slot key counts.
@@ -74,7 +74,8 @@ Result<MigrationPlan> PlanRebalance(const Topology& topology, const PlanOptions&
                                     const std::vector<long long>& slot_keys = {});
 
 // Moves every slot off `node_id` to the other masters, filling the emptiest
-// first (ties by id), so they end as even as the drained slots allow. Masters
+// first (ties by id), so they end as even as the drained slots allow; each of
+// its ranges goes preferably to the master owning the slot beside it. Masters
 // listed with weight 0 in options receive nothing; empty masters receive only
 // with use_empty_masters.
 Result<MigrationPlan> PlanDrain(const ClusterView& view, const std::string& node_id,
