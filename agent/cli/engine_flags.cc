@@ -39,6 +39,12 @@ void EngineFlags::Register(FlagParser& parser) {
                 "slots opened per pipelined round (default 512)");
   parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms,
                 "MIGRATE timeout, doubled on retry (default 10000)");
+  parser.AddInt("pace-percent", &pace_percent,
+                "share of the time a source may spend in MIGRATE, 1-100 (default 50): "
+                "clients of the source wait while it runs");
+  parser.AddBool("fast", &fast,
+                 "as fast as possible: no pacing (--pace-percent 100); clients see "
+                 "higher latency during the move");
 }
 
 Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* options) const {
@@ -47,11 +53,14 @@ Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* op
   if (workers < 1) return InvalidArgument("--workers must be at least 1");
   if (slots_in_flight < 1) return InvalidArgument("--slots-in-flight must be at least 1");
   if (migrate_timeout_ms < 1) return InvalidArgument("--migrate-timeout-ms must be positive");
+  if (pace_percent < 1 || pace_percent > 100)
+    return InvalidArgument("--pace-percent must be between 1 and 100");
   options->batch_keys = batch;
   options->batch_bytes = static_cast<long long>(batch_kb) * 1024;
   options->workers = workers;
   options->slots_in_flight = slots_in_flight;
   options->migrate_timeout_ms = migrate_timeout_ms;
+  options->pace_percent = fast ? 100 : pace_percent;
   options->password = redis.password;
   options->username = redis.username;
   return Status::Ok();

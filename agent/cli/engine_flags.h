@@ -16,6 +16,8 @@ struct EngineFlags {
   int workers = 2;
   int slots_in_flight = 512;
   int migrate_timeout_ms = 10000;
+  int pace_percent = 50;
+  bool fast = false;
 
   void Register(FlagParser& parser);
   // Validates (kInvalidArgument) and fills `options`, AUTH for MIGRATE included.

@@ -112,6 +112,12 @@ RedisCommand KeyMover::MigrateCommand(const std::vector<std::string>& keys, bool
   return cmd;
 }
 
+void KeyMover::Pace(std::chrono::steady_clock::duration busy) const {
+  const int percent = std::clamp(options_.pace_percent, 1, 100);
+  if (percent >= 100) return;
+  std::this_thread::sleep_for(busy * (100 - percent) / percent);
+}
+
 long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Status>* failed) {
   const int batch = KeysPerBatch();
   source_.SetCommandTimeout(ReplyTimeout(options_.migrate_timeout_ms));
@@ -166,7 +172,9 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
         keys_in_round += counts[end++];
       std::vector<RedisCommand> round(migrates.begin() + static_cast<long>(begin),
                                       migrates.begin() + static_cast<long>(end));
+      const auto round_start = std::chrono::steady_clock::now();
       auto replies = source_.Pipeline(round);
+      Pace(std::chrono::steady_clock::now() - round_start);
       if (!replies.ok()) {
         for (size_t i = begin; i < migrating.size(); ++i) careful(migrating[i]);
         return moved;
@@ -235,7 +243,9 @@ Result<long long> KeyMover::MoveSlot(int slot) {
     std::vector<std::string> names;
     for (const auto& k : keys->elements) names.push_back(k.str);
     source_.SetCommandTimeout(ReplyTimeout(timeout));
+    const auto start = std::chrono::steady_clock::now();
     auto reply = source_.Command(MigrateCommand(names, false, timeout));
+    Pace(std::chrono::steady_clock::now() - start);
     if (!reply.ok()) {
       RC_RETURN_IF_ERROR(retry(reply.status()));
       continue;

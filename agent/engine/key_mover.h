@@ -9,6 +9,7 @@
 // otherwise the slot fails with kConflict naming the key.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ class KeyMover {
   // never less than what another worker's MIGRATE on the same source may
   // block it for (several workers can share a source).
   int ReplyTimeout(int migrate_timeout_ms) const;
+  // Waits after a round of MIGRATEs that kept the source `busy`, so that
+  // rounds take at most EngineOptions::pace_percent of the time.
+  void Pace(std::chrono::steady_clock::duration busy) const;
   // Keys per MIGRATE, bounded by batch_keys and by batch_bytes / average key size.
   int KeysPerBatch();
   RedisCommand MigrateCommand(const std::vector<std::string>& keys, bool replace,

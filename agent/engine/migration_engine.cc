@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "agent/engine/move_scheduler.h"
 #include "agent/engine/slot_mover.h"
 #include "common/log.h"
 #include "common/slot_hash.h"
@@ -18,12 +19,6 @@ namespace rc::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct WorkUnit {
-  MasterAddress source;
-  MasterAddress target;
-  std::vector<int> slots;
-};
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -112,82 +107,64 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
         WaitForSlotMap(**client, owners, std::chrono::milliseconds(options_.gossip_wait_ms)));
   }
 
-  // Work units: each (source, target) pair's slots in groups; pairs interleaved
-  // so that concurrent workers tend to run on distinct pairs.
-  std::vector<std::vector<WorkUnit>> per_pair;
-  for (size_t i = 0; i < plan.moves.size();) {
-    size_t j = i;
-    std::vector<int> slots;
-    while (j < plan.moves.size() && plan.moves[j].from_id == plan.moves[i].from_id &&
-           plan.moves[j].to_id == plan.moves[i].to_id)
-      slots.push_back(plan.moves[j++].slot);
-    std::vector<WorkUnit> units;
-    const size_t group = static_cast<size_t>(std::max(1, options_.slots_in_flight));
-    for (size_t k = 0; k < slots.size(); k += group) {
-      WorkUnit u{masters[plan.moves[i].from_id], masters[plan.moves[i].to_id], {}};
-      u.slots.assign(slots.begin() + static_cast<long>(k),
-                     slots.begin() + static_cast<long>(std::min(slots.size(), k + group)));
-      units.push_back(std::move(u));
-    }
-    per_pair.push_back(std::move(units));
-    i = j;
-  }
-  std::vector<WorkUnit> units;
-  for (size_t round = 0;; ++round) {
-    bool any = false;
-    for (auto& p : per_pair) {
-      if (round < p.size()) {
-        units.push_back(std::move(p[round]));
-        any = true;
-      }
-    }
-    if (!any) break;
-  }
+  // Which slots go next, and how many at once: move_scheduler.h.
+  ScheduleOptions schedule;
+  schedule.slots_in_flight = options_.slots_in_flight;
+  schedule.introduce_slots = options_.introduce_slots;
+  schedule.introduce_gap = std::chrono::milliseconds(options_.introduce_gap_ms);
+  schedule.ramp_ratio = options_.ramp_ratio;
+  MoveScheduler scheduler(view.topology, plan, schedule);
 
   std::vector<MasterAddress> all_masters;
   for (const auto& [id, m] : masters) all_masters.push_back(m);
-  std::atomic<size_t> next{0};
   std::atomic<int> slots_done{0};
   std::atomic<long long> keys_moved{0};
-  std::mutex mu;
+  std::mutex mu;  // guards scheduler, report, node_gone, running
   std::condition_variable cv;
-  std::set<std::string> unreachable;  // guarded by mu: ids whose pairs are skipped
-  bool node_gone = false;             // guarded by mu: some master could not be reached
-  int running = std::max(1, std::min<int>(options_.workers, static_cast<int>(units.size())));
-  const int worker_count = running;
+  bool node_gone = false;  // some master could not be reached
+  const int worker_count = std::max(1, options_.workers);
+  int running = worker_count;
   std::vector<std::thread> threads;
   for (int w = 0; w < worker_count; ++w) {
     threads.emplace_back([&] {
       ConnectionCache connections(connector_);
       SlotGroupMover mover(connections, options_, all_masters);
+      std::unique_lock<std::mutex> lock(mu);
       while (!stop_.load()) {
-        size_t i = next.fetch_add(1);
-        if (i >= units.size()) break;
-        const WorkUnit& unit = units[i];
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          std::string down = unreachable.count(unit.source.id)   ? unit.source.Address()
-                             : unreachable.count(unit.target.id) ? unit.target.Address()
-                                                                 : "";
-          if (!down.empty()) {
-            for (int s : unit.slots)
-              report.errors.push_back("slot " + std::to_string(s) + ": skipped, " + down +
-                                      " is unreachable");
-            continue;
+        MoveUnit unit;
+        Clock::time_point retry_at;
+        const auto step = scheduler.Next(Clock::now(), &unit, &retry_at);
+        if (step == MoveScheduler::Step::kDone) break;
+        if (step == MoveScheduler::Step::kWait) {
+          if (retry_at == Clock::time_point::max()) {
+            cv.wait(lock);
+          } else {
+            cv.wait_until(lock, retry_at);
           }
+          continue;
         }
-        GroupResult r = mover.Move(unit.source, unit.target, unit.slots, &keys_moved);
+        lock.unlock();
+        GroupResult r =
+            mover.Move(masters[unit.from_id], masters[unit.to_id], unit.slots, &keys_moved);
         slots_done += r.slots_moved;
-        std::lock_guard<std::mutex> lock(mu);
+        lock.lock();
+        scheduler.Done(unit, r.slots_moved, Clock::now());
         report.slots_moved += r.slots_moved;
         for (auto& e : r.errors) report.errors.push_back(std::move(e));
         if (!r.unreachable_id.empty() || !r.untold.empty()) node_gone = true;
-        if (!r.unreachable_id.empty() && unreachable.insert(r.unreachable_id).second)
-          RC_LOG_WARNING << "node " << r.unreachable_id.substr(0, 8)
-                         << " is unreachable; skipping its remaining slots (rerun after it is back "
-                            "or failed over)";
+        if (!r.unreachable_id.empty()) {
+          const std::vector<int> skipped = scheduler.Drop(r.unreachable_id);
+          const std::string down = masters[r.unreachable_id].Address();
+          for (int s : skipped)
+            report.errors.push_back("slot " + std::to_string(s) + ": skipped, " + down +
+                                    " is unreachable");
+          if (!skipped.empty())
+            RC_LOG_WARNING << "node " << r.unreachable_id.substr(0, 8) << " (" << down
+                           << ") is unreachable; skipping its remaining " << skipped.size()
+                           << " slot(s) (rerun after it is back or failed over)";
+        }
+        cv.notify_all();
       }
-      std::lock_guard<std::mutex> lock(mu);
       --running;
       cv.notify_all();
     });
@@ -233,7 +210,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
     }
   }
   for (auto& t : threads) t.join();
-  if (stop_.load() && next.load() < units.size())
+  if (stop_.load() && scheduler.SlotsLeft() > 0)
     report.errors.push_back("stopped on request before all slots were moved");
   report.keys_moved = keys_moved.load();
   report.elapsed_seconds = Seconds(Clock::now() - start);

@@ -3,9 +3,11 @@
 // A slot moves the safe way redis-cli uses (SETSLOT IMPORTING on the target,
 // MIGRATING on the source, MIGRATE ... KEYS in batches, then SETSLOT NODE on
 // the target, the source, and every other master), but many slots at once:
-// the per-slot commands are pipelined in groups of `slots_in_flight`, empty
+// the per-slot commands are pipelined in groups of up to `slots_in_flight`
+// (smaller toward a node clients do not know yet: move_scheduler.h), empty
 // slots skip MIGRATE, and distinct source->target pairs run on their own
-// workers (threads, each with its own connections).
+// workers (threads, each with its own connections). MIGRATE rounds are paced
+// (`pace_percent`) so that clients of the source keep their latency.
 //
 // Safe to interrupt at any point: a later run starts with FixOpenSlots(),
 // which closes every MIGRATING/IMPORTING slot without losing a key, and
@@ -35,7 +37,17 @@ struct EngineOptions {
   // 8 MB (100 keys), client p99 during a move was 13-16 ms; with 256 KB, 3-4.6 ms
   // at 0.6 s instead of 0.57 s for 5,786 keys (tests/bench/migration).
   long long batch_bytes = 256 << 10;
-  int slots_in_flight = 512;       // slots opened / closed per pipelined round
+  int slots_in_flight = 512;  // slots opened / closed per pipelined round
+  // Toward a master that owned no slots when the move started (clients do not
+  // know it yet), see move_scheduler.h: its first slots go one at a time, this
+  // far apart, then open slots stay below 1/ramp_ratio of those it owns.
+  int introduce_slots = 32;
+  int introduce_gap_ms = 10;
+  int ramp_ratio = 8;
+  // Share of the time a source may spend blocked in MIGRATE (100: no pause).
+  // MIGRATE blocks the source for its clients; after each round of MIGRATEs
+  // the mover waits so that rounds take at most this share of the time.
+  int pace_percent = 50;
   int workers = 2;                 // concurrent source->target pairs
   int migrate_timeout_ms = 10000;  // MIGRATE's own timeout; doubled on each retry
   int max_retries =

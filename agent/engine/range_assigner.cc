@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -10,15 +11,23 @@ namespace {
 
 struct Candidate {
   bool merges = false;
+  int run_first = 0;  // the donor range the run is cut from
   int amount = 0;
   long long key_error = 0;
   RunMove move;
+  // Merging choices the run's range and the receiver have (set for merges):
+  // the most constrained go first, so that no range is left without the
+  // neighbour it could have joined.
+  int range_choices = 0;
+  int receiver_choices = 0;
+  bool optional = false;  // the receiver needs no more (it may take a slot, to merge)
 
-  // Merging runs first, then the largest, then the closest to the key need,
-  // then the lowest donor and slot (deterministic).
-  bool BetterThan(const Candidate& o) const {
-    return std::make_tuple(!merges, -amount, key_error, move.from, move.first, move.to) <
-           std::make_tuple(!o.merges, -o.amount, o.key_error, o.move.from, o.move.first, o.move.to);
+  // Merging runs first, to receivers that still need slots, the most
+  // constrained first, then the largest, then the closest to the key need,
+  // then the lowest donor and slot.
+  auto Key() const {
+    return std::make_tuple(!merges, optional, range_choices, receiver_choices, -amount, key_error,
+                           move.from, move.first, move.to);
   }
 };
 
@@ -40,41 +49,55 @@ class Assigner {
 
   std::vector<RunMove> Run() {
     std::vector<RunMove> out;
-    const int n = static_cast<int>(in_.owner.size());
     while (Sum(in_.give_min) > 0 || Sum(in_.need_min) > 0) {
-      Candidate best;
-      bool found = false;
-      const int neediest = Neediest();
-      for (int s = 0; s < n;) {
-        const int d = in_.owner[static_cast<size_t>(s)];
-        int e = s;
-        while (e + 1 < n && in_.owner[static_cast<size_t>(e + 1)] == d) ++e;
-        if (d >= 0 && At(in_.give_max, d) > 0) {
-          const int below = s > 0 ? in_.owner[static_cast<size_t>(s - 1)] : -1;
-          const int above = e + 1 < n ? in_.owner[static_cast<size_t>(e + 1)] : -1;
-          for (bool low : {true, false}) {
-            const int neighbour = low ? below : above;
-            const bool merges = neighbour >= 0 && At(in_.need_max, neighbour) > 0;
-            const int to = merges ? neighbour : neediest;
-            if (to < 0 || to == d) continue;
-            // Only moves someone's minimum asks for; extra slots ride along
-            // only to take a whole range.
-            if (At(in_.give_min, d) == 0 && At(in_.need_min, to) == 0) continue;
-            Candidate c;
-            if (!Make(d, to, s, e, low, merges, &c)) continue;
-            if (!found || c.BetterThan(best)) best = c, found = true;
-          }
-        }
-        s = e + 1;
+      std::vector<Candidate> candidates = Candidates();
+      std::map<int, int> per_range, per_receiver;
+      for (const auto& c : candidates)
+        if (c.merges) per_range[c.run_first]++, per_receiver[c.move.to]++;
+      const Candidate* best = nullptr;
+      for (auto& c : candidates) {
+        if (c.merges)
+          c.range_choices = per_range[c.run_first], c.receiver_choices = per_receiver[c.move.to];
+        if (!best || c.Key() < best->Key()) best = &c;
       }
-      if (!found) break;  // cannot happen while the bands are feasible
-      Apply(best.move);
-      out.push_back(best.move);
+      if (!best) break;  // cannot happen while the bands are feasible
+      Apply(best->move);
+      out.push_back(best->move);
     }
     return out;
   }
 
  private:
+  // Every run that may move now: both ends of every donor range, to the
+  // receiver beside it (a merge) or else to the neediest receiver.
+  std::vector<Candidate> Candidates() const {
+    std::vector<Candidate> out;
+    const int n = static_cast<int>(in_.owner.size());
+    const int neediest = Neediest();
+    for (int s = 0; s < n;) {
+      const int d = in_.owner[static_cast<size_t>(s)];
+      int e = s;
+      while (e + 1 < n && in_.owner[static_cast<size_t>(e + 1)] == d) ++e;
+      if (d >= 0 && At(in_.give_max, d) > 0) {
+        const int below = s > 0 ? in_.owner[static_cast<size_t>(s - 1)] : -1;
+        const int above = e + 1 < n ? in_.owner[static_cast<size_t>(e + 1)] : -1;
+        for (bool low : {true, false}) {
+          const int neighbour = low ? below : above;
+          const bool merges = neighbour >= 0 && At(in_.need_max, neighbour) > 0;
+          const int to = merges ? neighbour : neediest;
+          if (to < 0 || to == d) continue;
+          // Only moves someone's minimum asks for; extra slots ride along
+          // only to take a whole range.
+          if (At(in_.give_min, d) == 0 && At(in_.need_min, to) == 0) continue;
+          Candidate c;
+          if (Make(d, to, s, e, low, merges, &c)) out.push_back(c);
+        }
+      }
+      s = e + 1;
+    }
+    return out;
+  }
+
   // The receiver that lacks the most (its minimum first, then its maximum;
   // lowest index on ties), or -1 when nobody can take a slot.
   int Neediest() const {
@@ -109,6 +132,8 @@ class Assigner {
     amount = std::min({amount, allowed, size});
     if (size <= allowed) amount = size;
     c->merges = merges;
+    c->optional = At(in_.need_min, to) == 0;
+    c->run_first = s;
     c->amount = amount;
     c->move = {low ? s : e - amount + 1, low ? s + amount - 1 : e, from, to};
     if (!in_.slot_keys.empty() && !in_.key_need.empty()) {

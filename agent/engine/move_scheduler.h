@@ -1,0 +1,88 @@
+// MoveScheduler: hands the engine's workers the next group of slots to move,
+// sized so that no client sees an error. Pure: the caller passes the time.
+//
+// Why: a client learns a node it has never seen from a MOVED reply or from a
+// fresh slot map, not from ASK. Some clients (redis-py 4.3, redis-py#2432)
+// fail the command when an ASK names a node they do not know yet. While a
+// slot is open toward a node that owned nothing when the move started, every
+// client that has not yet met a slot that node owns may hit an ASK to it. So
+// toward such a node the scheduler
+//   1. introduces it: its first `introduce_slots` slots go one at a time, each
+//      closed everywhere before the next opens and `introduce_gap` apart, so
+//      that clients meet it through MOVED while almost nothing is open;
+//   2. then ramps: slots open toward it at once stay at most 1/`ramp_ratio`
+//      of the slots it already owns (up to `slots_in_flight`), so a client
+//      that still does not know it meets a MOVED to it far more often than an
+//      ASK.
+// Targets that owned slots when the move started are known to every client
+// and get groups of `slots_in_flight` at once.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/engine/planner.h"
+#include "common/topology.h"
+
+namespace rc::engine {
+
+struct ScheduleOptions {
+  int slots_in_flight = 512;                    // largest group opened at once
+  int introduce_slots = 32;                     // first slots to a new node, one at a time
+  std::chrono::milliseconds introduce_gap{10};  // pause after each of them
+  int ramp_ratio = 8;  // open slots toward a new node <= owned / ramp_ratio
+};
+
+struct MoveUnit {
+  std::string from_id;
+  std::string to_id;
+  std::vector<int> slots;  // ascending, all from_id -> to_id
+};
+
+class MoveScheduler {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `plan` moves slots between masters of `topology` (what owned what when
+  // the move started).
+  MoveScheduler(const Topology& topology, const MigrationPlan& plan, ScheduleOptions options);
+
+  enum class Step { kUnit, kWait, kDone };
+  // The next unit, kWait (try again at *retry_at or when a unit is Done), or
+  // kDone when every slot has been handed out.
+  Step Next(Clock::time_point now, MoveUnit* unit, Clock::time_point* retry_at);
+  // A unit handed out by Next ended; `moved` of its slots now belong to its target.
+  void Done(const MoveUnit& unit, int moved, Clock::time_point now);
+
+  // Takes back every slot not handed out yet of the pairs from or to `id`
+  // (a node that cannot be reached) and returns them.
+  std::vector<int> Drop(const std::string& id);
+
+  int SlotsLeft() const;  // not handed out yet
+
+ private:
+  struct Pair {
+    std::string from_id, to_id;
+    std::vector<int> slots;  // left to hand out
+    size_t next = 0;
+    int open_units = 0;
+  };
+  struct Target {
+    bool known = false;  // owned slots when the move started
+    int owned = 0;       // slots it owns now (start + moved)
+    int moved = 0;       // slots moved to it in this run
+    int open = 0;        // slots open toward it (handed out, not done)
+    Clock::time_point next_open{};
+  };
+  // How many slots may open toward `t` now (0: none yet).
+  int Room(const Target& t, Clock::time_point now, Clock::time_point* retry_at) const;
+
+  ScheduleOptions options_;
+  std::vector<Pair> pairs_;
+  std::map<std::string, Target> targets_;
+  size_t cursor_ = 0;  // round-robin start over pairs_
+};
+
+}  // namespace rc::engine

@@ -1,0 +1,139 @@
+// MoveScheduler: which slots go next and how many at once, so that clients
+// meet a new node through MOVED before any ASK can name it.
+#include "agent/engine/move_scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/agent/engine/topology_builder.h"
+
+namespace rc::engine {
+namespace {
+
+using testing::TestId;
+using testing::TopologyBuilder;
+using Clock = MoveScheduler::Clock;
+using namespace std::chrono_literals;
+
+MigrationPlan Moves(int from, int to, int first, int last) {
+  MigrationPlan plan;
+  for (int s = first; s <= last; ++s) plan.moves.push_back({s, TestId(from), TestId(to), -1});
+  return plan;
+}
+
+Topology ThreeMastersAndANewOne() {
+  return TopologyBuilder()
+      .Master(0, SlotSet::Of({{0, 5460}}))
+      .Master(1, SlotSet::Of({{5461, 10922}}))
+      .Master(2, SlotSet::Of({{10923, 16383}}))
+      .Master(3, SlotSet())
+      .Build();
+}
+
+TEST(MoveSchedulerTest, AKnownTargetGetsFullGroupsAtOnce) {
+  ScheduleOptions o;
+  o.slots_in_flight = 512;
+  MoveScheduler s(ThreeMastersAndANewOne(), Moves(0, 1, 0, 1199), o);
+  MoveUnit a, b, c;
+  Clock::time_point retry;
+  const auto now = Clock::now();
+  ASSERT_EQ(s.Next(now, &a, &retry), MoveScheduler::Step::kUnit);
+  ASSERT_EQ(s.Next(now, &b, &retry), MoveScheduler::Step::kUnit);
+  ASSERT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(a.slots.size(), 512u);
+  EXPECT_EQ(b.slots.size(), 512u);
+  EXPECT_EQ(c.slots.size(), 176u);
+  EXPECT_EQ(a.slots.front(), 0);
+  EXPECT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kDone);
+}
+
+TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapThenRamps) {
+  ScheduleOptions o;
+  o.introduce_slots = 4;
+  o.introduce_gap = 10ms;
+  o.ramp_ratio = 2;
+  o.slots_in_flight = 512;
+  MoveScheduler s(ThreeMastersAndANewOne(), Moves(0, 3, 4096, 5460), o);
+  auto now = Clock::now();
+  MoveUnit u, other;
+  Clock::time_point retry;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit) << i;
+    EXPECT_EQ(u.slots, std::vector<int>{4096 + i});
+    // Nothing else opens toward it while that slot is open...
+    EXPECT_EQ(s.Next(now, &other, &retry), MoveScheduler::Step::kWait);
+    s.Done(u, 1, now);
+    // ...nor until the gap has passed.
+    if (i + 1 < 4) {
+      EXPECT_EQ(s.Next(now + 5ms, &other, &retry), MoveScheduler::Step::kWait);
+      EXPECT_EQ(retry, now + 10ms);
+    }
+    now += 10ms;
+  }
+  // Owns 4: at most 4 / 2 = 2 open at once, then 6 / 2 = 3, ...
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(u.slots.size(), 2u);
+  EXPECT_EQ(s.Next(now, &other, &retry), MoveScheduler::Step::kWait);
+  s.Done(u, 2, now);
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(u.slots.size(), 3u);
+  s.Done(u, 3, now);
+  int owned = 9;
+  while (s.Next(now, &u, &retry) == MoveScheduler::Step::kUnit) {
+    EXPECT_LE(static_cast<int>(u.slots.size()), std::max(1, owned / 2));
+    s.Done(u, static_cast<int>(u.slots.size()), now);
+    owned += static_cast<int>(u.slots.size());
+  }
+  EXPECT_EQ(owned, 1365);
+  EXPECT_EQ(s.SlotsLeft(), 0);
+}
+
+TEST(MoveSchedulerTest, TwoDonorsToANewTargetNeverIntroduceItTwiceAtOnce) {
+  MigrationPlan plan = Moves(0, 3, 4096, 5460);
+  for (const auto& m : Moves(1, 3, 5461, 6826).moves) plan.moves.push_back(m);
+  ScheduleOptions o;
+  o.introduce_slots = 3;
+  o.introduce_gap = 0ms;
+  MoveScheduler s(ThreeMastersAndANewOne(), plan, o);
+  const auto now = Clock::now();
+  MoveUnit u, other;
+  Clock::time_point retry;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+    EXPECT_EQ(u.slots.size(), 1u);
+    EXPECT_EQ(s.Next(now, &other, &retry), MoveScheduler::Step::kWait) << i;
+    s.Done(u, 1, now);
+  }
+}
+
+TEST(MoveSchedulerTest, AFailedIntroductionSlotDoesNotCountAsKnown) {
+  ScheduleOptions o;
+  o.introduce_slots = 1;
+  o.introduce_gap = 0ms;
+  MoveScheduler s(ThreeMastersAndANewOne(), Moves(0, 3, 4096, 4199), o);
+  const auto now = Clock::now();
+  MoveUnit u;
+  Clock::time_point retry;
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+  s.Done(u, 0, now);  // failed: still nothing owned
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(u.slots.size(), 1u);
+}
+
+TEST(MoveSchedulerTest, DropTakesBackWhatANodeThatWentAwayHadLeft) {
+  MigrationPlan plan = Moves(0, 1, 0, 9);
+  for (const auto& m : Moves(2, 1, 10923, 10932).moves) plan.moves.push_back(m);
+  ScheduleOptions o;
+  o.slots_in_flight = 4;
+  MoveScheduler s(ThreeMastersAndANewOne(), plan, o);
+  MoveUnit u;
+  Clock::time_point retry;
+  ASSERT_EQ(s.Next(Clock::now(), &u, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(u.from_id, TestId(0));
+  EXPECT_EQ(s.Drop(TestId(0)).size(), 6u);
+  EXPECT_EQ(s.SlotsLeft(), 10);
+  while (s.Next(Clock::now(), &u, &retry) == MoveScheduler::Step::kUnit)
+    EXPECT_EQ(u.from_id, TestId(2));
+}
+
+}  // namespace
+}  // namespace rc::engine
