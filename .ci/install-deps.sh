@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Installs every Debian package the project needs, and only the missing ones.
+# Installs every Debian package the project needs, and only the missing ones,
+# then the Node.js cluster clients the tests use as load (tests/clients, pinned
+# by its package-lock.json) when node_modules is missing or older than the lock.
 # Used by `make test`, `make demo` and .ci/run; nothing is installed by hand.
+# Prints nothing when nothing is missing.
 set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLIENTS="$ROOT/tests/clients"
 
 PACKAGES=(
   # build
@@ -25,10 +31,21 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# npm for tests/clients: the machine's own Node.js when it has one, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
-echo "installing missing packages: ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing missing packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm ci removes node_modules, installs, then writes node_modules/.package-lock.json:
+# that file is the stamp of a finished install of the lock.
+stamp="$CLIENTS/node_modules/.package-lock.json"
+if [ ! -f "$stamp" ] || [ "$CLIENTS/package-lock.json" -nt "$stamp" ]; then
+  echo "installing the test clients in tests/clients (npm ci)"
+  (cd "$CLIENTS" && npm ci --no-audit --no-fund)
+fi

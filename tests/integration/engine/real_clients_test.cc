@@ -1,0 +1,196 @@
+// A scale-out onto an empty master and the drain back, under three real
+// cluster clients at once: redis-py (cluster_load.py), ioredis and
+// valkey-glide (tests/clients/cluster_load.js, installed by
+// .ci/install-deps.sh). Each must see no failed operation, no wrong value and
+// no lost acknowledged write.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/engine/migration_engine.h"
+#include "tests/support/redis_cluster_fixture.h"
+#include "tests/support/wait_for.h"
+
+namespace rc::engine {
+namespace {
+
+using rc::testing::ClusterFixtureOptions;
+using rc::testing::RedisClusterFixture;
+using rc::testing::WaitFor;
+using namespace std::chrono_literals;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Tail(const std::string& text, size_t bytes = 2000) {
+  return text.size() > bytes ? text.substr(text.size() - bytes) : text;
+}
+
+// One load process: stdout (its JSON) and stderr in files of their own,
+// killed by its pid if it is still running when the object goes away.
+class LoadProcess {
+ public:
+  LoadProcess(std::string name, const std::string& dir)
+      : name_(std::move(name)),
+        out_(dir + "/" + name_ + ".out"),
+        err_(dir + "/" + name_ + ".err"),
+        ready_(dir + "/" + name_ + ".ready") {}
+  ~LoadProcess() {
+    if (pid_ <= 0) return;
+    // The stop file exists by now (StopFileGuard): let it finish its check first.
+    WaitFor([&] { return Exited(); }, 30s, 50ms);
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  LoadProcess(const LoadProcess&) = delete;
+  LoadProcess& operator=(const LoadProcess&) = delete;
+
+  bool Start(std::vector<std::string> argv) {
+    std::vector<char*> args;  // built before fork: the child only opens, dups and execs
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+      int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (out < 0 || err < 0) _exit(126);
+      dup2(out, 1);
+      dup2(err, 2);
+      close(out);
+      close(err);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    pid_ = pid;
+    return true;
+  }
+  // Reaps the process once it has exited; true from then on.
+  bool Exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    pid_ = -1;
+    return true;
+  }
+  const std::string& name() const { return name_; }
+  const std::string& ready_file() const { return ready_; }
+  int exit_code() const { return exit_code_; }
+  std::string Stdout() const { return ReadFile(out_); }
+  std::string StderrTail() const { return Tail(ReadFile(err_)); }
+
+ private:
+  std::string name_;
+  std::string out_, err_, ready_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+// Creates the stop file when the scope ends, however it ends (a failed
+// ASSERT returns early): every load then finishes and exits.
+struct StopFileGuard {
+  std::string path;
+  ~StopFileGuard() { std::ofstream(path).close(); }
+};
+
+TEST(RealClientsTest, ScaleOutAndDrainUnderRedisPyIoredisAndGlide) {
+  const std::filesystem::path js(NODE_LOAD_SCRIPT);
+  const std::filesystem::path modules = js.parent_path() / "node_modules";
+  for (const char* package : {"ioredis", "@valkey/valkey-glide"}) {
+    ASSERT_TRUE(std::filesystem::exists(modules / package / "package.json"))
+        << modules / package
+        << " is missing: run .ci/install-deps.sh (it runs `npm ci` in tests/clients)";
+  }
+  ASSERT_TRUE(::access(NODE_BINARY, X_OK) == 0)
+      << "node not found (" << NODE_BINARY
+      << "): run .ci/install-deps.sh, then configure the build again";
+
+  ClusterFixtureOptions o;
+  o.first_index = 160;
+  RedisClusterFixture cluster(o);
+  ASSERT_TRUE(cluster.Create().ok());
+  ASSERT_TRUE(cluster.Fill(50000, 64).ok());
+  auto added = cluster.AddNode();
+  ASSERT_TRUE(added.ok());
+
+  const std::string dir = cluster.node(0).dir();
+  const std::string host = cluster.node(0).ip(), port = std::to_string(cluster.node(0).port());
+  const std::string stop = dir + "/loads.stop";
+  // Each load: the command before the common arguments HOST PORT PREFIX READY_FILE STOP_FILE.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
+      {"redis-py", {"/usr/bin/python3", LOAD_SCRIPT}},
+      {"ioredis", {NODE_BINARY, NODE_LOAD_SCRIPT, "--client", "ioredis"}},
+      {"glide", {NODE_BINARY, NODE_LOAD_SCRIPT, "--client", "glide"}},
+  };
+  std::vector<std::unique_ptr<LoadProcess>> loads;
+  StopFileGuard stop_guard{stop};  // destroyed before `loads`: they stop, then are reaped
+  for (const auto& [name, command] : commands) {
+    loads.push_back(std::make_unique<LoadProcess>(name, dir));
+    std::vector<std::string> argv = command;
+    argv.insert(argv.end(), {host, port, name + ":", loads.back()->ready_file(), stop});
+    ASSERT_TRUE(loads.back()->Start(std::move(argv))) << name;
+  }
+  for (auto& load : loads) {
+    ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(load->ready_file()); }, 30s, 20ms))
+        << load->name() << " did not start: " << load->StderrTail();
+  }
+
+  MigrationEngine engine(cluster.connector(), EngineOptions{});
+  PlanOptions plan;
+  plan.use_empty_masters = true;
+  auto out = engine.Rebalance(cluster.seed(), plan, false, nullptr);
+  auto back = engine.Drain(cluster.seed(), cluster.address(*added), PlanOptions{}, false, nullptr);
+
+  std::ofstream(stop).close();
+  for (auto& load : loads) {
+    // cluster_load.js gives up by itself 150 s after its start at the latest.
+    EXPECT_TRUE(WaitFor([&] { return load->Exited(); }, 180s, 50ms))
+        << load->name() << " did not exit: " << load->StderrTail();
+  }
+  for (auto& load : loads) {
+    const std::string text = load->Stdout();
+    const size_t brace = text.rfind('{');
+    auto json =
+        nlohmann::json::parse(brace == std::string::npos ? "" : text.substr(brace), nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+      ADD_FAILURE() << load->name() << " printed no JSON (exit code " << load->exit_code()
+                    << "): " << text << "\nstderr: " << load->StderrTail();
+      continue;
+    }
+    std::printf("%s during the moves: %s", load->name().c_str(), text.c_str());
+    const std::string why = load->name() + ": " + json.dump() + "\nstderr: " + load->StderrTail();
+    EXPECT_GT(json.value("writes", -1L), 200) << why;
+    EXPECT_EQ(json.value("errors", -1L), 0) << why;
+    EXPECT_EQ(json.value("wrong", -1L), 0) << why;
+    EXPECT_EQ(json.value("lost", -1L), 0) << why;
+  }
+  // After the clients' reports, which matter most when a move failed.
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(out->report.slots_moved, 4096);
+  std::string check;
+  EXPECT_TRUE(cluster.RedisCliCheck(&check)) << check;
+}
+
+}  // namespace
+}  // namespace rc::engine
