@@ -1,11 +1,36 @@
 #include "agent/engine/cluster_status.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "agent/engine/planner.h"
 
 namespace rc::engine {
+namespace {
+
+double KeyDeviationPercent(const std::vector<MasterStatus>& masters, long long total,
+                           int with_slots) {
+  if (with_slots <= 0 || total <= 0) return -1;
+  const double even = static_cast<double>(total) / with_slots;
+  double worst = 0;
+  for (const auto& m : masters) {
+    if (m.slots == 0 || m.failed) continue;
+    if (m.keys < 0) return -1;
+    worst = std::max(worst, std::fabs(static_cast<double>(m.keys) - even) / even * 100.0);
+  }
+  return worst;
+}
+
+// "2%", "0.4%": whole percents from 10 up, one decimal below.
+std::string Percent(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, p >= 10 ? "%.0f%%" : "%.1f%%", p);
+  return buf;
+}
+
+}  // namespace
 
 ClusterStatus SummarizeCluster(const ClusterView& view) {
   ClusterStatus st;
@@ -23,6 +48,7 @@ ClusterStatus SummarizeCluster(const ClusterView& view) {
       m.address = n.Address();
       m.slots = n.slots.Count();
       m.slot_ranges = n.slots.ToString();
+      m.ranges = static_cast<int>(n.slots.Ranges().size());
       m.keys = nv ? nv->keys : -1;
       m.replicas = static_cast<int>(view.topology.ReplicasOf(n.id).size());
       m.failed = n.IsFailed();
@@ -39,6 +65,7 @@ ClusterStatus SummarizeCluster(const ClusterView& view) {
   std::sort(st.replicas.begin(), st.replicas.end(),
             [](const ReplicaStatus& a, const ReplicaStatus& b) { return a.address < b.address; });
   int with_slots = static_cast<int>(st.masters.size()) - st.empty_masters;
+  st.key_deviation_percent = KeyDeviationPercent(st.masters, st.total_keys, with_slots);
   std::string facts = std::to_string(with_slots) + " masters with slots, " +
                       std::to_string(st.replicas.size()) + " replicas, " +
                       std::to_string(kSlotCount - view.uncovered.Count()) +
@@ -52,7 +79,9 @@ ClusterStatus SummarizeCluster(const ClusterView& view) {
     st.verdict =
         "UNBALANCED: " + facts + "; run `redis-cluster-agent rebalance --seed " + view.seed + "`";
   } else {
-    st.verdict = "OK: " + facts + ", balanced";
+    st.verdict = "OK: " + facts + ", slots balanced";
+    if (st.key_deviation_percent >= 0)
+      st.verdict += ", keys within " + Percent(st.key_deviation_percent) + " of an even share";
   }
   st.healthy = st.consistent && st.balanced;
   return st;
@@ -63,7 +92,7 @@ std::string RenderStatusText(const ClusterStatus& st) {
   for (const auto& m : st.masters) {
     out += "  " + m.id.substr(0, 8) + "  " + m.address + "  slots=" + std::to_string(m.slots) +
            "  keys=" + (m.keys >= 0 ? std::to_string(m.keys) : "?") +
-           "  replicas=" + std::to_string(m.replicas);
+           "  replicas=" + std::to_string(m.replicas) + "  ranges=" + std::to_string(m.ranges);
     if (m.failed)
       out += "  FAILED";
     else if (!m.reachable)
@@ -118,12 +147,14 @@ std::string RenderStatusJson(const ClusterStatus& st) {
   j["consistent"] = st.consistent;
   j["balanced"] = st.balanced;
   j["total_keys"] = st.total_keys;
+  if (st.key_deviation_percent >= 0) j["key_deviation_percent"] = st.key_deviation_percent;
   j["masters"] = nlohmann::json::array();
   for (const auto& m : st.masters)
     j["masters"].push_back({{"id", m.id},
                             {"address", m.address},
                             {"slots", m.slots},
                             {"slot_ranges", m.slot_ranges},
+                            {"ranges", m.ranges},
                             {"keys", m.keys},
                             {"replicas", m.replicas},
                             {"failed", m.failed},

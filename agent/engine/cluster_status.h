@@ -1,6 +1,6 @@
 // ClusterStatus: what `status` shows, derived purely from a ClusterView:
-// a one-line verdict, masters with slot and key counts, replicas, open slots,
-// failed and unreachable nodes, and whether the masters are balanced.
+// a one-line verdict, masters with slot, range and key counts, replicas, open
+// slots, failed and unreachable nodes, and how balanced slots and keys are.
 #pragma once
 
 #include <string>
@@ -15,6 +15,7 @@ struct MasterStatus {
   std::string address;
   int slots = 0;
   std::string slot_ranges;  // "0-4095,8000"
+  int ranges = 0;           // contiguous slot ranges (2 above)
   long long keys = -1;      // DBSIZE, -1 unknown
   int replicas = 0;
   bool failed = false;
@@ -42,6 +43,9 @@ struct ClusterStatus {
   std::vector<std::string> problems;
   int empty_masters = 0;
   long long total_keys = 0;
+  // Largest distance of a master's keys from an even share of total_keys, in
+  // percent of that share (masters with slots); -1 when some count is unknown.
+  double key_deviation_percent = -1;
 };
 
 ClusterStatus SummarizeCluster(const ClusterView& view);

@@ -1,5 +1,5 @@
 """Issue 7, test 3: `kubectl scale` to 8 under client load: 4 balanced masters, no failed
-operation, no lost write."""
+operation, no lost write; each master holds its share of the keys in at most 3 slot ranges."""
 import time
 
 import cluster
@@ -28,3 +28,6 @@ def test_scale_to_eight_under_load(story):
     assert not load.failures, f"{len(load.failures)} failed operations:\n" + "\n".join(load.failures[:20])
     assert not load.wrong_reads, load.wrong_reads[:10]
     story.assert_every_key()
+    shape = cluster.assert_data_balanced(story.ips(), 4, max_ranges=3)
+    print("scale 6 -> 8: keys and slot ranges per master: " + ", ".join(
+        f"{ip} keys={k} ranges={r}" for ip, (k, r) in sorted(shape.items())))

@@ -1,5 +1,5 @@
 """Issue 7, test 4: `kubectl scale` back to 6: the leaving pods are drained first, every key is
-still there."""
+still there, and each master is back to one slot range holding its share of the keys."""
 import glob
 import os
 import time
@@ -30,6 +30,9 @@ def test_scale_to_six_drains_first(story):
     assert not load.failures, f"{len(load.failures)} failed operations:\n" + "\n".join(load.failures[:20])
     assert not load.wrong_reads, load.wrong_reads[:10]
     story.assert_every_key()
+    shape = cluster.assert_data_balanced(story.ips(), 3, max_ranges=1)
+    print("scale 8 -> 6: keys and slot ranges per master: " + ", ".join(
+        f"{ip} keys={k} ranges={r}" for ip, (k, r) in sorted(shape.items())))
 
 
 def test_leaving_pods_said_they_were_drained(story):

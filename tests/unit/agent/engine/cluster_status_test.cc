@@ -39,6 +39,34 @@ TEST(ClusterStatusTest, ABalancedConsistentClusterIsOk) {
   EXPECT_NE(text.find("replicas:"), std::string::npos);
 }
 
+TEST(ClusterStatusTest, TheVerdictGivesTheKeyBalanceAndEachMasterItsRanges) {
+  // Even slots; keys 200 / 100 / 0 on the three masters (put by hand, so that
+  // the counts are exact): the worst is 100 from an even 100, i.e. 100%.
+  FakeRedisCluster cluster;
+  for (int i = 0; i < 3; ++i) cluster.AddNode("10.0.0." + std::to_string(i + 1));
+  cluster.AssignSlots(0, 0, 5460);
+  cluster.AssignSlots(1, 5461, 10921);
+  cluster.AssignSlots(2, 10922, 16383);
+  for (int i = 0; i < 200; ++i) cluster.PutKey(0, "a" + std::to_string(i), "v");
+  for (int i = 0; i < 100; ++i) cluster.PutKey(1, "b" + std::to_string(i), "v");
+  ClusterStatus st = StatusOf(cluster);
+  EXPECT_TRUE(st.balanced);
+  EXPECT_DOUBLE_EQ(st.key_deviation_percent, 100.0);
+  EXPECT_NE(st.verdict.find("slots balanced, keys within 100% of an even share"), std::string::npos)
+      << st.verdict;
+  EXPECT_NE(RenderStatusText(st).find("ranges=1"), std::string::npos);
+  auto j = nlohmann::json::parse(RenderStatusJson(st));
+  EXPECT_EQ(j["masters"][0]["ranges"], 1);
+  EXPECT_DOUBLE_EQ(j["key_deviation_percent"].get<double>(), 100.0);
+
+  // One more key each on the lighter two: 200 / 101 / 1, an even share is
+  // 302 / 3; the lightest is now the farthest from it.
+  cluster.PutKey(1, "b-extra", "v");
+  cluster.PutKey(2, "c-extra", "v");
+  st = StatusOf(cluster);
+  EXPECT_NEAR(st.key_deviation_percent, (302 / 3.0 - 1) / (302 / 3.0) * 100, 1e-9);
+}
+
 TEST(ClusterStatusTest, AnUnevenClusterIsUnbalancedAndSaysWhatToRun) {
   FakeRedisCluster cluster;
   for (int i = 0; i < 3; ++i) cluster.AddNode("10.0.0." + std::to_string(i + 1));
