@@ -30,10 +30,11 @@ StopOnSignal::~StopOnSignal() {
 }
 
 void EngineFlags::Register(FlagParser& parser) {
-  parser.AddInt("batch", &batch, "keys per MIGRATE (default 100; also bounded by --batch-kb)");
+  parser.AddInt("batch", &batch,
+                "keys per MIGRATE (default 20, 100 with --fast; also bounded by --batch-kb)");
   parser.AddInt("batch-kb", &batch_kb,
-                "estimated kilobytes per MIGRATE (default 256): MIGRATE blocks the source while "
-                "it runs, so smaller batches of big keys keep client latency lower");
+                "estimated kilobytes per MIGRATE (default 64, 256 with --fast): MIGRATE blocks "
+                "the source while it runs, so smaller batches keep client latency lower");
   parser.AddInt("workers", &workers, "source->target pairs moved at once (default 2)");
   parser.AddInt("slots-in-flight", &slots_in_flight,
                 "slots opened per pipelined round (default 512)");
@@ -43,8 +44,9 @@ void EngineFlags::Register(FlagParser& parser) {
                 "share of the time a source may spend in MIGRATE, 1-100 (default 50): "
                 "clients of the source wait while it runs");
   parser.AddBool("fast", &fast,
-                 "as fast as possible: no pacing (--pace-percent 100); clients see "
-                 "higher latency during the move");
+                 "as fast as possible: no pacing, bigger MIGRATEs (--batch 100 --batch-kb 256 "
+                 "unless given), every worker may move out of one source; clients see a higher "
+                 "latency during the move");
 }
 
 Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* options) const {
@@ -55,12 +57,15 @@ Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* op
   if (migrate_timeout_ms < 1) return InvalidArgument("--migrate-timeout-ms must be positive");
   if (pace_percent < 1 || pace_percent > 100)
     return InvalidArgument("--pace-percent must be between 1 and 100");
-  options->batch_keys = batch;
-  options->batch_bytes = static_cast<long long>(batch_kb) * 1024;
+  const EngineFlags defaults;
+  options->batch_keys = fast && batch == defaults.batch ? 100 : batch;
+  options->batch_bytes =
+      static_cast<long long>(fast && batch_kb == defaults.batch_kb ? 256 : batch_kb) * 1024;
   options->workers = workers;
   options->slots_in_flight = slots_in_flight;
   options->migrate_timeout_ms = migrate_timeout_ms;
   options->pace_percent = fast ? 100 : pace_percent;
+  if (fast) options->units_per_source = workers;
   options->password = redis.password;
   options->username = redis.username;
   return Status::Ok();

@@ -11,8 +11,8 @@
 namespace rc::agent {
 
 struct EngineFlags {
-  int batch = 100;
-  int batch_kb = 256;
+  int batch = 20;
+  int batch_kb = 64;
   int workers = 2;
   int slots_in_flight = 512;
   int migrate_timeout_ms = 10000;

@@ -113,6 +113,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   schedule.introduce_slots = options_.introduce_slots;
   schedule.introduce_gap = std::chrono::milliseconds(options_.introduce_gap_ms);
   schedule.ramp_ratio = options_.ramp_ratio;
+  schedule.units_per_source = options_.units_per_source;
   MoveScheduler scheduler(view.topology, plan, schedule);
 
   std::vector<MasterAddress> all_masters;

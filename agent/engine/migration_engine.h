@@ -30,13 +30,12 @@ namespace rc::engine {
 
 struct EngineOptions {
   // Keys per MIGRATE (redis-cli: 10). MIGRATE blocks the source while it runs,
-  // so this also bounds the stall clients see; measured on 2 cores, 100 keys
-  // and 2 workers move as fast as 1000 and 4, with client p99 ~5 ms, not ~100.
-  int batch_keys = 100;
-  // Bound on a MIGRATE's estimated payload: 16 KB keys go 16 per MIGRATE. With
-  // 8 MB (100 keys), client p99 during a move was 13-16 ms; with 256 KB, 3-4.6 ms
-  // at 0.6 s instead of 0.57 s for 5,786 keys (tests/bench/migration).
-  long long batch_bytes = 256 << 10;
+  // so this bounds the stall its clients see: with 20 (and 64 KB below) a
+  // client's p99 stays near 1 ms during a move on 2 cores; 100 and 256 KB
+  // (what --fast uses) move ~1.5-2x faster at p99 2-4 ms (tests/bench/migration).
+  int batch_keys = 20;
+  // Bound on a MIGRATE's estimated payload: 16 KB keys go 4 per MIGRATE.
+  long long batch_bytes = 64 << 10;
   int slots_in_flight = 512;  // slots opened / closed per pipelined round
   // Toward a master that owned no slots when the move started (clients do not
   // know it yet), see move_scheduler.h: its first slots go one at a time, this
@@ -49,6 +48,7 @@ struct EngineOptions {
   // the mover waits so that rounds take at most this share of the time.
   int pace_percent = 50;
   int workers = 2;                 // concurrent source->target pairs
+  int units_per_source = 1;        // of them at once out of one source (its clients wait for each)
   int migrate_timeout_ms = 10000;  // MIGRATE's own timeout; doubled on each retry
   int max_retries =
       12;  // per slot on IOERR / timeout / CLUSTERDOWN (backoff 0.1-3.2 s, ~25 s in all)

@@ -9,6 +9,7 @@ MoveScheduler::MoveScheduler(const Topology& topology, const MigrationPlan& plan
     : options_(options) {
   options_.slots_in_flight = std::max(1, options_.slots_in_flight);
   options_.ramp_ratio = std::max(1, options_.ramp_ratio);
+  options_.units_per_source = std::max(1, options_.units_per_source);
   for (const auto& m : plan.moves) {
     auto pair = std::find_if(pairs_.begin(), pairs_.end(), [&](const Pair& p) {
       return p.from_id == m.from_id && p.to_id == m.to_id;
@@ -52,6 +53,7 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
       if (p.next >= p.slots.size()) continue;
       any_left = true;
       if (pass == 0 && p.open_units > 0) continue;
+      if (source_units_[p.from_id] >= options_.units_per_source) continue;
       Target& t = targets_[p.to_id];
       const int room = Room(t, now, retry_at);
       if (room <= 0) continue;
@@ -62,6 +64,7 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
                          p.slots.begin() + static_cast<long>(p.next + n));
       p.next += n;
       p.open_units++;
+      source_units_[p.from_id]++;
       t.open += static_cast<int>(n);
       cursor_ = (cursor_ + k + 1) % pairs_.size();
       return Step::kUnit;
@@ -73,6 +76,7 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
 void MoveScheduler::Done(const MoveUnit& unit, int moved, Clock::time_point now) {
   for (auto& p : pairs_)
     if (p.from_id == unit.from_id && p.to_id == unit.to_id) p.open_units--;
+  source_units_[unit.from_id]--;
   Target& t = targets_[unit.to_id];
   t.open -= static_cast<int>(unit.slots.size());
   t.owned += moved;

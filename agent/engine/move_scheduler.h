@@ -33,6 +33,9 @@ struct ScheduleOptions {
   int introduce_slots = 32;                     // first slots to a new node, one at a time
   std::chrono::milliseconds introduce_gap{10};  // pause after each of them
   int ramp_ratio = 8;  // open slots toward a new node <= owned / ramp_ratio
+  // Units moved at once out of one source: MIGRATE blocks the source for its
+  // clients, and two units' MIGRATEs back to back block it twice as long.
+  int units_per_source = 1;
 };
 
 struct MoveUnit {
@@ -82,7 +85,8 @@ class MoveScheduler {
   ScheduleOptions options_;
   std::vector<Pair> pairs_;
   std::map<std::string, Target> targets_;
-  size_t cursor_ = 0;  // round-robin start over pairs_
+  std::map<std::string, int> source_units_;  // units open per source id
+  size_t cursor_ = 0;                        // round-robin start over pairs_
 };
 
 }  // namespace rc::engine

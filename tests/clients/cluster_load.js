@@ -16,6 +16,7 @@
 //
 // usage: node cluster_load.js --client ioredis|glide HOST PORT PREFIX READY_FILE STOP_FILE
 // env:   LOAD_PASSWORD  the cluster's password (AUTH), when it has one
+//        LOAD_RATE      writes per second (plus a read every second write); unset: flat out
 'use strict';
 
 const fs = require('fs');
@@ -162,7 +163,11 @@ async function main() {
     print(result());
     process.exit(1);
   }, DEADLINE_MS + HANG_GRACE_MS).unref();
+  const rate = Number(process.env.LOAD_RATE || 0);
+  const pacedFrom = Date.now();
   for (let i = 0; !fs.existsSync(args.stopFile) && Date.now() < deadline; i++) {
+    const ahead = rate > 0 ? pacedFrom + (i * 1000) / rate - Date.now() : 0;
+    if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
     const key = args.prefix + i;
     let t0 = process.hrtime.bigint();
     pending = `SET ${key}`;

@@ -9,6 +9,7 @@ the migration engine must not make clients meet that, so the load shows it.
 
 usage: cluster_load.py HOST PORT PREFIX READY_FILE STOP_FILE
 env:   LOAD_PASSWORD  the cluster's password, when it has one
+       LOAD_RATE      writes per second (plus a read every second write); 0 or unset: flat out
 """
 import json
 import os
@@ -37,7 +38,13 @@ def main():
     latencies = []
     i = 0
     deadline = time.time() + 120
+    rate = float(os.environ.get("LOAD_RATE") or 0)
+    paced_from = time.perf_counter()
     while not os.path.exists(stop_file) and time.time() < deadline:
+        if rate > 0:
+            ahead = paced_from + i / rate - time.perf_counter()
+            if ahead > 0:
+                time.sleep(ahead)
         key = "%s%d" % (prefix, i)
         t0 = time.perf_counter()
         try:

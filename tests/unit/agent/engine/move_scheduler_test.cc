@@ -32,18 +32,44 @@ Topology ThreeMastersAndANewOne() {
 TEST(MoveSchedulerTest, AKnownTargetGetsFullGroupsAtOnce) {
   ScheduleOptions o;
   o.slots_in_flight = 512;
+  o.units_per_source = 2;
   MoveScheduler s(ThreeMastersAndANewOne(), Moves(0, 1, 0, 1199), o);
   MoveUnit a, b, c;
   Clock::time_point retry;
   const auto now = Clock::now();
   ASSERT_EQ(s.Next(now, &a, &retry), MoveScheduler::Step::kUnit);
   ASSERT_EQ(s.Next(now, &b, &retry), MoveScheduler::Step::kUnit);
-  ASSERT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kUnit);
   EXPECT_EQ(a.slots.size(), 512u);
   EXPECT_EQ(b.slots.size(), 512u);
-  EXPECT_EQ(c.slots.size(), 176u);
   EXPECT_EQ(a.slots.front(), 0);
+  EXPECT_EQ(b.slots.front(), 512);
+  // Two units out of node 0 are open: a third waits for one of them.
+  EXPECT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kWait);
+  s.Done(a, 512, now);
+  ASSERT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(c.slots.size(), 176u);
   EXPECT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kDone);
+}
+
+TEST(MoveSchedulerTest, OneSourceMovesOneUnitAtATimeByDefault) {
+  // A drain: one source, three targets. Its clients wait for every MIGRATE,
+  // so two workers must not both be moving out of it.
+  MigrationPlan plan = Moves(3, 0, 0, 99);
+  for (const auto& m : Moves(3, 1, 100, 199).moves) plan.moves.push_back(m);
+  Topology topo = TopologyBuilder()
+                      .Master(0, SlotSet::Of({{200, 5460}}))
+                      .Master(1, SlotSet::Of({{5461, 10922}}))
+                      .Master(3, SlotSet::Of({{0, 199}, {10923, 16383}}))
+                      .Build();
+  MoveScheduler s(topo, plan, ScheduleOptions{});
+  MoveUnit a, b;
+  Clock::time_point retry;
+  const auto now = Clock::now();
+  ASSERT_EQ(s.Next(now, &a, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(s.Next(now, &b, &retry), MoveScheduler::Step::kWait);
+  s.Done(a, 100, now);
+  ASSERT_EQ(s.Next(now, &b, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_NE(a.to_id, b.to_id);
 }
 
 TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapThenRamps) {

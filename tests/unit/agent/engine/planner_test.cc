@@ -196,6 +196,32 @@ TEST(PlannerTest, ScalingOutAndBackInTenTimesKeepsOneRangePerMaster) {
   }
 }
 
+TEST(PlannerTest, ScaleOutThenDrainOfTheNewMasterLeavesOneRangeEach) {
+  // redis-cli --cluster create's layout, a rebalance onto a new master, then
+  // `drain` of it (PlanDrain, not the weight-0 rebalance the agent uses).
+  std::mt19937 rng(11);
+  std::vector<long long> keys(kSlotCount);
+  for (auto& k : keys) k = 40 + static_cast<long long>(rng() % 41);
+  for (int rotate = 0; rotate < 4; ++rotate) {
+    auto r = SplitEvenly(3);
+    TopologyBuilder b;
+    for (int m = 0; m < 3; ++m)
+      b.Master((m + rotate) % 4, SlotSet::Of({r[static_cast<size_t>(m)]}));
+    b.Master((3 + rotate) % 4, SlotSet());
+    Topology topo = b.Build();
+    PlanOptions out;
+    out.use_empty_masters = true;
+    auto grow = PlanRebalance(topo, out, keys);
+    ASSERT_TRUE(grow.ok());
+    topo = Apply(topo, *grow);
+    auto drain = PlanDrain(topo, TestId((3 + rotate) % 4), PlanOptions{}, keys);
+    ASSERT_TRUE(drain.ok()) << drain.status().ToString();
+    topo = Apply(topo, *drain);
+    for (const auto& [id, n] : RangesAfter(topo))
+      EXPECT_LE(n, 1) << "rotation " << rotate << " " << id;
+  }
+}
+
 TEST(PlannerTest, GivenAStrayRangeInsideAReceiversAreaItGoesBackThere) {
   // C owns a stray run inside A's area (as a drain to the emptiest once left);
   // A is short by exactly that many slots.
