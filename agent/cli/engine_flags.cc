@@ -41,12 +41,12 @@ void EngineFlags::Register(FlagParser& parser) {
   parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms,
                 "MIGRATE timeout, doubled on retry (default 10000)");
   parser.AddInt("pace-percent", &pace_percent,
-                "share of the time a source may spend in MIGRATE, 1-100 (default 50): "
+                "share of the time a source may spend in MIGRATE, 1-100 (default 100): "
                 "clients of the source wait while it runs");
   parser.AddBool("fast", &fast,
                  "as fast as possible: no pacing, bigger MIGRATEs (--batch 100 --batch-kb 256 "
                  "unless given), every worker may move out of one source; clients see a higher "
-                 "latency during the move");
+                 "latency during the move (a new master is still introduced one slot at a time)");
 }
 
 Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* options) const {

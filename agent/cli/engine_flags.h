@@ -16,7 +16,7 @@ struct EngineFlags {
   int workers = 2;
   int slots_in_flight = 512;
   int migrate_timeout_ms = 10000;
-  int pace_percent = 50;
+  int pace_percent = 100;
   bool fast = false;
 
   void Register(FlagParser& parser);

@@ -112,6 +112,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   schedule.slots_in_flight = options_.slots_in_flight;
   schedule.introduce_slots = options_.introduce_slots;
   schedule.introduce_gap = std::chrono::milliseconds(options_.introduce_gap_ms);
+  schedule.introduce_hold = std::chrono::milliseconds(options_.introduce_hold_ms);
   schedule.ramp_ratio = options_.ramp_ratio;
   schedule.units_per_source = options_.units_per_source;
   MoveScheduler scheduler(view.topology, plan, schedule);

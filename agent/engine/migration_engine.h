@@ -39,14 +39,18 @@ struct EngineOptions {
   int slots_in_flight = 512;  // slots opened / closed per pipelined round
   // Toward a master that owned no slots when the move started (clients do not
   // know it yet), see move_scheduler.h: its first slots go one at a time, this
-  // far apart, then open slots stay below 1/ramp_ratio of those it owns.
-  int introduce_slots = 32;
-  int introduce_gap_ms = 10;
-  int ramp_ratio = 8;
+  // far apart, then nothing for introduce_hold_ms, then open slots stay below
+  // 1/ramp_ratio of those it owns.
+  int introduce_slots = 64;
+  int introduce_gap_ms = 5;
+  int introduce_hold_ms = 500;
+  int ramp_ratio = 32;
   // Share of the time a source may spend blocked in MIGRATE (100: no pause).
-  // MIGRATE blocks the source for its clients; after each round of MIGRATEs
-  // the mover waits so that rounds take at most this share of the time.
-  int pace_percent = 50;
+  // MIGRATE blocks the source for its clients; below 100, after each round of
+  // MIGRATEs the mover waits so that rounds take at most this share of the
+  // time. What sets client p99 is the length of one round (batch_keys /
+  // batch_bytes), so the default does not pause.
+  int pace_percent = 100;
   int workers = 2;                 // concurrent source->target pairs
   int units_per_source = 1;        // of them at once out of one source (its clients wait for each)
   int migrate_timeout_ms = 10000;  // MIGRATE's own timeout; doubled on each retry

@@ -38,6 +38,10 @@ int MoveScheduler::Room(const Target& t, Clock::time_point now, Clock::time_poin
     }
     return 1;
   }
+  if (now < t.next_open) {  // the hold after the introduction
+    *retry_at = std::min(*retry_at, t.next_open);
+    return 0;
+  }
   const int cap = std::min(options_.slots_in_flight, std::max(1, t.owned / options_.ramp_ratio));
   return std::max(0, cap - t.open);
 }
@@ -82,7 +86,9 @@ void MoveScheduler::Done(const MoveUnit& unit, int moved, Clock::time_point now)
   t.owned += moved;
   const bool introducing = !t.known && t.moved < options_.introduce_slots;
   t.moved += moved;
-  if (introducing) t.next_open = now + options_.introduce_gap;
+  if (introducing)
+    t.next_open = now + (t.moved < options_.introduce_slots ? options_.introduce_gap
+                                                            : options_.introduce_hold);
 }
 
 std::vector<int> MoveScheduler::Drop(const std::string& id) {

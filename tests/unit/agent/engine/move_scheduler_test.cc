@@ -72,10 +72,11 @@ TEST(MoveSchedulerTest, OneSourceMovesOneUnitAtATimeByDefault) {
   EXPECT_NE(a.to_id, b.to_id);
 }
 
-TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapThenRamps) {
+TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapHeldThenRamps) {
   ScheduleOptions o;
   o.introduce_slots = 4;
   o.introduce_gap = 10ms;
+  o.introduce_hold = 500ms;
   o.ramp_ratio = 2;
   o.slots_in_flight = 512;
   MoveScheduler s(ThreeMastersAndANewOne(), Moves(0, 3, 4096, 5460), o);
@@ -95,6 +96,11 @@ TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapThenRamps) {
     }
     now += 10ms;
   }
+  // Introduced: nothing opens during the hold.
+  now -= 10ms;
+  EXPECT_EQ(s.Next(now + 499ms, &other, &retry), MoveScheduler::Step::kWait);
+  EXPECT_EQ(retry, now + 500ms);
+  now += 500ms;
   // Owns 4: at most 4 / 2 = 2 open at once, then 6 / 2 = 3, ...
   ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
   EXPECT_EQ(u.slots.size(), 2u);
@@ -119,6 +125,7 @@ TEST(MoveSchedulerTest, TwoDonorsToANewTargetNeverIntroduceItTwiceAtOnce) {
   ScheduleOptions o;
   o.introduce_slots = 3;
   o.introduce_gap = 0ms;
+  o.introduce_hold = 0ms;
   MoveScheduler s(ThreeMastersAndANewOne(), plan, o);
   const auto now = Clock::now();
   MoveUnit u, other;
@@ -135,6 +142,7 @@ TEST(MoveSchedulerTest, AFailedIntroductionSlotDoesNotCountAsKnown) {
   ScheduleOptions o;
   o.introduce_slots = 1;
   o.introduce_gap = 0ms;
+  o.introduce_hold = 0ms;
   MoveScheduler s(ThreeMastersAndANewOne(), Moves(0, 3, 4096, 4199), o);
   const auto now = Clock::now();
   MoveUnit u;
