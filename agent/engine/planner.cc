@@ -225,6 +225,13 @@ Result<MigrationPlan> PlanRebalance(const Topology& topology, const PlanOptions&
   }
   plan.moves = MovesFor(topology, bands, slot_keys);
   plan.slots_after = CountsAfter(topology, bands.ids, plan.moves);
+  for (const auto& t : targets) {
+    const int after = plan.slots_after[t.id];
+    if (after < t.low || after > t.high)
+      return Internal("planner: master " + Short(t.id) + " would end with " +
+                      std::to_string(after) + " slots, outside its share " + std::to_string(t.low) +
+                      "-" + std::to_string(t.high));
+  }
   SortMoves(&plan);
   return plan;
 }
@@ -294,6 +301,9 @@ Result<MigrationPlan> PlanDrain(const Topology& topology, const std::string& nod
   plan.moves = MovesFor(topology, bands, slot_keys);
   for (const auto& [id, count] : CountsAfter(topology, bands.ids, plan.moves))
     plan.slots_after[id] = count;
+  if (plan.slots_after[node_id] != 0)
+    return Internal("planner: " + std::to_string(plan.slots_after[node_id]) + " slot(s) of " +
+                    Short(node_id) + " found no receiver");
   SortMoves(&plan);
   return plan;
 }
