@@ -340,14 +340,54 @@ Result<DataChecksum> RedisClusterFixture::Checksum() {
       auto values = (*client)->Pipeline(reads);
       if (!values.ok()) return values.status();
       for (size_t k = 0; k < keys.size(); ++k) {
-        const auto& type = (*type_replies)[k].str;
-        if (type == "none") continue;  // expired or moved meanwhile
+        // An error (CLUSTERDOWN while a node is still settling, MOVED for a
+        // key in a slot the node does not own) is not a value: never hash it.
+        const RedisReply& type_reply = (*type_replies)[k];
+        if (!type_reply.IsError() && type_reply.str == "none") continue;  // expired or moved
+        for (const RedisReply* r : {&type_reply, static_cast<const RedisReply*>(&(*values)[k])})
+          if (r->IsError())
+            return Internal("checksum: " + address(i) + " answered " + r->str + " for key " +
+                            keys[k]);
+        const auto& type = type_reply.str;
         sum.keys++;
         sum.digest += Fnv1a(Canonical(type, (*values)[k]), Fnv1a(keys[k]));
       }
     } while (cursor != "0");
   }
   return sum;
+}
+
+std::string RedisClusterFixture::DescribeKeyPlacement() {
+  std::string out;
+  for (int i = 0; i < size(); ++i) {
+    if (!node(i).running()) continue;
+    auto topo = TopologyOf(i);
+    auto client = Connect(i);
+    if (!topo.ok() || !client.ok() || !topo->Myself() || !topo->Myself()->IsMaster()) continue;
+    const SlotSet& owned = topo->Myself()->slots;
+    std::vector<RedisCommand> counts;
+    std::vector<int> slots;
+    for (int s = 0; s < kSlotCount; ++s) {
+      if (owned.Contains(s)) continue;
+      counts.push_back({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(s)});
+      slots.push_back(s);
+    }
+    auto replies = (*client)->Pipeline(counts);
+    auto dbsize = (*client)->Command({"DBSIZE"});
+    long long stray = 0;
+    std::string where;
+    for (size_t k = 0; replies.ok() && k < replies->size(); ++k) {
+      long long n = (*replies)[k].integer;
+      if (n <= 0) continue;
+      stray += n;
+      if (where.size() < 80) where += " " + std::to_string(slots[k]) + ":" + std::to_string(n);
+    }
+    out += address(i) + " dbsize=" + (dbsize.ok() ? std::to_string(dbsize->integer) : "?") +
+           " owned=" + std::to_string(owned.Count()) +
+           " keys in slots it does not own=" + std::to_string(stray) +
+           (where.empty() ? "" : " (slot:keys" + where + ")") + "\n";
+  }
+  return out;
 }
 
 bool RedisClusterFixture::RedisCliCheck(std::string* output, int node_index) {

@@ -62,6 +62,10 @@ class RedisClusterFixture {
 
   // SCANs every reachable master (per node 0's view unless it is down).
   Result<DataChecksum> Checksum();
+  // For a failure message: per running node that is a master in its own
+  // view, its DBSIZE and the keys it holds in slots it does not own (which
+  // clients cannot reach: a lost or duplicated key shows up there).
+  std::string DescribeKeyPlacement();
   // Runs `redis-cli --cluster check ADDRESS`; true when it printed
   // "[OK] All 16384 slots covered." and no [WARNING] / [ERR] line.
   bool RedisCliCheck(std::string* output = nullptr, int node = 0);

@@ -138,9 +138,12 @@ TEST(FaultsTest, SourceMasterKilledMidMigrationThenRerunAfterFailover) {
   auto outcome = engine.Rebalance(cluster.seed(), plan, false, nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString()
                             << (first.ok() ? "" : "\nfirst run: " + first.status().ToString());
+  // Every node must have settled (cluster_state:ok) before the masters are
+  // read: a node still down answers CLUSTERDOWN instead of values.
+  ASSERT_TRUE(cluster.WaitForConsistent().ok());
   auto after = cluster.Checksum();
-  ASSERT_TRUE(after.ok());
-  EXPECT_EQ(*after, *before);
+  ASSERT_TRUE(after.ok()) << after.status().ToString() << "\n" << cluster.DescribeKeyPlacement();
+  EXPECT_EQ(*after, *before) << cluster.DescribeKeyPlacement();
   // The dead node is an operator's business: forget it, then check.
   for (int i = 0; i < cluster.size(); ++i) {
     if (!cluster.node(i).running()) continue;
