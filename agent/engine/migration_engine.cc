@@ -146,8 +146,11 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
           continue;
         }
         lock.unlock();
-        GroupResult r =
-            mover.Move(masters[unit.from_id], masters[unit.to_id], unit.slots, &keys_moved);
+        GroupResult r;
+        const MasterAddress& from = masters[unit.from_id];
+        const MasterAddress& to = masters[unit.to_id];
+        if (!unit.empty_introduction || !mover.HandOverEmpty(from, to, unit.slots.front(), &r))
+          r = mover.Move(from, to, unit.slots, &keys_moved);
         slots_done += r.slots_moved;
         lock.lock();
         scheduler.Done(unit, r.slots_moved, Clock::now());

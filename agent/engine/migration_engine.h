@@ -43,8 +43,8 @@ struct EngineOptions {
   // 1/ramp_ratio of those it owns.
   int introduce_slots = 64;
   int introduce_gap_ms = 5;
-  int introduce_hold_ms = 500;
-  int ramp_ratio = 32;
+  int introduce_hold_ms = 2000;
+  int ramp_ratio = 64;
   // Share of the time a source may spend blocked in MIGRATE (100: no pause).
   // MIGRATE blocks the source for its clients; below 100, after each round of
   // MIGRATEs the mover waits so that rounds take at most this share of the

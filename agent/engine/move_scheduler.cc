@@ -14,10 +14,22 @@ MoveScheduler::MoveScheduler(const Topology& topology, const MigrationPlan& plan
     auto pair = std::find_if(pairs_.begin(), pairs_.end(), [&](const Pair& p) {
       return p.from_id == m.from_id && p.to_id == m.to_id;
     });
-    if (pair == pairs_.end()) pair = pairs_.insert(pairs_.end(), {m.from_id, m.to_id, {}, 0, 0});
+    if (pair == pairs_.end())
+      pair = pairs_.insert(pairs_.end(), {m.from_id, m.to_id, {}, {}, 0, 0});
     pair->slots.push_back(m.slot);
+    pair->keys.push_back(m.keys);
   }
-  for (auto& p : pairs_) std::sort(p.slots.begin(), p.slots.end());
+  for (auto& p : pairs_) {  // ascending slots, keys kept beside them
+    std::vector<size_t> order(p.slots.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return p.slots[a] < p.slots[b]; });
+    std::vector<int> slots;
+    std::vector<long long> keys;
+    for (size_t i : order) slots.push_back(p.slots[i]), keys.push_back(p.keys[i]);
+    p.slots = std::move(slots);
+    p.keys = std::move(keys);
+  }
   for (const auto& p : pairs_) {
     if (targets_.count(p.to_id)) continue;
     const ClusterNode* n = topology.FindById(p.to_id);
@@ -26,6 +38,18 @@ MoveScheduler::MoveScheduler(const Topology& topology, const MigrationPlan& plan
     t.known = t.owned > 0;
     targets_[p.to_id] = t;
   }
+}
+
+void MoveScheduler::FewestKeysNext(Pair& p) {
+  size_t best = p.next;
+  for (size_t i = p.next; i < p.slots.size(); ++i)
+    if (p.keys[i] >= 0 && (p.keys[best] < 0 || p.keys[i] < p.keys[best])) best = i;
+  const int slot = p.slots[best];
+  const long long keys = p.keys[best];
+  p.slots.erase(p.slots.begin() + static_cast<long>(best));
+  p.keys.erase(p.keys.begin() + static_cast<long>(best));
+  p.slots.insert(p.slots.begin() + static_cast<long>(p.next), slot);
+  p.keys.insert(p.keys.begin() + static_cast<long>(p.next), keys);
 }
 
 int MoveScheduler::Room(const Target& t, Clock::time_point now, Clock::time_point* retry_at) const {
@@ -61,7 +85,10 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
       Target& t = targets_[p.to_id];
       const int room = Room(t, now, retry_at);
       if (room <= 0) continue;
+      const bool introducing = !t.known && t.moved < options_.introduce_slots;
+      if (introducing) FewestKeysNext(p);
       const size_t n = std::min(p.slots.size() - p.next, static_cast<size_t>(room));
+      unit->empty_introduction = introducing && n == 1 && p.keys[p.next] == 0;
       unit->from_id = p.from_id;
       unit->to_id = p.to_id;
       unit->slots.assign(p.slots.begin() + static_cast<long>(p.next),

@@ -9,17 +9,22 @@
 // toward such a node the scheduler
 //   1. introduces it: its first `introduce_slots` slots go one at a time, each
 //      closed everywhere before the next opens and `introduce_gap` apart, so
-//      that clients meet it through MOVED while almost nothing is open;
+//      that clients meet it through MOVED while almost nothing is open; the
+//      slots of the run with the fewest keys go first (a slot is open, and
+//      ASK possible, for as long as its keys take to move), and an empty one
+//      is handed over without being opened at all;
 //   2. holds: nothing opens toward it for `introduce_hold`, while every
-//      client that touches one of those slots learns it (a client at 750
-//      ops/s meets one of 64 slots ~3 times a second);
+//      client that touches one of those slots learns it (a client at 1000
+//      ops/s meets one of 64 slots ~4 times a second);
 //   3. then ramps: slots open toward it at once stay at most 1/`ramp_ratio`
 //      of the slots it already owns (up to `slots_in_flight`), so a client
 //      that still does not know it meets a MOVED to it far more often than an
 //      ASK.
 // No schedule makes that certain for a client that never touches the new
-// node's slots; this one made it rare enough that no redis-py client failed
-// in the tests and benchmarks (tests/integration/engine/real_clients_test.cc).
+// node's slots. Measured with tests/integration/engine/real_clients_test.cc
+// (ten scale-outs, redis-py flat out): with a 500 ms hold and 1/32, redis-py
+// failed once in two of three runs with a CPU hog beside it; with 2 s and
+// 1/64, none of two such runs and none without the hog.
 // Targets that owned slots when the move started are known to every client
 // and get groups of `slots_in_flight` at once.
 #pragma once
@@ -35,11 +40,11 @@
 namespace rc::engine {
 
 struct ScheduleOptions {
-  int slots_in_flight = 512;                      // largest group opened at once
-  int introduce_slots = 64;                       // first slots to a new node, one at a time
-  std::chrono::milliseconds introduce_gap{5};     // pause after each of them
-  std::chrono::milliseconds introduce_hold{500};  // pause after the last of them
-  int ramp_ratio = 32;  // open slots toward a new node <= owned / ramp_ratio
+  int slots_in_flight = 512;                       // largest group opened at once
+  int introduce_slots = 64;                        // first slots to a new node, one at a time
+  std::chrono::milliseconds introduce_gap{5};      // pause after each of them
+  std::chrono::milliseconds introduce_hold{2000};  // pause after the last of them
+  int ramp_ratio = 64;  // open slots toward a new node <= owned / ramp_ratio
   // Units moved at once out of one source: MIGRATE blocks the source for its
   // clients, and two units' MIGRATEs back to back block it twice as long.
   int units_per_source = 1;
@@ -49,6 +54,9 @@ struct MoveUnit {
   std::string from_id;
   std::string to_id;
   std::vector<int> slots;  // ascending, all from_id -> to_id
+  // One slot the plan counted no key in, introducing a new node: hand it over
+  // without opening it (SlotGroupMover::HandOverEmpty), so no ASK at all.
+  bool empty_introduction = false;
 };
 
 class MoveScheduler {
@@ -75,7 +83,8 @@ class MoveScheduler {
  private:
   struct Pair {
     std::string from_id, to_id;
-    std::vector<int> slots;  // left to hand out
+    std::vector<int> slots;       // left to hand out
+    std::vector<long long> keys;  // per slot (plan's count, -1 unknown)
     size_t next = 0;
     int open_units = 0;
   };
@@ -86,6 +95,9 @@ class MoveScheduler {
     int open = 0;        // slots open toward it (handed out, not done)
     Clock::time_point next_open{};
   };
+  // Puts the not yet handed out slot of `p` with the fewest known keys at
+  // p.next (the order of the rest is kept).
+  static void FewestKeysNext(Pair& p);
   // How many slots may open toward `t` now (0: none yet).
   int Room(const Target& t, Clock::time_point now, Clock::time_point* retry_at) const;
 

@@ -56,6 +56,56 @@ SlotGroupMover::SlotGroupMover(ConnectionCache& connections, const EngineOptions
                                std::vector<MasterAddress> masters)
     : connections_(connections), options_(options), masters_(std::move(masters)) {}
 
+void SlotGroupMover::TellOthers(const MasterAddress& source, const MasterAddress& target,
+                                const std::vector<int>& slots, GroupResult* result) {
+  for (const auto& m : masters_) {
+    if (m.id == source.id || m.id == target.id || unreachable_.count(m.id)) continue;
+    auto other = connections_.Get(m.host, m.port);
+    auto told = other.ok() ? SetSlots(**other, slots, "NODE", target.id)
+                           : Result<std::vector<RedisReply>>(other.status());
+    if (!told.ok()) {
+      unreachable_.insert(m.id);
+      result->untold.push_back(m.id);
+      RC_LOG_WARNING << "cannot tell master " << m.Address() << " about moved slots ("
+                     << told.status().ToString() << "); gossip will spread the new owners";
+    }
+  }
+}
+
+bool SlotGroupMover::HandOverEmpty(const MasterAddress& source, const MasterAddress& target,
+                                   int slot, GroupResult* result) {
+  auto src = connections_.Get(source.host, source.port);
+  auto dst = connections_.Get(target.host, target.port);
+  if (!src.ok() || !dst.ok()) return false;  // Move reports it
+  RedisClient& s = **src;
+  RedisClient& d = **dst;
+  const std::string n = std::to_string(slot);
+  // IMPORTING on the target, so that its SETSLOT NODE below bumps its epoch
+  // and tells every node at once; and an epoch above the source's.
+  if (!CommandChecked(d, {"CLUSTER", "SETSLOT", n, "IMPORTING", source.id}).ok()) return false;
+  auto info = s.Command({"CLUSTER", "INFO"});
+  const long long source_epoch = info.ok() ? InfoNumber(info->str, "cluster_my_epoch") : -1;
+  auto given = RaiseEpochAbove(d, source_epoch)
+                   ? s.Command({"CLUSTER", "SETSLOT", n, "NODE", target.id})
+                   : Result<RedisReply>(Internal("no epoch above the source's"));
+  if (!given.ok() || given->IsError()) {  // a key is there (redis refuses): the usual way
+    (void)d.Command({"CLUSTER", "SETSLOT", n, "STABLE"});
+    return false;
+  }
+  // From here the source sends the slot's clients to the target with MOVED;
+  // the target sends them back until it claims the slot, one round trip.
+  auto claimed = d.Pipeline({{"PING"}, {"CLUSTER", "SETSLOT", n, "NODE", target.id}});
+  if (!claimed.ok() || claimed->back().IsError()) {
+    result->errors.push_back(SlotError(
+        slot, "SETSLOT NODE on " + d.address() + " after the source gave the empty slot up: " +
+                  (claimed.ok() ? claimed->back().str : claimed.status().ToString())));
+    return true;  // open on the target: FixOpenSlots settles it
+  }
+  TellOthers(source, target, {slot}, result);
+  result->slots_moved++;
+  return true;
+}
+
 GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddress& target,
                                  const std::vector<int>& slots,
                                  std::atomic<long long>* keys_moved) {
@@ -223,18 +273,7 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
     }
   }
   owned.erase(std::remove(owned.begin(), owned.end(), -1), owned.end());
-  for (const auto& m : masters_) {
-    if (m.id == source.id || m.id == target.id || unreachable_.count(m.id)) continue;
-    auto other = connections_.Get(m.host, m.port);
-    auto told = other.ok() ? SetSlots(**other, owned, "NODE", target.id)
-                           : Result<std::vector<RedisReply>>(other.status());
-    if (!told.ok()) {
-      unreachable_.insert(m.id);
-      result.untold.push_back(m.id);
-      RC_LOG_WARNING << "cannot tell master " << m.Address() << " about moved slots ("
-                     << told.status().ToString() << "); gossip will spread the new owners";
-    }
-  }
+  TellOthers(source, target, owned, &result);
   result.slots_moved += static_cast<int>(owned.size());
   RC_VLOG(1) << "group: closed everywhere at " << ms() << " ms";
   return result;

@@ -43,7 +43,20 @@ class SlotGroupMover {
   GroupResult Move(const MasterAddress& source, const MasterAddress& target,
                    const std::vector<int>& slots, std::atomic<long long>* keys_moved);
 
+  // Moves an empty slot without ever opening it (MIGRATING), so no client can
+  // meet an ASK for it: the source gives it up first, which redis refuses
+  // while the slot holds a key, then the target claims it. False when the
+  // source refused (or could not be asked): nothing changed, use Move.
+  // True when done, or when the target could not claim it (in the errors).
+  bool HandOverEmpty(const MasterAddress& source, const MasterAddress& target, int slot,
+                     GroupResult* result);
+
  private:
+  // SETSLOT NODE target for `slots` on every master but source and target
+  // (best effort: one that cannot be told learns by gossip).
+  void TellOthers(const MasterAddress& source, const MasterAddress& target,
+                  const std::vector<int>& slots, GroupResult* result);
+
   ConnectionCache& connections_;
   const EngineOptions& options_;
   std::vector<MasterAddress> masters_;

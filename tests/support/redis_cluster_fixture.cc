@@ -357,6 +357,37 @@ Result<DataChecksum> RedisClusterFixture::Checksum() {
   return sum;
 }
 
+double ClusterShape::KeyShare(const std::string& id) const {
+  long long total = 0;
+  for (const auto& [_, k] : keys) total += k;
+  auto it = keys.find(id);
+  return total > 0 && it != keys.end() ? static_cast<double>(it->second) / total : 0;
+}
+
+std::string ClusterShape::Text() const {
+  std::string out;
+  for (const auto& [id, k] : keys)
+    out += (out.empty() ? "" : ", ") + id.substr(0, 8) + " keys=" + std::to_string(k) +
+           " ranges=" + std::to_string(ranges.at(id));
+  return out;
+}
+
+Result<ClusterShape> RedisClusterFixture::Shape() {
+  ClusterShape shape;
+  for (int i : MastersWithSlots()) {
+    auto topo = TopologyOf(i);
+    auto client = Connect(i);
+    if (!topo.ok()) return topo.status();
+    if (!client.ok()) return client.status();
+    auto dbsize = CommandChecked(**client, {"DBSIZE"});
+    if (!dbsize.ok()) return dbsize.status();
+    const ClusterNode* me = topo->Myself();
+    shape.keys[me->id] = dbsize->integer;
+    shape.ranges[me->id] = static_cast<int>(me->slots.Ranges().size());
+  }
+  return shape;
+}
+
 std::string RedisClusterFixture::DescribeKeyPlacement() {
   std::string out;
   for (int i = 0; i < size(); ++i) {

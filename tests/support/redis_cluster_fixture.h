@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,15 @@ struct DataChecksum {
   bool operator==(const DataChecksum&) const = default;
 };
 
+// What a user sees of the balance: keys (DBSIZE) and slot ranges per master
+// with slots (node id -> value), each master asked itself.
+struct ClusterShape {
+  std::map<std::string, long long> keys;
+  std::map<std::string, int> ranges;
+  double KeyShare(const std::string& id) const;  // of all the masters' keys; 0 when unknown
+  std::string Text() const;                      // "1a2b3c4d keys=2500 ranges=1, ..."
+};
+
 class RedisClusterFixture {
  public:
   explicit RedisClusterFixture(ClusterFixtureOptions options);
@@ -62,6 +72,8 @@ class RedisClusterFixture {
 
   // SCANs every reachable master (per node 0's view unless it is down).
   Result<DataChecksum> Checksum();
+  // Keys and ranges of every running master that owns slots (its own view).
+  Result<ClusterShape> Shape();
   // For a failure message: per running node that is a master in its own
   // view, its DBSIZE and the keys it holds in slots it does not own (which
   // clients cannot reach: a lost or duplicated key shows up there).

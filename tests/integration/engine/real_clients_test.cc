@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -109,48 +108,6 @@ class LoadProcess {
 
 constexpr int kCycles = 10;
 
-// What a user sees of the balance: keys (DBSIZE) and slot ranges per master.
-struct ClusterShape {
-  std::map<std::string, long long> keys;
-  std::map<std::string, int> ranges;
-  double KeyShare(const std::string& id) const {
-    long long total = 0;
-    for (const auto& [_, k] : keys) total += k;
-    auto it = keys.find(id);
-    return total > 0 && it != keys.end() ? static_cast<double>(it->second) / total : 0;
-  }
-  std::string Text() const {
-    std::string out;
-    for (const auto& [id, k] : keys)
-      out += (out.empty() ? "" : ", ") + id.substr(0, 8) + " keys=" + std::to_string(k) +
-             " ranges=" + std::to_string(ranges.at(id));
-    return out;
-  }
-};
-
-Result<ClusterShape> Shape(RedisClusterFixture& cluster) {
-  auto seed = cluster.Connect(0);
-  if (!seed.ok()) return seed.status();
-  auto nodes = (*seed)->Command({"CLUSTER", "NODES"});
-  if (!nodes.ok()) return nodes.status();
-  auto topo = Topology::ParseClusterNodes(nodes->str);
-  if (!topo.ok()) return topo.status();
-  ClusterShape shape;
-  for (int i = 0; i < cluster.size(); ++i) {
-    auto id = cluster.NodeId(i);
-    if (!id.ok()) return id.status();
-    const ClusterNode* n = topo->FindById(*id);
-    if (!n || !n->IsMaster()) continue;
-    auto client = cluster.Connect(i);
-    if (!client.ok()) return client.status();
-    auto dbsize = (*client)->Command({"DBSIZE"});
-    if (!dbsize.ok()) return dbsize.status();
-    shape.keys[*id] = dbsize->integer;
-    shape.ranges[*id] = static_cast<int>(n->slots.Ranges().size());
-  }
-  return shape;
-}
-
 // Creates the stop file when the scope ends, however it ends (a failed
 // ASSERT returns early): every load then finishes and exits.
 struct StopFileGuard {
@@ -214,14 +171,14 @@ TEST(RealClientsTest, TenScaleOutsAndDrainsUnderRedisPyIoredisAndGlide) {
       moves = out.status().WithContext("scale-out of cycle " + std::to_string(cycle));
       break;
     }
-    auto shape_out = Shape(cluster);
+    auto shape_out = cluster.Shape();
     auto back =
         engine.Drain(cluster.seed(), cluster.address(*added), PlanOptions{}, false, nullptr);
     if (!back.ok()) {
       moves = back.status().WithContext("drain of cycle " + std::to_string(cycle));
       break;
     }
-    auto shape_back = Shape(cluster);
+    auto shape_back = cluster.Shape();
     ASSERT_TRUE(shape_out.ok() && shape_back.ok());
     shapes.push_back("cycle " + std::to_string(cycle) + ": out " + shape_out->Text() + "; back " +
                      shape_back->Text());

@@ -2,8 +2,6 @@
 // weights; every key in place (checksum) and `redis-cli --cluster check` clean.
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "agent/engine/migration_engine.h"
 #include "tests/support/redis_cluster_fixture.h"
 
@@ -29,20 +27,6 @@ struct CountingListener : ProgressListener {
     last = p;
   }
 };
-
-// Ranges per master (node id -> count of contiguous slot ranges), per node 0.
-Result<std::map<std::string, int>> RangesPerMaster(RedisClusterFixture& cluster) {
-  auto client = cluster.Connect(0);
-  if (!client.ok()) return client.status();
-  auto nodes = (*client)->Command({"CLUSTER", "NODES"});
-  if (!nodes.ok()) return nodes.status();
-  auto topo = Topology::ParseClusterNodes(nodes->str);
-  if (!topo.ok()) return topo.status();
-  std::map<std::string, int> out;
-  for (const auto& n : topo->nodes())
-    if (n.IsMaster()) out[n.id] = static_cast<int>(n.slots.Ranges().size());
-  return out;
-}
 
 TEST(EngineRebalanceTest, ScalesOutToAnEmptyMasterKeepingEveryKey) {
   RedisClusterFixture cluster(Options(1));
@@ -80,9 +64,10 @@ TEST(EngineRebalanceTest, ScalesOutToAnEmptyMasterKeepingEveryKey) {
   auto dbsize = (*target)->Command({"DBSIZE"});
   ASSERT_TRUE(dbsize.ok());
   EXPECT_EQ(dbsize->integer, outcome->report.keys_moved);
-  auto ranges = RangesPerMaster(cluster);
-  ASSERT_TRUE(ranges.ok()) << ranges.status().ToString();
-  for (const auto& [id, n] : *ranges) EXPECT_LE(n, id == *cluster.NodeId(*added) ? 3 : 1) << id;
+  auto shape = cluster.Shape();
+  ASSERT_TRUE(shape.ok()) << shape.status().ToString();
+  for (const auto& [id, n] : shape->ranges)
+    EXPECT_LE(n, id == *cluster.NodeId(*added) ? 3 : 1) << shape->Text();
   std::string out;
   EXPECT_TRUE(cluster.RedisCliCheck(&out)) << out;
 
@@ -91,9 +76,9 @@ TEST(EngineRebalanceTest, ScalesOutToAnEmptyMasterKeepingEveryKey) {
   auto back = engine.Drain(cluster.seed(), cluster.address(*added), PlanOptions{}, false, nullptr);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->report.keys_moved, dbsize->integer);
-  ranges = RangesPerMaster(cluster);
-  ASSERT_TRUE(ranges.ok());
-  for (const auto& [id, n] : *ranges) EXPECT_LE(n, 1) << id;
+  shape = cluster.Shape();
+  ASSERT_TRUE(shape.ok());
+  for (const auto& [id, n] : shape->ranges) EXPECT_LE(n, 1) << shape->Text();
   EXPECT_EQ(*cluster.Checksum(), *before);
 
   auto out2 = engine.Rebalance(cluster.seed(), plan, false, nullptr);

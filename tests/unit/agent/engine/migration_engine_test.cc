@@ -173,6 +173,54 @@ TEST_F(MigrationEngineTest, ANewMasterGetsItsFirstSlotsOneAtATimeEachClosedBefor
   }
 }
 
+// Slots the source was told to open (SETSLOT s MIGRATING), on every node.
+std::set<std::string> MigratingSlots(FakeRedisCluster& cluster) {
+  std::set<std::string> out;
+  for (int i = 0; i < cluster.size(); ++i)
+    for (const auto& cmd : cluster.Log(cluster.node(i).Address()))
+      if (cmd.size() >= 4 && cmd[1] == "SETSLOT" && cmd[3] == "MIGRATING") out.insert(cmd[2]);
+  return out;
+}
+
+TEST_F(MigrationEngineTest, AnEmptySlotIntroducingANewMasterIsNeverOpened) {
+  // Without MIGRATING no client can meet an ASK for it.
+  ClusterView view = Observe();
+  MigrationPlan plan;
+  int empty = -1, full = -1;
+  for (int s = 5000; s < 5461 && (empty < 0 || full < 0); ++s) {
+    long long keys = view.slot_keys[static_cast<size_t>(s)];
+    if (keys == 0 && empty < 0) empty = s;
+    if (keys > 0 && full < 0) full = s;
+  }
+  ASSERT_TRUE(empty >= 0 && full >= 0);
+  // `late` is empty when planned, and gets a key before it moves.
+  int late = -1;
+  for (int s = empty + 1; s < 5461 && late < 0; ++s)
+    if (view.slot_keys[static_cast<size_t>(s)] == 0) late = s;
+  ASSERT_GE(late, 0);
+  std::string late_key;
+  for (int i = 0; late_key.empty(); ++i)
+    if (KeySlot("late:" + std::to_string(i)) == late) late_key = "late:" + std::to_string(i);
+  cluster_.PutKey(0, late_key, "v");
+  for (int s : {empty, full, late})
+    plan.moves.push_back({s, cluster_.node(0).id, cluster_.node(3).id,
+                          view.slot_keys[static_cast<size_t>(s)]});
+  std::sort(plan.moves.begin(), plan.moves.end(),
+            [](const SlotMove& a, const SlotMove& b) { return a.slot < b.slot; });
+  cluster_.ClearLog();
+  MigrationEngine engine(connector_, EngineOptions{});
+  auto report = engine.Execute(view, plan, nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->errors.empty()) << report->errors.front();
+  EXPECT_EQ(report->slots_moved, 3);
+  auto opened = MigratingSlots(cluster_);
+  EXPECT_EQ(opened.count(std::to_string(empty)), 0u) << "the empty slot was opened";
+  EXPECT_EQ(opened.count(std::to_string(full)), 1u);
+  EXPECT_EQ(opened.count(std::to_string(late)), 1u) << "refused hand-over: the usual way";
+  EXPECT_EQ(cluster_.node(3).keys.count(late_key), 1u);
+  EXPECT_TRUE(Observe().Consistent());
+}
+
 TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompletes) {
   std::set<int> timeouts =
       MoveWithThreeFailures("IOERR error or timeout reading to target instance");

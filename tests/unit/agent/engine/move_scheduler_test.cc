@@ -119,6 +119,36 @@ TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapHeldThenRamp
   EXPECT_EQ(s.SlotsLeft(), 0);
 }
 
+TEST(MoveSchedulerTest, TheIntroductionTakesTheSlotsWithTheFewestKeysFirst) {
+  // Its slots are open (and ASK possible) while their keys move.
+  MigrationPlan plan = Moves(0, 3, 4096, 4105);
+  for (auto& m : plan.moves) m.keys = 10;
+  plan.moves[7].keys = 0;  // slot 4103
+  plan.moves[2].keys = 1;  // slot 4098
+  ScheduleOptions o;
+  o.introduce_slots = 2;
+  o.introduce_gap = 0ms;
+  o.introduce_hold = 0ms;
+  o.ramp_ratio = 1;
+  MoveScheduler s(ThreeMastersAndANewOne(), plan, o);
+  const auto now = Clock::now();
+  MoveUnit u;
+  Clock::time_point retry;
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(u.slots, std::vector<int>{4103});
+  s.Done(u, 1, now);
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(u.slots, std::vector<int>{4098});
+  s.Done(u, 1, now);
+  // Introduced: the rest in slot order, each slot once.
+  std::vector<int> rest;
+  while (s.Next(now, &u, &retry) == MoveScheduler::Step::kUnit) {
+    rest.insert(rest.end(), u.slots.begin(), u.slots.end());
+    s.Done(u, static_cast<int>(u.slots.size()), now);
+  }
+  EXPECT_EQ(rest, (std::vector<int>{4096, 4097, 4099, 4100, 4101, 4102, 4104, 4105}));
+}
+
 TEST(MoveSchedulerTest, TwoDonorsToANewTargetNeverIntroduceItTwiceAtOnce) {
   MigrationPlan plan = Moves(0, 3, 4096, 5460);
   for (const auto& m : Moves(1, 3, 5461, 6826).moves) plan.moves.push_back(m);
