@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "agent/engine/move_scheduler.h"

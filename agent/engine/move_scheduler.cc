@@ -14,22 +14,12 @@ MoveScheduler::MoveScheduler(const Topology& topology, const MigrationPlan& plan
     auto pair = std::find_if(pairs_.begin(), pairs_.end(), [&](const Pair& p) {
       return p.from_id == m.from_id && p.to_id == m.to_id;
     });
-    if (pair == pairs_.end())
-      pair = pairs_.insert(pairs_.end(), {m.from_id, m.to_id, {}, {}, 0, 0});
-    pair->slots.push_back(m.slot);
-    pair->keys.push_back(m.keys);
+    if (pair == pairs_.end()) pair = pairs_.insert(pairs_.end(), {m.from_id, m.to_id, {}, 0, 0});
+    pair->slots.push_back({m.slot, m.keys});
   }
-  for (auto& p : pairs_) {  // ascending slots, keys kept beside them
-    std::vector<size_t> order(p.slots.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return p.slots[a] < p.slots[b]; });
-    std::vector<int> slots;
-    std::vector<long long> keys;
-    for (size_t i : order) slots.push_back(p.slots[i]), keys.push_back(p.keys[i]);
-    p.slots = std::move(slots);
-    p.keys = std::move(keys);
-  }
+  for (auto& p : pairs_)
+    std::sort(p.slots.begin(), p.slots.end(),
+              [](const Pair::Slot& a, const Pair::Slot& b) { return a.slot < b.slot; });
   for (const auto& p : pairs_) {
     if (targets_.count(p.to_id)) continue;
     const ClusterNode* n = topology.FindById(p.to_id);
@@ -41,31 +31,20 @@ MoveScheduler::MoveScheduler(const Topology& topology, const MigrationPlan& plan
 }
 
 void MoveScheduler::FewestKeysNext(Pair& p) {
-  size_t best = p.next;
-  for (size_t i = p.next; i < p.slots.size(); ++i)
-    if (p.keys[i] >= 0 && (p.keys[best] < 0 || p.keys[i] < p.keys[best])) best = i;
-  const int slot = p.slots[best];
-  const long long keys = p.keys[best];
-  p.slots.erase(p.slots.begin() + static_cast<long>(best));
-  p.keys.erase(p.keys.begin() + static_cast<long>(best));
-  p.slots.insert(p.slots.begin() + static_cast<long>(p.next), slot);
-  p.keys.insert(p.keys.begin() + static_cast<long>(p.next), keys);
+  auto first = p.slots.begin() + static_cast<long>(p.next);
+  auto best = first;
+  for (auto it = first; it != p.slots.end(); ++it)
+    if (it->keys >= 0 && (best->keys < 0 || it->keys < best->keys)) best = it;
+  std::rotate(first, best, best + 1);
 }
 
 int MoveScheduler::Room(const Target& t, Clock::time_point now, Clock::time_point* retry_at) const {
   if (t.known) return options_.slots_in_flight;
-  if (t.moved < options_.introduce_slots) {
-    if (t.open > 0) return 0;
-    if (now < t.next_open) {
-      *retry_at = std::min(*retry_at, t.next_open);
-      return 0;
-    }
-    return 1;
-  }
-  if (now < t.next_open) {  // the hold after the introduction
+  if (now < t.next_open) {  // the gap after an introductory slot, or the hold after the last
     *retry_at = std::min(*retry_at, t.next_open);
     return 0;
   }
+  if (t.moved < options_.introduce_slots) return t.open > 0 ? 0 : 1;
   const int cap = std::min(options_.slots_in_flight, std::max(1, t.owned / options_.ramp_ratio));
   return std::max(0, cap - t.open);
 }
@@ -88,11 +67,11 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
       const bool introducing = !t.known && t.moved < options_.introduce_slots;
       if (introducing) FewestKeysNext(p);
       const size_t n = std::min(p.slots.size() - p.next, static_cast<size_t>(room));
-      unit->empty_introduction = introducing && n == 1 && p.keys[p.next] == 0;
+      unit->empty_introduction = introducing && n == 1 && p.slots[p.next].keys == 0;
       unit->from_id = p.from_id;
       unit->to_id = p.to_id;
-      unit->slots.assign(p.slots.begin() + static_cast<long>(p.next),
-                         p.slots.begin() + static_cast<long>(p.next + n));
+      unit->slots.clear();
+      for (size_t i = p.next; i < p.next + n; ++i) unit->slots.push_back(p.slots[i].slot);
       p.next += n;
       p.open_units++;
       source_units_[p.from_id]++;
@@ -122,8 +101,7 @@ std::vector<int> MoveScheduler::Drop(const std::string& id) {
   std::vector<int> dropped;
   for (auto& p : pairs_) {
     if (p.from_id != id && p.to_id != id) continue;
-    dropped.insert(dropped.end(), p.slots.begin() + static_cast<long>(p.next), p.slots.end());
-    p.next = p.slots.size();
+    for (; p.next < p.slots.size(); ++p.next) dropped.push_back(p.slots[p.next].slot);
   }
   return dropped;
 }

@@ -83,8 +83,11 @@ class MoveScheduler {
  private:
   struct Pair {
     std::string from_id, to_id;
-    std::vector<int> slots;       // left to hand out
-    std::vector<long long> keys;  // per slot (plan's count, -1 unknown)
+    struct Slot {
+      int slot = 0;
+      long long keys = -1;  // the plan's count, -1 unknown
+    };
+    std::vector<Slot> slots;  // ascending; those from `next` on are left to hand out
     size_t next = 0;
     int open_units = 0;
   };

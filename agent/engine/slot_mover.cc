@@ -28,6 +28,12 @@ long long InfoNumber(const std::string& text, const std::string& field) {
   return std::atoll(text.c_str() + pos + field.size() + 1);
 }
 
+// The node's own config epoch (CLUSTER INFO), or -1 when it cannot be read.
+long long MyEpoch(RedisClient& node) {
+  auto info = node.Command({"CLUSTER", "INFO"});
+  return info.ok() ? InfoNumber(info->str, "cluster_my_epoch") : -1;
+}
+
 // Makes the target's config epoch higher than the source's, so that its
 // claims win over the source's everywhere (a ping from the source can then
 // never take a slot back from the target, which would make redis delete the
@@ -83,9 +89,7 @@ bool SlotGroupMover::HandOverEmpty(const MasterAddress& source, const MasterAddr
   // IMPORTING on the target, so that its SETSLOT NODE below bumps its epoch
   // and tells every node at once; and an epoch above the source's.
   if (!CommandChecked(d, {"CLUSTER", "SETSLOT", n, "IMPORTING", source.id}).ok()) return false;
-  auto info = s.Command({"CLUSTER", "INFO"});
-  const long long source_epoch = info.ok() ? InfoNumber(info->str, "cluster_my_epoch") : -1;
-  auto given = RaiseEpochAbove(d, source_epoch)
+  auto given = RaiseEpochAbove(d, MyEpoch(s))
                    ? s.Command({"CLUSTER", "SETSLOT", n, "NODE", target.id})
                    : Result<RedisReply>(Internal("no epoch above the source's"));
   if (!given.ok() || given->IsError()) {  // a key is there (redis refuses): the usual way
@@ -161,9 +165,7 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   };
   // 2. MIGRATING on the source (and its config epoch, for step 4).
   auto mig = SetSlots(s, active, "MIGRATING", target.id);
-  auto source_info = s.Command({"CLUSTER", "INFO"});
-  const long long source_epoch =
-      source_info.ok() ? InfoNumber(source_info->str, "cluster_my_epoch") : -1;
+  const long long source_epoch = MyEpoch(s);
   if (!mig.ok()) {
     fail_all(active, mig.status().ToString());
     result.unreachable_id = source.id;

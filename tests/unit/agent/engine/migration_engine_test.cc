@@ -203,8 +203,8 @@ TEST_F(MigrationEngineTest, AnEmptySlotIntroducingANewMasterIsNeverOpened) {
     if (KeySlot("late:" + std::to_string(i)) == late) late_key = "late:" + std::to_string(i);
   cluster_.PutKey(0, late_key, "v");
   for (int s : {empty, full, late})
-    plan.moves.push_back({s, cluster_.node(0).id, cluster_.node(3).id,
-                          view.slot_keys[static_cast<size_t>(s)]});
+    plan.moves.push_back(
+        {s, cluster_.node(0).id, cluster_.node(3).id, view.slot_keys[static_cast<size_t>(s)]});
   std::sort(plan.moves.begin(), plan.moves.end(),
             [](const SlotMove& a, const SlotMove& b) { return a.slot < b.slot; });
   cluster_.ClearLog();
