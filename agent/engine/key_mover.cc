@@ -176,7 +176,13 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
       auto replies = source_.Pipeline(round);
       Pace(std::chrono::steady_clock::now() - round_start);
       if (!replies.ok()) {
-        for (size_t i = begin; i < migrating.size(); ++i) careful(migrating[i]);
+        // The source (or the link to it) failed mid-pass. Unfinished: the slots
+        // of this round and later ones, and those of earlier rounds that still
+        // had keys (in `next`). Each goes the careful way, which fails it (left
+        // open) or finishes it; none may be taken for done.
+        for (size_t i = 0; i < migrating.size(); ++i)
+          if (i >= begin || std::find(next.begin(), next.end(), migrating[i]) != next.end())
+            careful(migrating[i]);
         return moved;
       }
       for (size_t i = begin; i < end; ++i) {

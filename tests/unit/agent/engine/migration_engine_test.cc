@@ -269,6 +269,41 @@ TEST_F(MigrationEngineTest, APersistentIoErrorLeavesTheSlotOpenAndReportsIt) {
   EXPECT_EQ(cluster_.AllKeys(), before_);
 }
 
+TEST_F(MigrationEngineTest, ASourceThatDiesMidRoundLeavesNoHalfMovedSlotClosed) {
+  // Several slots open at once, a few keys per MIGRATE: a slot whose first
+  // batch moved, and whose next batch never ran because the source died in a
+  // later MIGRATE of the same round, still has keys on the source. Closing it
+  // on the target would strand them there.
+  int migrates = 0;
+  cluster_.set_hook([&](const FakeNode& n, const RedisCommand& argv) -> std::optional<RedisReply> {
+    if (n.id != cluster_.node(0).id || argv[0] != "MIGRATE" || ++migrates < 3) return std::nullopt;
+    cluster_.node(0).up = false;  // SIGKILL: this and every later call fails
+    RedisReply gone;
+    gone.str = "DISCONNECT";
+    return gone;
+  });
+  ClusterView view = Observe();
+  MigrationPlan plan;  // to node 1, which clients know: slots open in groups
+  for (int s = 0; s < 1024; ++s)
+    plan.moves.push_back({s, cluster_.node(0).id, cluster_.node(1).id, -1});
+  EngineOptions eo;
+  eo.workers = 1;
+  eo.slots_in_flight = 4;
+  eo.batch_keys = 2;
+  eo.max_retries = 1;
+  MigrationEngine engine(connector_, eo);
+  auto report = engine.Execute(view, plan, nullptr);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->errors.empty());
+  ASSERT_GE(migrates, 3);
+  // No slot is owned by node 1 while node 0 still holds keys of it.
+  for (int s = 0; s < 1024; ++s) {
+    if (cluster_.node(1).owners[static_cast<size_t>(s)] != cluster_.node(1).id) continue;
+    EXPECT_EQ(KeysOn(0, s, s), 0) << "slot " << s << " closed on node 1 with keys left on node 0";
+  }
+  EXPECT_EQ(cluster_.AllKeys(), before_);
+}
+
 TEST_F(MigrationEngineTest, ATargetThatDoesNotKnowTheSlotMapIsNotImportedInto) {
   cluster_.node(3).owners.assign(kSlotCount, "");  // a new node before gossip
   ClusterView view = Observe();
