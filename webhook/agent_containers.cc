@@ -79,6 +79,8 @@ json CommonEnv(const AgentFacts& facts) {
                               std::to_string(facts.policy.replicas_per_master)));
   env.push_back(
       LiteralEnvVar("REDIS_CLUSTER_NODE_TIMEOUT_MS", std::to_string(facts.policy.node_timeout_ms)));
+  if (facts.policy.fast_migration)
+    env.push_back(LiteralEnvVar("REDIS_CLUSTER_MIGRATION_SPEED", "fast"));
   if (facts.policy.extra_config) {
     env.push_back(LiteralEnvVar("REDIS_CLUSTER_EXTRA_CONFIG", *facts.policy.extra_config));
   }

@@ -15,9 +15,10 @@ constexpr std::string_view kAntiAffinity = "anti-affinity";
 constexpr std::string_view kPasswordSecret = "password-secret";
 constexpr std::string_view kConfig = "config";
 constexpr std::string_view kNodeTimeout = "node-timeout-ms";
+constexpr std::string_view kMigrationSpeed = "migration-speed";
 
-constexpr std::array<std::string_view, 5> kKnownKeys = {kReplicasPerMaster, kAntiAffinity,
-                                                        kPasswordSecret, kConfig, kNodeTimeout};
+constexpr std::array<std::string_view, 6> kKnownKeys = {
+    kReplicasPerMaster, kAntiAffinity, kPasswordSecret, kConfig, kNodeTimeout, kMigrationSpeed};
 
 // Directives the agent renders itself; a user value would break the cluster.
 constexpr std::array<std::string_view, 11> kOwnedDirectives = {"cluster-enabled",
@@ -192,6 +193,12 @@ Result<ClusterPolicy> ParseClusterPolicy(const nlohmann::json& annotations) {
                                "at most 253) holding the key `password`");
       }
       policy.password_secret = value;
+    } else if (key == kMigrationSpeed) {
+      if (value != "gentle" && value != "fast") {
+        return InvalidArgument(AnnotationName(key) + " is " + Quote(value) +
+                               "; want gentle (default: client latency stays near idle) or fast");
+      }
+      policy.fast_migration = value == "fast";
     } else if (key == kConfig) {
       auto validated = ValidateExtraConfig(value);
       if (!validated.ok()) return validated.status();

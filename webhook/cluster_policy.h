@@ -20,6 +20,7 @@ struct ClusterPolicy {
   std::optional<std::string> password_secret;  // redis-cluster.io/password-secret (Secret name)
   std::optional<std::string> extra_config;     // redis-cluster.io/config, normalised lines
   int node_timeout_ms = 5000;                  // redis-cluster.io/node-timeout-ms, 1000..60000
+  bool fast_migration = false;                 // redis-cluster.io/migration-speed: gentle|fast
 
   // The smallest spec.replicas that gives 3 masters with their replicas.
   int MinimumReplicas() const { return 3 * (1 + replicas_per_master); }

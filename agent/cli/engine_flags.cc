@@ -58,14 +58,18 @@ Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* op
   if (pace_percent < 1 || pace_percent > 100)
     return InvalidArgument("--pace-percent must be between 1 and 100");
   const EngineFlags defaults;
-  options->batch_keys = fast && batch == defaults.batch ? 100 : batch;
-  options->batch_bytes =
-      static_cast<long long>(fast && batch_kb == defaults.batch_kb ? 256 : batch_kb) * 1024;
   options->workers = workers;
   options->slots_in_flight = slots_in_flight;
   options->migrate_timeout_ms = migrate_timeout_ms;
-  options->pace_percent = fast ? 100 : pace_percent;
-  if (fast) options->units_per_source = workers;
+  options->pace_percent = pace_percent;
+  options->batch_keys = batch;
+  options->batch_bytes = static_cast<long long>(batch_kb) * 1024;
+  if (fast) {
+    engine::MakeFast(options);  // an explicit --batch / --batch-kb still wins
+    if (batch != defaults.batch) options->batch_keys = batch;
+    if (batch_kb != defaults.batch_kb)
+      options->batch_bytes = static_cast<long long>(batch_kb) * 1024;
+  }
   options->password = redis.password;
   options->username = redis.username;
   return Status::Ok();

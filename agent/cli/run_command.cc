@@ -74,7 +74,8 @@ int RunCommand(int argc, char** argv) {
               << " (" << settings->pod.pod_ip << ", ordinal " << w.loop_options.ordinal
               << "); discovery: " << w.discovery_name << "; health on " << w.http_address << ":"
               << health.port() << "; " << w.loop_options.desired.replicas_per_master
-              << " replica(s) per master";
+              << " replica(s) per master; slots move "
+              << (settings->fast_migration ? "fast (migration-speed=fast)" : "gently");
 
   std::thread prestop([&] {
     PrestopHandshake handshake(w.prestop_options, *w.prestop_pods, *w.prestop_connector);

@@ -31,6 +31,8 @@ constexpr Spec kSpecs[] = {
     {"cluster-domain", "CLUSTER_DOMAIN", "cluster DNS domain (from /etc/resolv.conf)"},
     {"redis-port", "REDIS_PORT", "redis client port (6379)"},
     {"bind-address", "REDIS_BIND_ADDRESS", "bind redis to one address (tests; default all)"},
+    {"migration-speed", "REDIS_CLUSTER_MIGRATION_SPEED",
+     "how the coordinator moves slots: gentle (default; client p99 stays near idle) or fast"},
 };
 
 Result<int> ToInt(const std::string& name, const std::string& value, int min) {
@@ -150,6 +152,13 @@ Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup&
     auto v = ToInt("redis-port", get("redis-port"), 1);
     if (!v.ok()) return v.status();
     out.conf.port = *v;
+  }
+  const std::string speed = get("migration-speed");
+  if (speed == "fast") {
+    out.fast_migration = true;
+  } else if (!speed.empty() && speed != "gentle") {
+    return InvalidArgument("--migration-speed (REDIS_CLUSTER_MIGRATION_SPEED) is '" + speed +
+                           "'; want gentle (the default) or fast");
   }
   out.conf.extra_config = get("extra-config");
   if (!get("data-dir").empty()) out.conf.data_dir = get("data-dir");

@@ -22,6 +22,9 @@ struct AgentSettings {
   std::string statefulset_name;                   // STATEFULSET_NAME
   int replicas_per_master = 1;                    // REDIS_CLUSTER_REPLICAS_PER_MASTER
   std::string config_dir = "/etc/redis-cluster";  // shared emptyDir (redis.conf, prestop files)
+  // REDIS_CLUSTER_MIGRATION_SPEED=fast: the coordinator moves slots with
+  // engine::MakeFast (as `rebalance --fast`); gentle (false) by default.
+  bool fast_migration = false;
   // Flags of the subcommand itself (e.g. run's --http-port), name -> value.
   std::map<std::string, std::string> extra;
 };

@@ -40,6 +40,13 @@ void LoggingProgressListener::OnProgress(const MigrationProgress& progress) {
   RC_LOG_INFO << what_ << ": " << FormatProgress(progress);
 }
 
+void MakeFast(EngineOptions* options) {
+  options->batch_keys = 100;
+  options->batch_bytes = 256 << 10;
+  options->pace_percent = 100;
+  options->units_per_source = options->workers;
+}
+
 MigrationEngine::MigrationEngine(RedisConnector& connector, EngineOptions options)
     : connector_(connector), options_(std::move(options)) {}
 

@@ -63,6 +63,12 @@ struct EngineOptions {
   std::string password;  // MIGRATE AUTH password; empty: none
 };
 
+// "As fast as possible" (rebalance/drain --fast, the sidecar's
+// REDIS_CLUSTER_MIGRATION_SPEED=fast): no pacing, 100 keys / 256 KB per
+// MIGRATE, every worker may move out of one source. Clients see a higher p99
+// during the move; a new master is still introduced one slot at a time.
+void MakeFast(EngineOptions* options);
+
 struct MigrationProgress {
   int slots_done = 0;
   int slots_total = 0;

@@ -60,6 +60,7 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
   w->prestop_connector = std::make_unique<HiredisConnector>(redis);
   engine::EngineOptions engine_options;
   engine_options.password = settings.conf.password;
+  if (settings.fast_migration) engine::MakeFast(&engine_options);
   w->engine = std::make_unique<engine::MigrationEngine>(*w->connector, engine_options);
   w->events = std::make_unique<NoEventRecorder>();
 

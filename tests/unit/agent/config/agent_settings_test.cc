@@ -38,6 +38,7 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
                                    {"REDIS_PASSWORD", "pw"},
                                    {"REDIS_IMAGE", "redis:5.0.4"},
                                    {"CLUSTER_DOMAIN", "corp.local"},
+                                   {"REDIS_CLUSTER_MIGRATION_SPEED", "fast"},
                                    {"REDIS_USER_ARGS", R"(["redis-server","/c.conf"])"}}),
                               {});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -50,6 +51,7 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
   EXPECT_EQ(s->conf.image, "redis:5.0.4");
   EXPECT_EQ(s->conf.user.config_file, "/c.conf");
   EXPECT_EQ(s->config_dir, "/etc/redis-cluster");
+  EXPECT_TRUE(s->fast_migration);
 }
 
 TEST(ParseAgentSettings, FlagsWinOverTheEnvironment) {
@@ -61,6 +63,7 @@ TEST(ParseAgentSettings, FlagsWinOverTheEnvironment) {
   EXPECT_EQ(s->config_dir, "/tmp/c");
   EXPECT_EQ(s->extra.at("http-port"), "0");
   EXPECT_EQ(s->extra.at("discovery"), "kube");
+  EXPECT_FALSE(s->fast_migration) << "gentle unless asked";
 }
 
 TEST(ParseAgentSettings, RejectsBadUsageWithAClearMessage) {
@@ -74,6 +77,7 @@ TEST(ParseAgentSettings, RejectsBadUsageWithAClearMessage) {
       {{"init", "--replicas-per-master=two"}, "not a whole number"},
       {{"init", "--password-file=/nonexistent/pw"}, "cannot be read"},
       {{"init", "stray"}, "unexpected argument"},
+      {{"run", "--migration-speed=turbo"}, "want gentle (the default) or fast"},
   };
   for (auto& c : cases) {
     Argv a(c.argv);
