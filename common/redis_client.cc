@@ -3,32 +3,26 @@
 #include <hiredis/hiredis.h>
 #include <signal.h>
 
-#include <cerrno>
-#include <cstring>
 #include <mutex>
+
+#include "common/redis_stream.h"
 
 namespace rc {
 namespace {
 
-struct ContextDeleter {
-  void operator()(redisContext* c) const { redisFree(c); }
+struct ReaderDeleter {
+  void operator()(redisReader* r) const { redisReaderFree(r); }
 };
 struct ReplyDeleter {
   void operator()(redisReply* r) const { freeReplyObject(r); }
 };
-using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+using ReaderPtr = std::unique_ptr<redisReader, ReaderDeleter>;
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
-timeval ToTimeval(int ms) {
-  timeval tv;
-  tv.tv_sec = ms / 1000;
-  tv.tv_usec = (ms % 1000) * 1000;
-  return tv;
-}
-
-// hiredis writes with write(2): a write to a connection the server has closed would raise
-// SIGPIPE and kill the process. Ignore SIGPIPE once (only if nobody installed a handler) so
-// such a write fails with EPIPE and becomes kUnavailable.
+// A TLS write to a connection the server has closed raises SIGPIPE (OpenSSL
+// writes with write(2)) and would kill the process. Ignore SIGPIPE once (only
+// if nobody installed a handler) so such a write fails with EPIPE and becomes
+// kUnavailable.
 void IgnoreSigpipeOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -40,26 +34,6 @@ void IgnoreSigpipeOnce() {
       sigaction(SIGPIPE, &ignore, nullptr);
     }
   });
-}
-
-// The one place hiredis errors become Status values. `saved_errno` is errno right after
-// the failing hiredis call (later calls may change errno).
-Status TranslateError(const redisContext* ctx, const std::string& address, const std::string& what,
-                      int saved_errno) {
-  std::string detail = ctx ? ctx->errstr : "out of memory";
-  // hiredis 0.14 reports a read timeout as an I/O error with EAGAIN ("Resource temporarily
-  // unavailable") and a connect timeout with ETIMEDOUT ("Connection timed out").
-  bool timed_out = ctx && ctx->err == REDIS_ERR_IO &&
-                   (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ||
-                    saved_errno == ETIMEDOUT || detail.find("timed out") != std::string::npos ||
-                    detail.find("temporarily unavailable") != std::string::npos);
-  if (timed_out)
-    return Timeout("redis " + address + ": " + what + ": no answer within the timeout");
-  if (ctx && ctx->err == REDIS_ERR_EOF)
-    return Unavailable("redis " + address + ": " + what + ": connection closed by the server");
-  if (ctx && ctx->err == REDIS_ERR_PROTOCOL)
-    return Internal("redis " + address + ": " + what + ": protocol error: " + detail);
-  return Unavailable("redis " + address + ": " + what + ": " + detail);
 }
 
 RedisReply Convert(const redisReply* r) {
@@ -93,12 +67,32 @@ RedisReply Convert(const redisReply* r) {
   return out;
 }
 
-class HiredisClient : public RedisClient {
+// Appends one command in RESP (hiredis formats it).
+Status AppendCommand(const RedisCommand& cmd, std::string* out) {
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  args.reserve(cmd.size());
+  lens.reserve(cmd.size());
+  for (const auto& a : cmd) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  char* formatted = nullptr;
+  int len =
+      redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), args.data(), lens.data());
+  if (len < 0 || formatted == nullptr) return Internal("out of memory formatting a command");
+  out->append(formatted, static_cast<size_t>(len));
+  redisFreeCommand(formatted);
+  return Status::Ok();
+}
+
+// One connection: commands out as RESP through a RedisStream (plain or TLS),
+// replies parsed by hiredis's reader.
+class RespClient : public RedisClient {
  public:
-  HiredisClient(RedisOptions options, ContextPtr ctx)
+  explicit RespClient(RedisOptions options)
       : options_(std::move(options)),
-        address_(options_.host + ":" + std::to_string(options_.port)),
-        ctx_(std::move(ctx)) {}
+        address_(options_.host + ":" + std::to_string(options_.port)) {}
 
   const std::string& address() const override { return address_; }
 
@@ -113,69 +107,67 @@ class HiredisClient : public RedisClient {
       if (cmd.empty())
         return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
     }
-    if (!ctx_) {
-      Status s = Reconnect();
-      if (!s.ok()) return s;
-    }
-    std::vector<const char*> args;
-    std::vector<size_t> lens;
-    for (const auto& cmd : cmds) {
-      args.clear();
-      lens.clear();
-      for (const auto& a : cmd) {
-        args.push_back(a.data());
-        lens.push_back(a.size());
-      }
-      if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(args.size()), args.data(),
-                                 lens.data()) != REDIS_OK) {
-        int saved_errno = errno;
-        return Fail(Name(cmds), saved_errno);
-      }
-    }
-    std::vector<RedisReply> out;
-    out.reserve(cmds.size());
-    for (size_t i = 0; i < cmds.size(); ++i) {
-      void* raw = nullptr;
-      if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) {
-        int saved_errno = errno;
-        return Fail(Name(cmds), saved_errno);
-      }
-      ReplyPtr reply(static_cast<redisReply*>(raw));
-      out.push_back(Convert(reply.get()));
-    }
-    return out;
+    if (!stream_) RC_RETURN_IF_ERROR(Connect());
+    return Exchange(cmds, options_.command_timeout_ms);
   }
 
-  void SetCommandTimeout(int ms) override {
-    options_.command_timeout_ms = ms;
-    if (ctx_) redisSetTimeout(ctx_.get(), ToTimeval(ms));
-  }
+  void SetCommandTimeout(int ms) override { options_.command_timeout_ms = ms; }
 
-  // Finishes a new connection: AUTH (still under the connect timeout), then the command
-  // timeout for everything after. Never keeps a connection whose AUTH failed.
-  Status Handshake() {
+  // Opens the connection and AUTHs, all under the connect timeout. Never
+  // keeps a connection whose AUTH failed.
+  Status Connect() {
+    auto stream = RedisStream::Open(options_.host, options_.port, options_.connect_timeout_ms,
+                                    options_.tls.get());
+    if (!stream.ok()) return stream.status();
+    stream_ = std::move(stream).value();
+    reader_.reset(redisReaderCreate());
+    if (!reader_) {
+      stream_.reset();
+      return Internal("redis " + address_ + ": out of memory");
+    }
     Status auth = Authenticate();
-    if (!auth.ok()) {
-      ctx_.reset();
-      return auth;
-    }
-    if (redisSetTimeout(ctx_.get(), ToTimeval(options_.command_timeout_ms)) != REDIS_OK) {
-      int saved_errno = errno;
-      return Fail("set timeout", saved_errno);
-    }
-    return Status::Ok();
+    if (!auth.ok()) Drop();
+    return auth;
   }
 
  private:
+  Result<std::vector<RedisReply>> Exchange(const std::vector<RedisCommand>& cmds, int timeout_ms) {
+    const std::string what = Name(cmds);
+    std::string out;
+    for (const auto& cmd : cmds) RC_RETURN_IF_ERROR(AppendCommand(cmd, &out));
+    Status wrote = stream_->WriteAll(out, timeout_ms, what);
+    if (!wrote.ok()) return Fail(wrote);
+    std::vector<RedisReply> replies;
+    replies.reserve(cmds.size());
+    char buf[16 * 1024];
+    while (replies.size() < cmds.size()) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
+        return Fail(Internal("redis " + address_ + ": " + what +
+                             ": protocol error: " + std::string(reader_->errstr)));
+      if (raw != nullptr) {
+        ReplyPtr reply(static_cast<redisReply*>(raw));
+        replies.push_back(Convert(reply.get()));
+        continue;
+      }
+      auto n = stream_->ReadSome(buf, sizeof buf, timeout_ms, what);
+      if (!n.ok()) return Fail(n.status());
+      if (redisReaderFeed(reader_.get(), buf, *n) != REDIS_OK)
+        return Fail(Internal("redis " + address_ + ": " + what +
+                             ": protocol error: " + std::string(reader_->errstr)));
+    }
+    return replies;
+  }
+
   Status Authenticate() {
     if (options_.password.empty()) return Status::Ok();
     RedisCommand auth = options_.username.empty()
                             ? RedisCommand{"AUTH", options_.password}
                             : RedisCommand{"AUTH", options_.username, options_.password};
-    auto reply = Command(auth);
+    auto reply = Exchange({auth}, options_.connect_timeout_ms);
     if (!reply.ok()) return reply.status();
-    if (reply->IsError())
-      return PermissionDenied("redis " + address_ + ": AUTH failed: " + reply->str);
+    if (reply->front().IsError())
+      return PermissionDenied("redis " + address_ + ": AUTH failed: " + reply->front().str);
     return Status::Ok();
   }
 
@@ -187,46 +179,29 @@ class HiredisClient : public RedisClient {
     return name;
   }
 
-  Status Fail(const std::string& what, int saved_errno) {
-    Status s = TranslateError(ctx_.get(), address_, what, saved_errno);
-    ctx_.reset();  // a failed hiredis context cannot be reused; reconnect next time
+  // A failed or timed-out connection is dropped: a late reply can never be
+  // taken for the answer to a later command. The next call reconnects.
+  Status Fail(Status s) {
+    Drop();
     return s;
   }
-
-  Status Reconnect();
+  void Drop() {
+    reader_.reset();
+    stream_.reset();
+  }
 
   RedisOptions options_;
   std::string address_;
-  ContextPtr ctx_;
+  std::unique_ptr<RedisStream> stream_;
+  ReaderPtr reader_;
 };
-
-Result<ContextPtr> OpenContext(const RedisOptions& options) {
-  std::string address = options.host + ":" + std::to_string(options.port);
-  ContextPtr ctx(redisConnectWithTimeout(options.host.c_str(), options.port,
-                                         ToTimeval(options.connect_timeout_ms)));
-  int saved_errno = errno;
-  if (!ctx || ctx->err) return TranslateError(ctx.get(), address, "connect", saved_errno);
-  // AUTH is part of connecting: it runs under the connect timeout (see RedisOptions).
-  if (redisSetTimeout(ctx.get(), ToTimeval(options.connect_timeout_ms)) != REDIS_OK)
-    return TranslateError(ctx.get(), address, "set timeout", errno);
-  return ctx;
-}
-
-Status HiredisClient::Reconnect() {
-  auto ctx = OpenContext(options_);
-  if (!ctx.ok()) return ctx.status();
-  ctx_ = std::move(ctx).value();
-  return Handshake();
-}
 
 }  // namespace
 
 Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisOptions& options) {
   IgnoreSigpipeOnce();
-  auto ctx = OpenContext(options);
-  if (!ctx.ok()) return ctx.status();
-  auto client = std::make_unique<HiredisClient>(options, std::move(ctx).value());
-  RC_RETURN_IF_ERROR(client->Handshake());
+  auto client = std::make_unique<RespClient>(options);
+  RC_RETURN_IF_ERROR(client->Connect());
   return std::unique_ptr<RedisClient>(std::move(client));
 }
 

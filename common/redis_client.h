@@ -1,7 +1,8 @@
 // A small Redis client: one connection to one node, with connect and command
 // timeouts, AUTH and pipelining. RedisClient is abstract so planner, engine
-// and agent logic can be tested against fakes; HiredisClient (redis_client.cc)
-// is the real adapter and the only place hiredis errors are translated.
+// and agent logic can be tested against fakes. The real client (redis_client.cc)
+// moves bytes through a RedisStream (plain TCP or TLS on OpenSSL: Debian's
+// hiredis 0.14 has no TLS) and parses replies with hiredis's reader.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/tls_context.h"
 
 namespace rc {
 
@@ -38,10 +40,11 @@ using RedisCommand = std::vector<std::string>;
 struct RedisOptions {
   std::string host;  // IP or name
   int port = 6379;
-  int connect_timeout_ms = 2000;  // TCP connect + AUTH
-  int command_timeout_ms = 5000;  // each reply
-  std::string username;           // ACL user (redis >= 6); empty: password only
-  std::string password;           // empty: no AUTH
+  int connect_timeout_ms = 2000;    // TCP connect + AUTH
+  int command_timeout_ms = 5000;    // each reply
+  std::string username;             // ACL user (redis >= 6); empty: password only
+  std::string password;             // empty: no AUTH
+  std::shared_ptr<TlsContext> tls;  // null: plain TCP
 };
 
 // Errors: kUnavailable (connect refused, connection closed), kTimeout (no reply within
@@ -70,9 +73,9 @@ class RedisConnector {
   virtual Result<std::unique_ptr<RedisClient>> Connect(const std::string& host, int port) = 0;
 };
 
-// Connects with hiredis (and AUTHs when a password is set). The first call sets SIGPIPE to
-// ignored when it is at its default, so a write to a closed connection fails with EPIPE
-// instead of killing the process.
+// Connects (TLS when options.tls is set; AUTHs when a password is set). The first call sets SIGPIPE
+// to ignored when it is at its default, so a write to a closed connection fails with EPIPE instead
+// of killing the process.
 Result<std::unique_ptr<RedisClient>> ConnectRedis(const RedisOptions& options);
 
 // Connects every node with the same timeouts and credentials.

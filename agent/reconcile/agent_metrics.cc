@@ -2,24 +2,17 @@
 
 #include <chrono>
 
+#include "common/steady_ms.h"
+
 namespace rc::agent {
-namespace {
-
-long long NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 void AgentMetrics::LoopDone(bool ok) {
   ++loops_;
   if (!ok) ++loop_errors_;
-  last_loop_ms_ = NowMs();
+  last_loop_ms_ = SteadyNowMs();
 }
 
-void AgentMetrics::Heartbeat() { last_loop_ms_ = NowMs(); }
+void AgentMetrics::Heartbeat() { last_loop_ms_ = SteadyNowMs(); }
 
 void AgentMetrics::ActionDone(const std::string& action, bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -40,7 +33,7 @@ void AgentMetrics::SetCluster(int masters, int nodes, bool balanced) {
 double AgentMetrics::SecondsSinceLastLoop() const {
   long long last = last_loop_ms_;
   if (last == 0) return 1e9;
-  return static_cast<double>(NowMs() - last) / 1000.0;
+  return static_cast<double>(SteadyNowMs() - last) / 1000.0;
 }
 
 std::string AgentMetrics::Render() const {

@@ -7,9 +7,11 @@
 namespace rc::testing {
 
 bool RedisCliClusterCheck(const std::string& address, const std::string& password,
-                          std::string* output) {
+                          std::string* output, const std::string& tls_args) {
   if (!password.empty()) setenv("REDISCLI_AUTH", password.c_str(), 1);
-  const std::string out = RunCommand("redis-cli --cluster check " + address).out;
+  const std::string out = RunCommand("redis-cli " + (tls_args.empty() ? "" : tls_args + " ") +
+                                     "--cluster check " + address)
+                              .out;
   if (!password.empty()) unsetenv("REDISCLI_AUTH");
   if (output) *output = out;
   return out.find("[OK] All 16384 slots covered.") != std::string::npos &&

@@ -65,6 +65,7 @@ RedisClusterFixture::RedisClusterFixture(ClusterFixtureOptions options)
         ro.password = options_.password;
         ro.connect_timeout_ms = 1000;
         ro.command_timeout_ms = 20000;
+        if (options_.tls) ro.tls = options_.tls->client;
         return ro;
       }()) {}
 
@@ -79,6 +80,7 @@ Result<int> RedisClusterFixture::StartNode() {
   so.port = options_.port;
   so.password = options_.password;
   so.node_timeout_ms = options_.node_timeout_ms;
+  so.tls = options_.tls;
   // Replicas sync at once (the 7.0 default waits 5 s for more replicas).
   so.extra = {"repl-diskless-sync-delay 0"};
   so.extra.insert(so.extra.end(), options_.extra.begin(), options_.extra.end());
@@ -422,7 +424,14 @@ std::string RedisClusterFixture::DescribeKeyPlacement() {
 }
 
 bool RedisClusterFixture::RedisCliCheck(std::string* output, int node_index) {
-  return RedisCliClusterCheck(address(node_index), options_.password, output);
+  const std::string tls_args =
+      options_.tls
+          ? "--tls --cacert " + options_.tls->ca_file +
+                (options_.tls->auth_clients == "yes"
+                     ? " --cert " + options_.tls->cert_file + " --key " + options_.tls->key_file
+                     : "")
+          : "";
+  return RedisCliClusterCheck(address(node_index), options_.password, output, tls_args);
 }
 
 }  // namespace rc::testing

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct ClusterFixtureOptions {
   int node_timeout_ms = 2000;
   std::chrono::milliseconds deadline{30000};  // for every wait of the fixture
   std::vector<std::string> extra;             // extra redis.conf lines for every node
+  std::optional<ServerTls> tls;               // every node TLS only; the fixture connects with TLS
 };
 
 // Order-independent digest of every key and value (strings, lists, sets,
@@ -78,7 +80,8 @@ class RedisClusterFixture {
   // view, its DBSIZE and the keys it holds in slots it does not own (which
   // clients cannot reach: a lost or duplicated key shows up there).
   std::string DescribeKeyPlacement();
-  // Runs `redis-cli --cluster check ADDRESS`; true when it printed
+  // Runs `redis-cli --cluster check ADDRESS` (with --tls --cacert for a TLS
+  // cluster); true when it printed
   // "[OK] All 16384 slots covered." and no [WARNING] / [ERR] line.
   bool RedisCliCheck(std::string* output = nullptr, int node = 0);
 

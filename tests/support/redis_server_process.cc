@@ -36,9 +36,18 @@ bool RedisServerProcess::Start(std::string* error) {
   std::string conf = options_.dir + "/redis.conf";
   {
     std::ofstream out(conf);
-    out << "bind " << options_.ip << "\n"
-        << "port " << options_.port << "\n"
-        << "dir " << options_.dir << "\n"
+    out << "bind " << options_.ip << "\n";
+    if (options_.tls) {
+      out << "port 0\ntls-port " << options_.port << "\n"
+          << "tls-cert-file " << options_.tls->cert_file << "\n"
+          << "tls-key-file " << options_.tls->key_file << "\n"
+          << "tls-ca-cert-file " << options_.tls->ca_file << "\n"
+          << "tls-auth-clients " << options_.tls->auth_clients << "\n"
+          << "tls-cluster yes\ntls-replication yes\n";
+    } else {
+      out << "port " << options_.port << "\n";
+    }
+    out << "dir " << options_.dir << "\n"
         << "daemonize no\nsave \"\"\nappendonly no\nprotected-mode no\n"
         << "logfile " << options_.dir << "/redis.log\n";
     if (options_.cluster) {
@@ -68,6 +77,7 @@ bool RedisServerProcess::Start(std::string* error) {
   ro.port = options_.port;
   ro.password = options_.password;
   ro.connect_timeout_ms = 200;
+  if (options_.tls) ro.tls = options_.tls->client;
   bool up = WaitFor(
       [&] {
         int status = 0;

@@ -4,10 +4,23 @@
 
 #include <sys/types.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/tls_context.h"
+
 namespace rc::testing {
+
+// A TLS-only server: `port` is its tls-port (plain port 0), and the cluster
+// bus and replication use TLS too.
+struct ServerTls {
+  std::string ca_file, cert_file, key_file;
+  std::string auth_clients = "no";  // tls-auth-clients: no, optional, yes
+  // How the test itself connects (to see the server answer PING).
+  std::shared_ptr<TlsContext> client;
+};
 
 struct RedisServerOptions {
   std::string ip = "127.0.0.1";  // each node of a test gets its own 127.x.y.z
@@ -17,6 +30,7 @@ struct RedisServerOptions {
   int node_timeout_ms = 2000;
   std::string dir;                 // data dir; empty: a fresh temporary dir
   std::vector<std::string> extra;  // more "directive value" lines
+  std::optional<ServerTls> tls;    // TLS only
 };
 
 class RedisServerProcess {
