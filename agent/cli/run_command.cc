@@ -75,7 +75,10 @@ int RunCommand(int argc, char** argv) {
               << "); discovery: " << w.discovery_name << "; health on " << w.http_address << ":"
               << health.port() << "; " << w.loop_options.desired.replicas_per_master
               << " replica(s) per master; slots move "
-              << (settings->fast_migration ? "fast (migration-speed=fast)" : "gently");
+              << (settings->fast_migration ? "fast (migration-speed=fast)" : "gently")
+              << "; redis over "
+              << (settings->conf.tls_dir.empty() ? "plain text"
+                                                 : "TLS (files in " + settings->conf.tls_dir + ")");
 
   std::thread prestop([&] {
     PrestopHandshake handshake(w.prestop_options, *w.prestop_pods, *w.prestop_connector);

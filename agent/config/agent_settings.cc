@@ -31,6 +31,10 @@ constexpr Spec kSpecs[] = {
     {"cluster-domain", "CLUSTER_DOMAIN", "cluster DNS domain (from /etc/resolv.conf)"},
     {"redis-port", "REDIS_PORT", "redis client port (6379)"},
     {"bind-address", "REDIS_BIND_ADDRESS", "bind redis to one address (tests; default all)"},
+    {"tls-dir", "REDIS_CLUSTER_TLS_DIR",
+     "TLS for every redis connection: dir with tls.crt, tls.key, ca.crt (default: plain)"},
+    {"tls-auth-clients", "REDIS_CLUSTER_TLS_AUTH_CLIENTS",
+     "with --tls-dir: tls-auth-clients no (default), optional or yes"},
     {"migration-speed", "REDIS_CLUSTER_MIGRATION_SPEED",
      "how the coordinator moves slots: gentle (default; client p99 stays near idle) or fast"},
 };
@@ -165,6 +169,10 @@ Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup&
   if (!get("config-dir").empty()) out.config_dir = get("config-dir");
   out.conf.image = get("image");
   out.conf.bind_address = get("bind-address");
+  out.conf.tls_dir = get("tls-dir");
+  if (!get("tls-auth-clients").empty()) out.conf.tls_auth_clients = get("tls-auth-clients");
+  if (out.conf.tls_dir.empty() && !get("tls-auth-clients").empty())
+    return InvalidArgument("--tls-auth-clients (REDIS_CLUSTER_TLS_AUTH_CLIENTS) needs --tls-dir");
   auto user = ParseUserServerArgs(get("user-args"));
   if (!user.ok()) return user.status();
   out.conf.user = *user;

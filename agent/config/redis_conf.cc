@@ -42,16 +42,34 @@ Status Validate(const PodFacts& pod, const ConfOptions& options) {
     return InvalidArgument("data dir '" + options.data_dir + "' is not an absolute path");
   if (!pod.service_name.empty() && pod.pod_name.empty())
     return InvalidArgument("POD_NAME is empty but SERVICE_NAME is set");
+  if (!options.tls_dir.empty()) {
+    if (options.tls_dir[0] != '/')
+      return InvalidArgument("TLS dir '" + options.tls_dir + "' is not an absolute path");
+    const ServerVersion image = ParseImageVersion(options.image);
+    if (image.known && !image.AtLeast(6, 0))
+      return InvalidArgument("TLS needs redis >= 6.0; the image '" + options.image + "' is " +
+                             image.ToString());
+  }
+  const std::string& auth = options.tls_auth_clients;
+  if (auth != "no" && auth != "optional" && auth != "yes")
+    return InvalidArgument("tls-auth-clients '" + auth + "' is not one of no, optional, yes");
   return Status::Ok();
 }
 
 bool FileAccepts(const ServerVersion& v, const std::string& name) {
+  // TLS settings cannot wait for CONFIG SET: without them the server would
+  // start with no listener. Validate() refused images known to be older.
+  if (name.rfind("tls-", 0) == 0) return true;
   int major = 0, minor = 0;
   DirectiveMinVersion(name, &major, &minor);
   return v.AtLeast(major, minor);
 }
 
 }  // namespace
+
+std::string TlsCertFile(const std::string& tls_dir) { return tls_dir + "/tls.crt"; }
+std::string TlsKeyFile(const std::string& tls_dir) { return tls_dir + "/tls.key"; }
+std::string TlsCaFile(const std::string& tls_dir) { return tls_dir + "/ca.crt"; }
 
 void DirectiveMinVersion(const std::string& directive, int* major, int* minor) {
   *major = kOldestMajor;
@@ -67,7 +85,18 @@ void DirectiveMinVersion(const std::string& directive, int* major, int* minor) {
 Result<std::vector<Directive>> ClusterDirectives(const PodFacts& pod, const ConfOptions& options) {
   RC_RETURN_IF_ERROR(Validate(pod, options));
   std::vector<Directive> d;
-  d.push_back({"port", {std::to_string(options.port)}});
+  if (options.tls_dir.empty()) {
+    d.push_back({"port", {std::to_string(options.port)}});
+  } else {
+    d.push_back({"port", {"0"}});
+    d.push_back({"tls-port", {std::to_string(options.port)}});
+    d.push_back({"tls-cert-file", {TlsCertFile(options.tls_dir)}});
+    d.push_back({"tls-key-file", {TlsKeyFile(options.tls_dir)}});
+    d.push_back({"tls-ca-cert-file", {TlsCaFile(options.tls_dir)}});
+    d.push_back({"tls-cluster", {"yes"}});
+    d.push_back({"tls-replication", {"yes"}});
+    d.push_back({"tls-auth-clients", {options.tls_auth_clients}});
+  }
   if (!options.bind_address.empty()) d.push_back({"bind", {options.bind_address}});
   d.push_back({"daemonize", {"no"}});
   d.push_back({"dir", {options.data_dir}});

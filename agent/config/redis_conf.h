@@ -41,7 +41,18 @@ struct ConfOptions {
   std::string extra_config;        // redis-cluster.io/config lines, validated by the webhook
   UserServerArgs user;             // the user's own command line (REDIS_USER_ARGS)
   std::string bind_address;        // "" = all interfaces; tests bind one loopback address
+  // TLS: a directory holding tls.crt, tls.key and ca.crt (a kubernetes.io/tls
+  // Secret as cert-manager writes it). "" = plain text. With TLS the client
+  // port is tls-port (port 0: no plain listener) and the bus and replication
+  // use TLS too; needs a server >= 6.0.
+  std::string tls_dir;
+  std::string tls_auth_clients = "no";  // tls-auth-clients: no, optional or yes
 };
+
+// The files of ConfOptions::tls_dir.
+std::string TlsCertFile(const std::string& tls_dir);
+std::string TlsKeyFile(const std::string& tls_dir);
+std::string TlsCaFile(const std::string& tls_dir);
 
 struct RenderedConf {
   std::string text;                     // the whole redis.conf

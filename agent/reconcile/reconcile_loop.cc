@@ -163,6 +163,7 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
   std::optional<ObservedNode> looked = LookAtSelf();
   if (!looked) return;
   const ObservedNode& node = *looked;
+  ReloadServerTls(node);
   if (!node.reachable || node.run_id.empty() || node.run_id == applied_run_id_) return;
   auto deferred = DeferredDirectives(options_.facts, options_.conf, node.version);
   if (!deferred.ok()) {
@@ -190,6 +191,29 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
                   << " the settings its image tag did not promise: " << names;
   }
   applied_run_id_ = node.run_id;
+}
+
+void ReconcileLoop::ReloadServerTls(const ObservedNode& self) {
+  if (!options_.tls || !self.reachable) return;
+  options_.tls->Current();  // notices changed files (at most once a second)
+  const uint64_t generation = options_.tls->generation();
+  if (generation == applied_tls_generation_) return;
+  const std::string& dir = options_.conf.tls_dir;
+  auto client = connector_.Connect(self.pod.ip, self.pod.port);
+  if (!client.ok()) return;
+  // Setting a file to its own path makes redis read it again (6.0+).
+  auto reply =
+      CommandChecked(**client, {"CONFIG", "SET", "tls-cert-file", TlsCertFile(dir), "tls-key-file",
+                                TlsKeyFile(dir), "tls-ca-cert-file", TlsCaFile(dir)});
+  if (!reply.ok()) {
+    RC_LOG_WARNING << "the TLS files in " << dir
+                   << " changed but redis refused to reload them: " << reply.status().message()
+                   << "; it keeps serving the previous certificate";
+    return;  // again next loop
+  }
+  RC_LOG_INFO << "the TLS files in " << dir
+              << " changed: redis reloaded them; new connections use the new certificate";
+  applied_tls_generation_ = generation;
 }
 
 void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "agent/reconcile/lost_slots_advisor.h"
 #include "agent/reconcile/pod_source.h"
 #include "agent/reconcile/reconcile_planner.h"
+#include "common/tls_context.h"
 
 namespace rc::agent {
 
@@ -34,6 +36,9 @@ struct LoopOptions {
   std::chrono::milliseconds lease_duration{15000};
   PodFacts facts;  // for run-time settings (CONFIG SET)
   ConfOptions conf;
+  // With conf.tls_dir: the agent's own TLS context over the same files. When
+  // they change (a renewed Secret), this pod's redis is told to reload them.
+  std::shared_ptr<TlsContext> tls;
   // When slots lost with their master (no replica) are reported, and how often.
   LostSlotsAdvisor::Options lost_slots;
 };
@@ -57,6 +62,8 @@ class ReconcileLoop {
  private:
   bool Coordinate(const PodSnapshot& pods);
   void ApplyRuntimeSettings(const PodSnapshot& pods);
+  // CONFIG SET of the TLS files on this pod's redis after they changed.
+  void ReloadServerTls(const ObservedNode& self);
   // Publishes whether this pod's redis serves its role (/readyz).
   void UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self);
   // Looks at this pod's redis (listed in last_pods_; no API call) and
@@ -89,6 +96,7 @@ class ReconcileLoop {
   PodSnapshot last_pods_;  // the last successful look, for LookAtSelf
   std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
   std::string applied_run_id_;
+  uint64_t applied_tls_generation_ = 1;
   std::string last_reason_;
   std::string last_error_;
 

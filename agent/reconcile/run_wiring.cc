@@ -56,6 +56,19 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
   redis.connect_timeout_ms = 1000;
   redis.command_timeout_ms = 5000;
   redis.password = settings.conf.password;
+  if (!settings.conf.tls_dir.empty()) {
+    // The pod's own certificate doubles as the agent's client certificate
+    // (servers with tls-auth-clients yes); peers are dialled by IP, so the
+    // chain is verified against the CA, not a name.
+    TlsFiles files;
+    files.ca_file = TlsCaFile(settings.conf.tls_dir);
+    files.cert_file = TlsCertFile(settings.conf.tls_dir);
+    files.key_file = TlsKeyFile(settings.conf.tls_dir);
+    auto tls = TlsContext::Create(files);
+    if (!tls.ok()) return tls.status().WithContext("--tls-dir");
+    redis.tls = *tls;
+    w->loop_options.tls = *tls;
+  }
   w->connector = std::make_unique<HiredisConnector>(redis);
   w->prestop_connector = std::make_unique<HiredisConnector>(redis);
   engine::EngineOptions engine_options;

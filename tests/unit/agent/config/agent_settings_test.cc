@@ -39,6 +39,8 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
                                    {"REDIS_IMAGE", "redis:5.0.4"},
                                    {"CLUSTER_DOMAIN", "corp.local"},
                                    {"REDIS_CLUSTER_MIGRATION_SPEED", "fast"},
+                                   {"REDIS_CLUSTER_TLS_DIR", "/etc/redis-cluster/tls"},
+                                   {"REDIS_CLUSTER_TLS_AUTH_CLIENTS", "yes"},
                                    {"REDIS_USER_ARGS", R"(["redis-server","/c.conf"])"}}),
                               {});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -52,6 +54,8 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
   EXPECT_EQ(s->conf.user.config_file, "/c.conf");
   EXPECT_EQ(s->config_dir, "/etc/redis-cluster");
   EXPECT_TRUE(s->fast_migration);
+  EXPECT_EQ(s->conf.tls_dir, "/etc/redis-cluster/tls");
+  EXPECT_EQ(s->conf.tls_auth_clients, "yes");
 }
 
 TEST(ParseAgentSettings, FlagsWinOverTheEnvironment) {
@@ -64,6 +68,8 @@ TEST(ParseAgentSettings, FlagsWinOverTheEnvironment) {
   EXPECT_EQ(s->extra.at("http-port"), "0");
   EXPECT_EQ(s->extra.at("discovery"), "kube");
   EXPECT_FALSE(s->fast_migration) << "gentle unless asked";
+  EXPECT_TRUE(s->conf.tls_dir.empty()) << "plain text unless asked";
+  EXPECT_EQ(s->conf.tls_auth_clients, "no");
 }
 
 TEST(ParseAgentSettings, RejectsBadUsageWithAClearMessage) {
@@ -78,6 +84,8 @@ TEST(ParseAgentSettings, RejectsBadUsageWithAClearMessage) {
       {{"init", "--password-file=/nonexistent/pw"}, "cannot be read"},
       {{"init", "stray"}, "unexpected argument"},
       {{"run", "--migration-speed=turbo"}, "want gentle (the default) or fast"},
+      {{"run", "--tls-auth-clients=yes"},
+       "--tls-auth-clients (REDIS_CLUSTER_TLS_AUTH_CLIENTS) needs --tls-dir"},
   };
   for (auto& c : cases) {
     Argv a(c.argv);

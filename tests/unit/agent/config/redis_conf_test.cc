@@ -120,6 +120,59 @@ TEST(RenderRedisConf, UnknownTagRendersOnlyWhatEveryVersionAcceptsAndDefersTheRe
   EXPECT_TRUE(none->empty());
 }
 
+TEST(RenderRedisConf, TlsServesOnlyTlsOnTheClientPortAndTheBus) {
+  ConfOptions options = Options("redis:7.0");
+  options.tls_dir = "/etc/redis-cluster/tls";
+  auto conf = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+  EXPECT_EQ(Effective(*conf, "port"), std::vector<std::string>{"0"}) << "no plain listener";
+  EXPECT_EQ(Effective(*conf, "tls-port"), std::vector<std::string>{"6379"});
+  EXPECT_EQ(Effective(*conf, "tls-cert-file"),
+            std::vector<std::string>{"/etc/redis-cluster/tls/tls.crt"});
+  EXPECT_EQ(Effective(*conf, "tls-key-file"),
+            std::vector<std::string>{"/etc/redis-cluster/tls/tls.key"});
+  EXPECT_EQ(Effective(*conf, "tls-ca-cert-file"),
+            std::vector<std::string>{"/etc/redis-cluster/tls/ca.crt"});
+  EXPECT_EQ(Effective(*conf, "tls-cluster"), std::vector<std::string>{"yes"});
+  EXPECT_EQ(Effective(*conf, "tls-replication"), std::vector<std::string>{"yes"});
+  EXPECT_EQ(Effective(*conf, "tls-auth-clients"), std::vector<std::string>{"no"});
+
+  // A tag that does not tell the version still gets TLS in the file: a
+  // server started without it would have no listener at all.
+  options.image = "redis:latest";
+  options.tls_auth_clients = "optional";
+  auto latest = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(Effective(*latest, "tls-port"), std::vector<std::string>{"6379"});
+  EXPECT_EQ(Effective(*latest, "tls-auth-clients"), std::vector<std::string>{"optional"});
+  for (const auto& d : latest->left_out) EXPECT_NE(d.name.rfind("tls-", 0), 0u) << d.name;
+
+  // A user's own port line cannot reopen the plain port.
+  options.extra_config = "port 6380\n";
+  auto user = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(Effective(*user, "port"), std::vector<std::string>{"0"});
+}
+
+TEST(RenderRedisConf, TlsIsRefusedForServersWithoutIt) {
+  ConfOptions options = Options("redis:5.0.4");
+  options.tls_dir = "/tls";
+  auto old = RenderRedisConf(Pod(), options);
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.status().message().find("TLS needs redis >= 6.0"), std::string::npos)
+      << old.status().message();
+  options.image = "redis:7.0";
+  options.tls_auth_clients = "always";
+  auto bad = RenderRedisConf(Pod(), options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'always' is not one of no, optional, yes"),
+            std::string::npos)
+      << bad.status().message();
+  options.tls_auth_clients = "no";
+  options.tls_dir = "tls";
+  EXPECT_FALSE(RenderRedisConf(Pod(), options).ok()) << "relative TLS dir";
+}
+
 TEST(RenderRedisConf, PasswordTurnsOnAuthAndKeepsProtectedModeDefault) {
   ConfOptions options = Options("redis:7.0");
   options.password = "s3 cr\"et";
