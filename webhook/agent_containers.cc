@@ -90,9 +90,21 @@ json CommonEnv(const AgentFacts& facts) {
          {"valueFrom",
           {{"secretKeyRef", {{"name", *facts.policy.password_secret}, {"key", "password"}}}}}});
   }
+  if (facts.policy.tls_secret) {
+    env.push_back(LiteralEnvVar("REDIS_CLUSTER_TLS_DIR", kTlsDir));
+    if (facts.policy.tls_auth_clients != "no")
+      env.push_back(LiteralEnvVar("REDIS_CLUSTER_TLS_AUTH_CLIENTS", facts.policy.tls_auth_clients));
+  }
   env.push_back(LiteralEnvVar("REDIS_DATA_DIR", facts.data_dir));
   env.push_back(LiteralEnvVar("REDIS_IMAGE", facts.redis_image));
   return env;
+}
+
+// The Secret's files, read-only, where the agent and redis expect them.
+void MountTls(json& container, const AgentFacts& facts) {
+  if (!facts.policy.tls_secret) return;
+  container["volumeMounts"].push_back(
+      {{"name", kTlsVolumeName}, {"mountPath", kTlsDir}, {"readOnly", true}});
 }
 
 }  // namespace
@@ -100,6 +112,7 @@ json CommonEnv(const AgentFacts& facts) {
 json BuildInitContainer(const AgentFacts& facts, const InjectionOptions& options) {
   json container = GetTemplates().init;
   container["image"] = options.agent_image;
+  MountTls(container, facts);
   json& env = container["env"] = CommonEnv(facts);
   if (facts.user_args)
     env.push_back(LiteralEnvVar("REDIS_USER_ARGS", json(*facts.user_args).dump()));
@@ -109,6 +122,7 @@ json BuildInitContainer(const AgentFacts& facts, const InjectionOptions& options
 json BuildAgentSidecar(const AgentFacts& facts, const InjectionOptions& options) {
   json sidecar = GetTemplates().sidecar;
   sidecar["image"] = options.agent_image;
+  MountTls(sidecar, facts);
   sidecar["env"] = CommonEnv(facts);
   if (options.sidecar_mode == SidecarMode::kNative) sidecar["restartPolicy"] = "Always";
   return sidecar;

@@ -16,12 +16,15 @@ constexpr std::string_view kPasswordSecret = "password-secret";
 constexpr std::string_view kConfig = "config";
 constexpr std::string_view kNodeTimeout = "node-timeout-ms";
 constexpr std::string_view kMigrationSpeed = "migration-speed";
+constexpr std::string_view kTlsSecret = "tls-secret";
+constexpr std::string_view kTlsAuthClients = "tls-auth-clients";
 
-constexpr std::array<std::string_view, 6> kKnownKeys = {
-    kReplicasPerMaster, kAntiAffinity, kPasswordSecret, kConfig, kNodeTimeout, kMigrationSpeed};
+constexpr std::array<std::string_view, 8> kKnownKeys = {
+    kReplicasPerMaster, kAntiAffinity,   kPasswordSecret, kConfig,
+    kNodeTimeout,       kMigrationSpeed, kTlsSecret,      kTlsAuthClients};
 
 // Directives the agent renders itself; a user value would break the cluster.
-constexpr std::array<std::string_view, 11> kOwnedDirectives = {"cluster-enabled",
+constexpr std::array<std::string_view, 18> kOwnedDirectives = {"cluster-enabled",
                                                                "cluster-config-file",
                                                                "cluster-port",
                                                                "cluster-node-timeout",
@@ -31,7 +34,14 @@ constexpr std::array<std::string_view, 11> kOwnedDirectives = {"cluster-enabled"
                                                                "requirepass",
                                                                "masterauth",
                                                                "protected-mode",
-                                                               "include"};
+                                                               "include",
+                                                               "tls-port",
+                                                               "tls-cert-file",
+                                                               "tls-key-file",
+                                                               "tls-ca-cert-file",
+                                                               "tls-cluster",
+                                                               "tls-replication",
+                                                               "tls-auth-clients"};
 
 std::string AnnotationName(std::string_view key) {
   return std::string("metadata.annotations[\"") + kAnnotationPrefix + std::string(key) + "\"]";
@@ -199,6 +209,20 @@ Result<ClusterPolicy> ParseClusterPolicy(const nlohmann::json& annotations) {
                                "; want gentle (default: client latency stays near idle) or fast");
       }
       policy.fast_migration = value == "fast";
+    } else if (key == kTlsSecret) {
+      if (!IsDns1123Subdomain(value)) {
+        return InvalidArgument(AnnotationName(key) + " is " + Quote(value) +
+                               "; want a Secret name (lowercase letters, digits, '-' and '.', "
+                               "at most 253) of type kubernetes.io/tls with tls.crt, tls.key "
+                               "and ca.crt");
+      }
+      policy.tls_secret = value;
+    } else if (key == kTlsAuthClients) {
+      if (value != "no" && value != "optional" && value != "yes") {
+        return InvalidArgument(AnnotationName(key) + " is " + Quote(value) +
+                               "; want no (default), optional or yes");
+      }
+      policy.tls_auth_clients = value;
     } else if (key == kConfig) {
       auto validated = ValidateExtraConfig(value);
       if (!validated.ok()) return validated.status();
@@ -211,6 +235,12 @@ Result<ClusterPolicy> ParseClusterPolicy(const nlohmann::json& annotations) {
       return InvalidArgument("metadata.annotations[" + Quote(full_key) +
                              "] is not a known annotation; known: " + known);
     }
+  }
+  if (!policy.tls_secret && policy.tls_auth_clients != "no") {
+    return InvalidArgument(AnnotationName(kTlsAuthClients) + " needs " +
+                           AnnotationName(kTlsSecret) +
+                           " (the certificates clients are checked "
+                           "against)");
   }
   return policy;
 }

@@ -21,6 +21,10 @@ struct ClusterPolicy {
   std::optional<std::string> extra_config;     // redis-cluster.io/config, normalised lines
   int node_timeout_ms = 5000;                  // redis-cluster.io/node-timeout-ms, 1000..60000
   bool fast_migration = false;                 // redis-cluster.io/migration-speed: gentle|fast
+  // redis-cluster.io/tls-secret: a kubernetes.io/tls Secret with ca.crt; every
+  // redis connection (clients, bus, replication, the agent) then uses TLS.
+  std::optional<std::string> tls_secret;
+  std::string tls_auth_clients = "no";  // redis-cluster.io/tls-auth-clients: no|optional|yes
 
   // The smallest spec.replicas that gives 3 masters with their replicas.
   int MinimumReplicas() const { return 3 * (1 + replicas_per_master); }

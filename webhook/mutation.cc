@@ -163,6 +163,7 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
   for (const std::string& w : EnsureRedisPorts(pod_spec, redis->index)) warnings->push_back(w);
   json& redis_container = pod_spec["containers"][redis->index];
   RC_RETURN_IF_ERROR(EnsureConfigMount(redis_container, redis_field));
+  EnsureTlsVolume(pod_spec, redis_container, policy->tls_secret);
   CommandPlan command = EnsureCommand(redis_container, redis->flavor);
   if (command.warning) warnings->push_back(*command.warning);
   EnsureReadinessProbe(redis_container);

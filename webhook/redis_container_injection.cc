@@ -1,5 +1,6 @@
 #include "webhook/redis_container_injection.h"
 
+#include <algorithm>
 #include <set>
 
 #include "webhook/injection_options.h"
@@ -78,6 +79,28 @@ Status EnsureConfigMount(json& container, const std::string& container_field) {
   }
   mounts.push_back({{"name", kConfigVolumeName}, {"mountPath", kConfigDir}});
   return Status::Ok();
+}
+
+void EnsureTlsVolume(json& pod_spec, json& container, const std::optional<std::string>& secret) {
+  // In place when present, so a second admission of the same object is no change.
+  auto put = [](json& list, const std::optional<json>& want) {
+    auto named = [](const json& entry) { return StringField(entry, "name") == kTlsVolumeName; };
+    auto it = std::find_if(list.begin(), list.end(), named);
+    if (!want) {
+      list.erase(std::remove_if(list.begin(), list.end(), named), list.end());
+    } else if (it != list.end()) {
+      *it = *want;
+    } else {
+      list.push_back(*want);
+    }
+  };
+  std::optional<json> volume, mount;
+  if (secret) {  // else an UPDATE that dropped the annotation drops the volume too
+    volume = json{{"name", kTlsVolumeName}, {"secret", {{"secretName", *secret}}}};
+    mount = json{{"name", kTlsVolumeName}, {"mountPath", kTlsDir}, {"readOnly", true}};
+  }
+  put(ArrayAt(pod_spec, "volumes"), volume);
+  put(ArrayAt(container, "volumeMounts"), mount);
 }
 
 CommandPlan EnsureCommand(json& container, ServerFlavor flavor) {

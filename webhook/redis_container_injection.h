@@ -23,6 +23,12 @@ std::vector<std::string> EnsureRedisPorts(nlohmann::json& pod_spec, size_t redis
 // that path is already taken by another volume.
 Status EnsureConfigMount(nlohmann::json& container, const std::string& container_field);
 
+// The redis-cluster.io/tls-secret Secret as volume redis-cluster-tls, mounted
+// read-only at /etc/redis-cluster-tls in the redis container; none when
+// `secret` is empty (removed if an earlier admission added it).
+void EnsureTlsVolume(nlohmann::json& pod_spec, nlohmann::json& container,
+                     const std::optional<std::string>& secret);
+
 // Applies PlanCommand's decision. Returns the plan (its user_args feed the init
 // container's REDIS_USER_ARGS).
 CommandPlan EnsureCommand(nlohmann::json& container, ServerFlavor flavor);

@@ -194,22 +194,35 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
 }
 
 void ReconcileLoop::ReloadServerTls(const ObservedNode& self) {
-  if (!options_.tls || !self.reachable) return;
+  if (!options_.tls) return;
+  if (!self_link_ && self.reachable) {
+    auto link = connector_.Connect(self.pod.ip, self.pod.port);
+    if (link.ok()) self_link_ = std::move(*link);
+  }
   options_.tls->Current();  // notices changed files (at most once a second)
   const uint64_t generation = options_.tls->generation();
   if (generation == applied_tls_generation_) return;
   const std::string& dir = options_.conf.tls_dir;
-  auto client = connector_.Connect(self.pod.ip, self.pod.port);
-  if (!client.ok()) return;
+  if (!self_link_) {
+    auto link = connector_.Connect(self.pod.ip, self.pod.port);
+    if (!link.ok()) {
+      RC_LOG_WARNING << "the TLS files in " << dir
+                     << " changed but this pod's redis cannot be reached to reload them: "
+                     << link.status().message() << "; trying again next loop";
+      return;
+    }
+    self_link_ = std::move(*link);
+  }
   // Setting a file to its own path makes redis read it again (6.0+).
-  auto reply =
-      CommandChecked(**client, {"CONFIG", "SET", "tls-cert-file", TlsCertFile(dir), "tls-key-file",
-                                TlsKeyFile(dir), "tls-ca-cert-file", TlsCaFile(dir)});
+  auto reply = CommandChecked(*self_link_,
+                              {"CONFIG", "SET", "tls-cert-file", TlsCertFile(dir), "tls-key-file",
+                               TlsKeyFile(dir), "tls-ca-cert-file", TlsCaFile(dir)});
   if (!reply.ok()) {
     RC_LOG_WARNING << "the TLS files in " << dir
-                   << " changed but redis refused to reload them: " << reply.status().message()
-                   << "; it keeps serving the previous certificate";
-    return;  // again next loop
+                   << " changed but redis did not reload them: " << reply.status().message()
+                   << "; it keeps the previous certificate for now";
+    self_link_.reset();  // opened again next loop
+    return;
   }
   RC_LOG_INFO << "the TLS files in " << dir
               << " changed: redis reloaded them; new connections use the new certificate";

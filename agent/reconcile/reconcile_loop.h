@@ -97,6 +97,10 @@ class ReconcileLoop {
   std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
   std::string applied_run_id_;
   uint64_t applied_tls_generation_ = 1;
+  // With TLS: a connection to this pod's redis kept open, because once the
+  // agent trusts renewed files, a new connection fails until redis has
+  // reloaded them too; an open TLS session outlives the change.
+  std::unique_ptr<RedisClient> self_link_;
   std::string last_reason_;
   std::string last_error_;
 

@@ -15,10 +15,34 @@ import kube
 
 SLOTS = 16384
 
+# TLS for every connection of the helpers below, while a test has set it (use_tls): the CA
+# verifies the chain; pods are dialled by IP, so no name is checked (as the agent does).
+_TLS = {"ca": None}
+
+
+class use_tls:
+    """with cluster.use_tls(CA_FILE): every helper connects with TLS, verified by CA_FILE."""
+
+    def __init__(self, ca_file):
+        self.ca_file = ca_file
+
+    def __enter__(self):
+        _TLS["ca"] = self.ca_file
+
+    def __exit__(self, *exc):
+        _TLS["ca"] = None
+
+
+def _tls_kwargs():
+    if not _TLS["ca"]:
+        return {}
+    return {"ssl": True, "ssl_ca_certs": _TLS["ca"], "ssl_cert_reqs": "required",
+            "ssl_check_hostname": False}
+
 
 def node(ip, password=None, timeout=2.0):
     return redis.Redis(host=ip, port=6379, password=password, socket_timeout=timeout,
-                       socket_connect_timeout=timeout, decode_responses=True)
+                       socket_connect_timeout=timeout, decode_responses=True, **_tls_kwargs())
 
 
 def parse_nodes(text):
@@ -53,6 +77,8 @@ def redis_cli_check(ip, password=None, timeout=30):
     """`redis-cli --cluster check IP:6379`: (passed, output). Passed means every slot is
     covered, every node agrees on the configuration and no slot is open."""
     args = ["redis-cli", "--cluster", "check", f"{ip}:6379"]
+    if _TLS["ca"]:
+        args[1:1] = ["--tls", "--cacert", _TLS["ca"]]
     env = None
     if password:
         env = dict(os.environ, REDISCLI_AUTH=password)
@@ -196,7 +222,7 @@ def pod_zero(selector):
 def cluster_client(ip, password=None):
     return RedisCluster(startup_nodes=[ClusterNode(ip, 6379)], password=password,
                         decode_responses=True, socket_timeout=5, socket_connect_timeout=5,
-                        cluster_error_retry_attempts=10)
+                        cluster_error_retry_attempts=10, **_tls_kwargs())
 
 
 class KeyBook:

@@ -6,12 +6,27 @@ import os
 import subprocess
 import time
 
+import yaml
+
 STATE_DIR = os.environ.get("KUBESIM_STATE_DIR", "")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class CommandFailed(AssertionError):
     pass
+
+
+def example_manifests(ns, annotations):
+    """deploy/example's manifests moved to namespace `ns`, the StatefulSet with `annotations`."""
+    with open(os.path.join(REPO, "deploy", "example", "redis-statefulset.yaml")) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    for d in docs:
+        d["metadata"]["namespace"] = ns
+        if d["kind"] == "StatefulSet":
+            d["metadata"].setdefault("annotations", {}).update(annotations)
+        for s in d.get("subjects", []):
+            s["namespace"] = ns
+    return docs
 
 
 def kubectl(*args, input=None, check=True, timeout=90):

@@ -15,15 +15,7 @@ SELECTOR = "app=redis"
 
 
 def manifests():
-    with open(os.path.join(kube.REPO, "deploy", "example", "redis-statefulset.yaml")) as f:
-        docs = [d for d in yaml.safe_load_all(f) if d]
-    for d in docs:
-        d["metadata"]["namespace"] = NS
-        if d["kind"] == "StatefulSet":
-            d["metadata"].setdefault("annotations", {})["redis-cluster.io/password-secret"] = "redis-auth"
-        for s in d.get("subjects", []):
-            s["namespace"] = NS
-    return docs
+    return kube.example_manifests(NS, {"redis-cluster.io/password-secret": "redis-auth"})
 
 
 def process_args_with(secret):

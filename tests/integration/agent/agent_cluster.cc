@@ -14,6 +14,7 @@
 #include "agent/engine/planner.h"
 #include "common/slot_hash.h"
 #include "tests/support/redis_cli_check.h"
+#include "tests/support/test_certs.h"
 #include "tests/support/wait_for.h"
 
 #ifndef RC_AGENT_BINARY
@@ -30,21 +31,58 @@ int LoopIntervalMs() {
   return ms != nullptr && std::atoi(ms) > 0 ? std::atoi(ms) : 300;
 }
 
-RedisOptions Options(const std::string& password) {
-  RedisOptions o;
-  o.password = password;
-  o.connect_timeout_ms = 500;
-  o.command_timeout_ms = 5000;
-  return o;
-}
-
 }  // namespace
 
-AgentCluster::AgentCluster(AgentClusterOptions options)
-    : options_(std::move(options)), connector_(Options(options_.password)) {
+AgentCluster::AgentCluster(AgentClusterOptions options) : options_(std::move(options)) {
   char tmpl[] = "/tmp/rc-agent-it-XXXXXX";
   char* d = mkdtemp(tmpl);
   dir_ = d ? d : "/tmp";
+  if (options_.tls) tls_status_ = WriteTls("");
+  connector_ = std::make_unique<HiredisConnector>(ClientOptions());
+}
+
+RedisOptions AgentCluster::ClientOptions() const {
+  RedisOptions o;
+  o.password = options_.password;
+  o.connect_timeout_ms = 500;
+  o.command_timeout_ms = 5000;
+  o.tls = tls_ctx_;
+  return o;
+}
+
+Status AgentCluster::WriteTls(const std::string& prefix) {
+  std::string sans;
+  for (int i = 1; i <= 32; ++i)
+    sans += (i > 1 ? "," : "") + std::string("IP:127.50.") + std::to_string(options_.subnet) + "." +
+            std::to_string(i);
+  auto certs = MakeTestCerts(dir_ + "/tls-made", sans, prefix);
+  if (!certs.ok()) return certs.status();
+  std::filesystem::create_directories(tls_dir());
+  // Each file replaced by a rename, as the kubelet swaps a Secret's files.
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{certs->ca, "ca.crt"},
+                                                        {certs->server_key, "tls.key"},
+                                                        {certs->server_cert, "tls.crt"}}) {
+    const std::string target = tls_dir() + "/" + to;
+    std::error_code ec;
+    std::filesystem::copy_file(from, target + ".new",
+                               std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return Internal("cannot copy " + from + ": " + ec.message());
+    std::filesystem::rename(target + ".new", target, ec);
+    if (ec) return Internal("cannot rename onto " + target + ": " + ec.message());
+  }
+  if (tls_ctx_) return Status::Ok();  // it re-reads the swapped CA file itself
+  TlsFiles files;
+  files.ca_file = tls_dir() + "/ca.crt";
+  auto ctx = TlsContext::Create(files);
+  if (!ctx.ok()) return ctx.status();
+  tls_ctx_ = *ctx;
+  return Status::Ok();
+}
+
+Status AgentCluster::RotateTls() {
+  if (!options_.tls) return FailedPrecondition("the cluster has no TLS");
+  return WriteTls("next-");
 }
 
 AgentCluster::~AgentCluster() {
@@ -112,6 +150,15 @@ Status AgentCluster::StartRedis(Pod& pod) {
   ro.node_timeout_ms = options_.node_timeout_ms;
   ro.dir = pod.data_dir;
   ro.extra = {"appendonly yes"};
+  if (options_.tls) {
+    RC_RETURN_IF_ERROR(tls_status_);
+    ServerTls tls;
+    tls.ca_file = tls_dir() + "/ca.crt";
+    tls.cert_file = tls_dir() + "/tls.crt";
+    tls.key_file = tls_dir() + "/tls.key";
+    tls.client = tls_ctx_;
+    ro.tls = tls;
+  }
   pod.redis = std::make_unique<RedisServerProcess>(ro);
   std::string error;
   if (!pod.redis->Start(&error)) return Unavailable(error);
@@ -139,6 +186,7 @@ Status AgentCluster::StartAgent(int ordinal) {
       "--node-timeout-ms=" + std::to_string(options_.node_timeout_ms),
       "--image=" + options_.image,
       "--bind-address=" + pod.ip};
+  if (options_.tls) argv.push_back("--tls-dir=" + tls_dir());
   argv.insert(argv.end(), options_.agent_args.begin(), options_.agent_args.end());
   std::map<std::string, std::string> env;
   if (!options_.password.empty()) env["REDIS_PASSWORD"] = options_.password;
@@ -209,7 +257,7 @@ std::string AgentCluster::seed() const {
 }
 
 std::string AgentCluster::Problems(const SettledCheck& check) {
-  auto view = engine::ObserveCluster(connector_, seed());
+  auto view = engine::ObserveCluster(*connector_, seed());
   if (!view.ok()) return view.status().message();
   if (!view->Consistent()) {
     std::string out;
@@ -247,7 +295,7 @@ std::string AgentCluster::Problems(const SettledCheck& check) {
   // Replicas are in sync with their masters (with a password: masterauth works).
   for (const auto& n : t.nodes()) {
     if (!n.flags.replica) continue;
-    auto client = connector_.Connect(n.ip, n.port);
+    auto client = connector_->Connect(n.ip, n.port);
     if (!client.ok()) return client.status().message();
     auto info = CommandChecked(**client, {"INFO", "replication"});
     if (!info.ok()) return info.status().message();
@@ -286,11 +334,12 @@ bool AgentCluster::WaitSettled(const SettledCheck& check, std::chrono::milliseco
 }
 
 bool AgentCluster::RedisCliCheck(std::string* output) {
-  return RedisCliClusterCheck(seed(), options_.password, output);
+  return RedisCliClusterCheck(seed(), options_.password, output,
+                              options_.tls ? "--tls --cacert " + tls_dir() + "/ca.crt" : "");
 }
 
 std::string AgentCluster::HostProblems() {
-  auto view = engine::ObserveCluster(connector_, seed());
+  auto view = engine::ObserveCluster(*connector_, seed());
   if (!view.ok()) return view.status().message();
   std::map<std::string, std::string> host_of_ip;
   for (const auto& [ordinal, pod] : pods_) host_of_ip[pod.ip] = pod.host;
@@ -331,13 +380,13 @@ Result<std::map<std::string, std::vector<long long>>> ByOwner(RedisConnector& co
 }  // namespace
 
 Status AgentCluster::Fill(long long count, const std::string& prefix) {
-  auto groups = ByOwner(connector_, seed(), prefix, count);
+  auto groups = ByOwner(*connector_, seed(), prefix, count);
   if (!groups.ok()) return groups.status();
   for (const auto& [address, keys] : *groups) {
     std::string host;
     int port = 0;
     RC_RETURN_IF_ERROR(ParseHostPort(address, &host, &port));
-    auto client = connector_.Connect(host, port);
+    auto client = connector_->Connect(host, port);
     if (!client.ok()) return client.status();
     for (size_t at = 0; at < keys.size(); at += 1000) {
       std::vector<RedisCommand> batch;
@@ -355,14 +404,14 @@ Status AgentCluster::Fill(long long count, const std::string& prefix) {
 }
 
 Status AgentCluster::Verify(long long count, const std::string& prefix, long long other_keys) {
-  auto groups = ByOwner(connector_, seed(), prefix, count);
+  auto groups = ByOwner(*connector_, seed(), prefix, count);
   if (!groups.ok()) return groups.status();
   long long total_keys = 0;
-  auto view = engine::ObserveCluster(connector_, seed());
+  auto view = engine::ObserveCluster(*connector_, seed());
   if (!view.ok()) return view.status();
   for (const ClusterNode* m : view->topology.Masters()) {
     if (m->slots.Empty()) continue;
-    auto client = connector_.Connect(m->ip, m->port);
+    auto client = connector_->Connect(m->ip, m->port);
     if (!client.ok()) return client.status();
     auto size = CommandChecked(**client, {"DBSIZE"});
     if (!size.ok()) return size.status();
@@ -375,7 +424,7 @@ Status AgentCluster::Verify(long long count, const std::string& prefix, long lon
     std::string host;
     int port = 0;
     RC_RETURN_IF_ERROR(ParseHostPort(address, &host, &port));
-    auto client = connector_.Connect(host, port);
+    auto client = connector_->Connect(host, port);
     if (!client.ok()) return client.status();
     for (size_t at = 0; at < keys.size(); at += 1000) {
       std::vector<RedisCommand> batch;
@@ -396,7 +445,7 @@ Status AgentCluster::Verify(long long count, const std::string& prefix, long lon
 
 Result<std::string> AgentCluster::NodeIdOf(int ordinal) {
   Pod& pod = PodAt(ordinal);
-  auto client = connector_.Connect(pod.ip, 6379);
+  auto client = connector_->Connect(pod.ip, 6379);
   if (!client.ok()) return client.status();
   auto id = CommandChecked(**client, {"CLUSTER", "MYID"});
   if (!id.ok()) return id.status();
@@ -405,7 +454,7 @@ Result<std::string> AgentCluster::NodeIdOf(int ordinal) {
 
 Result<bool> AgentCluster::IsMaster(int ordinal) {
   Pod& pod = PodAt(ordinal);
-  auto client = connector_.Connect(pod.ip, 6379);
+  auto client = connector_->Connect(pod.ip, 6379);
   if (!client.ok()) return client.status();
   auto role = CommandChecked(**client, {"ROLE"});
   if (!role.ok()) return role.status();
@@ -414,7 +463,7 @@ Result<bool> AgentCluster::IsMaster(int ordinal) {
 
 Result<std::string> AgentCluster::MasterIdOf(int ordinal) {
   Pod& pod = PodAt(ordinal);
-  auto client = connector_.Connect(pod.ip, 6379);
+  auto client = connector_->Connect(pod.ip, 6379);
   if (!client.ok()) return client.status();
   auto nodes = CommandChecked(**client, {"CLUSTER", "NODES"});
   if (!nodes.ok()) return nodes.status();

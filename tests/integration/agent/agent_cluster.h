@@ -27,6 +27,10 @@ struct AgentClusterOptions {
   int node_timeout_ms = 2000;
   std::string image = "redis:7.0";
   std::vector<std::string> agent_args;  // more `run` flags for every agent
+  // TLS only: every redis serves tls-port (port 0) with a certificate for the
+  // subnet's addresses, made at test time in DIR/tls (tls.crt, tls.key,
+  // ca.crt, as the Secret is mounted); agents get --tls-dir DIR/tls.
+  bool tls = false;
 };
 
 struct SettledCheck {
@@ -78,7 +82,11 @@ class AgentCluster {
   std::string seed() const;  // a listed pod's address
   std::string AgentLog(int ordinal) const;
   std::string AllAgentLogs(size_t bytes_each = 1500) const;
-  HiredisConnector& connector() { return connector_; }
+  HiredisConnector& connector() { return *connector_; }
+  // With tls: replaces the files in DIR/tls by a new CA and certificate (as a
+  // renewed Secret is swapped in); the test's own new connections follow.
+  Status RotateTls();
+  std::string tls_dir() const { return dir_ + "/tls"; }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -101,7 +109,12 @@ class AgentCluster {
   std::string dir_;
   int replicas_ = 0;
   std::map<int, Pod> pods_;
-  HiredisConnector connector_;
+  Status WriteTls(const std::string& prefix);
+  RedisOptions ClientOptions() const;
+
+  Status tls_status_;                    // of the certificates made at construction
+  std::shared_ptr<TlsContext> tls_ctx_;  // the test's own client side
+  std::unique_ptr<HiredisConnector> connector_;
 };
 
 }  // namespace rc::testing

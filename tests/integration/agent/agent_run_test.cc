@@ -485,3 +485,94 @@ TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
 
 }  // namespace
 }  // namespace rc::testing
+
+namespace rc::testing {
+namespace {
+
+AgentClusterOptions TlsOnSubnet(int subnet) {
+  AgentClusterOptions options = OnSubnet(subnet);
+  options.tls = true;
+  return options;
+}
+
+// TLS only (port 0): bootstrap, scale out with data under load (MIGRATE runs
+// over the servers' own TLS), drain back; a plain-text client is refused.
+TEST(AgentRunTls, ATlsOnlyClusterFormsScalesOutWithDataAndDrainsBack) {
+  AgentCluster cluster(TlsOnSubnet(20));
+  long long keys = KeyCount() / 2;
+  StartSix(cluster, keys);
+  ClusterLoad load(cluster.connector(), cluster.seed());
+  load.Start();
+  cluster.SetReplicas(8);
+  ASSERT_TRUE(cluster.StartPod(6).ok());
+  ASSERT_TRUE(cluster.StartPod(7).ok());
+  EXPECT_SETTLED(cluster, 4, 8);
+  ScaleIn(cluster, 8, 6);
+  EXPECT_SETTLED(cluster, 3, 6);
+  load.Stop();
+  ASSERT_EQ(load.failed(), 0) << "every write was eventually acknowledged";
+  EXPECT_GT(load.acknowledged(), 100);
+  Status verified = cluster.Verify(keys, "key:", load.acknowledged());
+  EXPECT_TRUE(verified.ok()) << verified.ToString();
+  Status no_loss = load.VerifyAcknowledged();
+  EXPECT_TRUE(no_loss.ok()) << no_loss.ToString();
+  EXPECT_NE(cluster.AgentLog(0).find("redis over TLS"), std::string::npos) << cluster.AgentLog(0);
+
+  RedisOptions plain;
+  plain.host = cluster.ip(0);
+  plain.connect_timeout_ms = 500;
+  plain.command_timeout_ms = 1000;
+  auto client = ConnectRedis(plain);
+  if (client.ok()) {
+    auto reply = (*client)->Command({"PING"});
+    EXPECT_FALSE(reply.ok() && reply->str == "PONG") << "a plain-text client was served";
+  }
+}
+
+// Renewed certificates from a new CA are swapped in while the agents run:
+// every agent has its redis reload them, nothing restarts, and the cluster
+// still heals a killed master and takes in a new pod, all on the new files.
+TEST(AgentRunTls, RotatedCertificatesAreReloadedWithoutARestart) {
+  AgentCluster cluster(TlsOnSubnet(21));
+  long long keys = KeyCount() / 4;
+  StartSix(cluster, keys);
+  std::vector<pid_t> agents;
+  for (int i = 0; i < 6; ++i) agents.push_back(cluster.AgentPid(i));
+
+  Status rotated = cluster.RotateTls();
+  ASSERT_TRUE(rotated.ok()) << rotated.ToString();
+  for (int i = 0; i < 6; ++i)
+    EXPECT_TRUE(WaitFor(
+        [&] { return cluster.AgentLog(i).find("redis reloaded them") != std::string::npos; },
+        seconds(30), milliseconds(100)))
+        << "pod " << i << " never reloaded its redis\n"
+        << cluster.AgentLog(i);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(cluster.AgentPid(i), agents[static_cast<size_t>(i)]);
+  // Only the new CA is trusted now, and every server presents the new certificate.
+  TlsFiles old_ca;
+  old_ca.ca_file = cluster.dir() + "/tls-made/ca.crt";
+  auto old_ctx = TlsContext::Create(old_ca);
+  ASSERT_TRUE(old_ctx.ok()) << old_ctx.status().ToString();
+  for (int i = 0; i < 6; ++i) {
+    RedisOptions fresh;
+    fresh.host = cluster.ip(i);
+    fresh.tls = *old_ctx;
+    EXPECT_FALSE(ConnectRedis(fresh).ok()) << "pod " << i << " still serves the old certificate";
+    auto now = cluster.connector().Connect(cluster.ip(i), 6379);
+    EXPECT_TRUE(now.ok()) << "pod " << i << ": " << now.status().ToString();
+  }
+
+  auto master = cluster.IsMaster(1);
+  ASSERT_TRUE(master.ok() && *master) << "pod 1 starts as a master";
+  cluster.KillAgent(1);
+  cluster.KillRedis(1, 9);
+  ASSERT_TRUE(cluster.RestartPod(1, /*keep_data=*/false).ok());
+  EXPECT_SETTLED(cluster, 3, 6);
+  cluster.SetReplicas(7);
+  ASSERT_TRUE(cluster.StartPod(6).ok());
+  EXPECT_SETTLED(cluster, 3, 7);
+  ExpectKeys(cluster, keys);
+}
+
+}  // namespace
+}  // namespace rc::testing
