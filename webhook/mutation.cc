@@ -8,6 +8,7 @@
 #include "webhook/json_merge.h"
 #include "webhook/json_patch.h"
 #include "webhook/pod_scheduling.h"
+#include "webhook/pod_security.h"
 #include "webhook/redis_container.h"
 #include "webhook/redis_container_injection.h"
 
@@ -164,6 +165,7 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
   json& redis_container = pod_spec["containers"][redis->index];
   RC_RETURN_IF_ERROR(EnsureConfigMount(redis_container, redis_field));
   EnsureTlsVolume(pod_spec, redis_container, policy->tls_secret);
+  if (auto w = EnsurePodSecurity(pod_spec, redis->index)) warnings->push_back(*w);
   CommandPlan command = EnsureCommand(redis_container, redis->flavor);
   if (command.warning) warnings->push_back(*command.warning);
   EnsureReadinessProbe(redis_container);
