@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -98,8 +99,8 @@ class HttpsKubeClient : public KubeClient {
   explicit HttpsKubeClient(KubeConfig config) : config_(std::move(config)) {}
 
   Result<nlohmann::json> Get(const std::string& path) override {
-    auto client = Client();
-    return Translate(client->Get(path, Headers()), "GET " + path, config_);
+    return Call("GET " + path,
+                [&](httplib::SSLClient& c, const httplib::Headers& h) { return c.Get(path, h); });
   }
   Result<nlohmann::json> List(const std::string& path, const std::string& selector) override {
     std::string full = path;
@@ -107,27 +108,48 @@ class HttpsKubeClient : public KubeClient {
       full += (path.find('?') == std::string::npos ? "?" : "&");
       full += "labelSelector=" + httplib::detail::encode_query_param(selector);
     }
-    auto client = Client();
-    return Translate(client->Get(full, Headers()), "LIST " + path, config_);
+    return Call("LIST " + path,
+                [&](httplib::SSLClient& c, const httplib::Headers& h) { return c.Get(full, h); });
   }
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) override {
-    auto client = Client();
-    return Translate(client->Post(path, Headers(), Serialize(body), "application/json"),
-                     "POST " + path, config_);
+    return Call("POST " + path, [&](httplib::SSLClient& c, const httplib::Headers& h) {
+      return c.Post(path, h, Serialize(body), "application/json");
+    });
   }
   Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body) override {
-    auto client = Client();
-    return Translate(client->Put(path, Headers(), Serialize(body), "application/json"),
-                     "PUT " + path, config_);
+    return Call("PUT " + path, [&](httplib::SSLClient& c, const httplib::Headers& h) {
+      return c.Put(path, h, Serialize(body), "application/json");
+    });
   }
   Result<nlohmann::json> MergePatch(const std::string& path, const nlohmann::json& patch) override {
-    auto client = Client();
-    return Translate(
-        client->Patch(path, Headers(), Serialize(patch), "application/merge-patch+json"),
-        "PATCH " + path, config_);
+    return Call("PATCH " + path, [&](httplib::SSLClient& c, const httplib::Headers& h) {
+      return c.Patch(path, h, Serialize(patch), "application/merge-patch+json");
+    });
   }
 
  private:
+  // Sends; after a 401 with a token file, reads the token again and, when it
+  // changed, sends once more (the old one expired under us).
+  template <typename Send>
+  Result<nlohmann::json> Call(const std::string& what, Send send) {
+    RefreshToken(/*force=*/false);
+    httplib::Result res = send(*Client(), Headers());
+    if (res && res->status == 401 && RefreshToken(/*force=*/true)) res = send(*Client(), Headers());
+    return Translate(res, what, config_);
+  }
+
+  // True when the token read differs from the one held.
+  bool RefreshToken(bool force) {
+    if (config_.token_file.empty()) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - token_read_at_ < std::chrono::minutes(1)) return false;
+    token_read_at_ = now;
+    auto token = ReadFile(config_.token_file, "service-account token");
+    if (!token.ok() || *token == config_.token) return false;
+    config_.token = *token;
+    return true;
+  }
+
   std::unique_ptr<httplib::SSLClient> Client() {
     auto client = std::make_unique<httplib::SSLClient>(config_.host, config_.port);
     client->set_ca_cert_path(config_.ca_file.c_str());
@@ -143,6 +165,7 @@ class HttpsKubeClient : public KubeClient {
   }
 
   KubeConfig config_;
+  std::chrono::steady_clock::time_point token_read_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
@@ -164,6 +187,7 @@ Result<KubeConfig> LoadInClusterConfig(const InClusterPaths& paths) {
   auto token = ReadFile(paths.token_file, "service-account token");
   if (!token.ok()) return token.status();
   config.token = *token;
+  config.token_file = paths.token_file;
   config.ca_file = paths.ca_file;
   if (!std::ifstream(paths.ca_file))
     return NotFound("service-account CA file " + paths.ca_file + " cannot be read");

@@ -16,7 +16,11 @@ namespace rc {
 struct KubeConfig {
   std::string host;  // API server address (IP or name)
   int port = 443;
-  std::string token;           // bearer token (never logged)
+  std::string token;  // bearer token (never logged)
+  // Where the token came from: a projected service-account token rotates (about
+  // hourly), so the client reads this file again every minute and at once after
+  // a 401, then sends the request once more. "" = the token is fixed.
+  std::string token_file;
   std::string ca_file;         // PEM bundle that signs the API server's certificate
   std::string namespace_name;  // the pod's own namespace
   int timeout_ms = 5000;
@@ -51,7 +55,8 @@ class KubeClient {
 // on which resource is missing, from the API's own Status message), kConflict
 // (409), kInvalidArgument (400/422), kUnavailable (connect/TLS failure, certificate not
 // signed by config.ca_file, 5xx), kTimeout (no answer within timeout_ms), kInternal (a 2xx
-// reply that is not JSON); each names the verb and path. One TLS connection per call.
+// reply that is not JSON); each names the verb and path. One TLS connection per call; the
+// CA file is read at each call, the token file (when set) as said above.
 std::unique_ptr<KubeClient> MakeHttpsKubeClient(const KubeConfig& config);
 
 }  // namespace rc

@@ -82,6 +82,14 @@ class FakeApiServer {
     return testing::WaitFor([this] { return server_.is_running(); }, std::chrono::seconds(5));
   }
   int port() const { return port_; }
+  void set_accepted_token(const std::string& token) {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepted_ = token;
+  }
+  std::string accepted_token() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return accepted_;
+  }
   std::vector<SeenRequest> seen() {
     std::lock_guard<std::mutex> lock(mu_);
     return seen_;
@@ -96,7 +104,15 @@ class FakeApiServer {
                        req.get_param_value("labelSelector")});
     }
     const std::string& p = req.path;
-    if (p == "/slow") {
+    if (p == "/rotating") {
+      // Accepts only the current token, as an API server does once the old one expired.
+      if (req.get_header_value("Authorization") != "Bearer " + accepted_token()) {
+        res.status = 401;
+        res.set_content(R"({"kind":"Status","message":"Unauthorized"})", "application/json");
+      } else {
+        res.set_content(R"({"ok":true})", "application/json");
+      }
+    } else if (p == "/slow") {
       slow_.wait();  // held until the test has seen its client give up
       res.set_content("{}", "application/json");
     } else if (p == "/apis/apps/v1/namespaces/ns/statefulsets/web") {
@@ -124,6 +140,7 @@ class FakeApiServer {
   int port_ = 0;
   std::mutex mu_;
   std::vector<SeenRequest> seen_;
+  std::string accepted_ = kToken;
   std::promise<void> release_slow_;
   std::shared_future<void> slow_ = release_slow_.get_future().share();
 };
@@ -177,6 +194,28 @@ TEST_F(KubeClientTest, GetSendsTheBearerTokenAndReturnsTheJson) {
   EXPECT_EQ(seen[0].method, "GET");
   EXPECT_EQ(seen[0].path, "/api/v1/namespaces/ns/pods/web-0");
   EXPECT_EQ(seen[0].authorization, std::string("Bearer ") + kToken);
+}
+
+TEST_F(KubeClientTest, ARotatedTokenFileIsReadAgainAfterA401) {
+  const std::string file = (*dir_ / "token").string();
+  std::ofstream(file) << kToken << "\n";
+  KubeConfig config = Config(server_->port(), "good-ca.crt");
+  config.token_file = file;
+  auto client = MakeHttpsKubeClient(config);
+  ASSERT_TRUE(client->Get("/rotating").ok());
+  // The kubelet writes a new token; the server stops taking the old one.
+  std::ofstream(file) << "rotated-token-made-up-too\n";
+  server_->set_accepted_token("rotated-token-made-up-too");
+  auto after = client->Get("/rotating");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ((*after)["ok"], true);
+  // Without a token file, a 401 is an error that says so.
+  auto fixed = MakeHttpsKubeClient(Config(server_->port(), "good-ca.crt"));
+  auto refused = fixed->Get("/rotating");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("HTTP 401"), std::string::npos)
+      << refused.status().message();
 }
 
 TEST_F(KubeClientTest, ListEncodesTheLabelSelector) {
