@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "agent/config/agent_user.h"
+
 namespace rc::agent {
 namespace {
 
@@ -18,7 +20,20 @@ constexpr IntroducedIn kIntroducedIn[] = {
     {"cluster-allow-replica-migration", 6, 2},
     {"cluster-announce-hostname", 7, 0},
     {"bind-source-addr", 7, 0},
+    {"user", 6, 0},  // ACL
 };
+
+// A user's aclfile and `user` lines in redis.conf exclude each other: the
+// server refuses to start with both.
+bool UsesAclFile(const ConfOptions& options) {
+  for (const auto& d : options.user.directives)
+    if (d.name == "aclfile") return true;
+  auto extra = ParseConfText(options.extra_config);
+  if (extra.ok())
+    for (const auto& d : *extra)
+      if (d.name == "aclfile") return true;
+  return false;
+}
 
 Status ValidateIp(const std::string& ip) {
   unsigned char buf[16];
@@ -112,6 +127,7 @@ Result<std::vector<Directive>> ClusterDirectives(const PodFacts& pod, const Conf
   } else {
     d.push_back({"requirepass", {options.password}});
     d.push_back({"masterauth", {options.password}});
+    if (!UsesAclFile(options)) d.push_back(AgentUserDirective(AgentPassword(options.password)));
   }
   d.push_back({"cluster-allow-replica-migration", {"no"}});
   if (!pod.service_name.empty()) {
@@ -148,14 +164,14 @@ Result<RenderedConf> RenderRedisConf(const PodFacts& pod, const ConfOptions& opt
     if (!options.user.config_file.empty())
       t += FormatDirective({"include", {options.user.config_file}}) + "\n";
     for (const auto& d : options.user.directives) {
-      if (cluster_names.count(d.name)) out.overridden.push_back(d.name);
+      if (cluster_names.count(d.name) && d.name != "user") out.overridden.push_back(d.name);
       t += FormatDirective(d) + "\n";
     }
   }
   if (!extra->empty()) {
     t += "\n# Extra lines from the redis-cluster.io/config annotation.\n";
     for (const auto& d : *extra) {
-      if (cluster_names.count(d.name)) out.overridden.push_back(d.name);
+      if (cluster_names.count(d.name) && d.name != "user") out.overridden.push_back(d.name);
       t += FormatDirective(d) + "\n";
     }
   }
@@ -168,7 +184,7 @@ Result<RenderedConf> RenderRedisConf(const PodFacts& pod, const ConfOptions& opt
     }
   }
   if (!out.left_out.empty()) {
-    t += "# Applied at run time with CONFIG SET when the server accepts them:";
+    t += "# Applied at run time (CONFIG SET, ACL SETUSER) when the server accepts them:";
     for (const auto& d : out.left_out) t += " " + d.name;
     t += "\n";
   }

@@ -30,6 +30,7 @@ ObservedNode ClusterObserver::ObserveOne(const PodInfo& pod) {
     auto connected = connector_.Connect(pod.ip, pod.port);
     if (!connected.ok()) {
       node.error = connected.status().message();
+      node.auth_refused = connected.status().code() == ErrorCode::kPermissionDenied;
       clients_.erase(address);
       return node;
     }

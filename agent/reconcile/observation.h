@@ -14,10 +14,11 @@ namespace rc::agent {
 
 struct ObservedNode {
   PodInfo pod;
-  bool reachable = false;  // answered CLUSTER NODES
-  std::string error;       // why not
-  std::string id;          // its own node id (CLUSTER MYID)
-  Topology view;           // its CLUSTER NODES
+  bool reachable = false;     // answered CLUSTER NODES
+  std::string error;          // why not
+  bool auth_refused = false;  // its redis refused the agent's password (kPermissionDenied)
+  std::string id;             // its own node id (CLUSTER MYID)
+  Topology view;              // its CLUSTER NODES
   bool cluster_state_ok = false;
   ServerVersion version;  // from INFO server
   std::string run_id;     // INFO server run_id: changes on every restart

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "agent/config/agent_user.h"
 #include "agent/reconcile/election.h"
 #include "agent/reconcile/readiness.h"
 #include "common/log.h"
@@ -176,12 +177,10 @@ void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
     if (!client.ok()) return;
     std::string names;
     for (const auto& d : *deferred) {
-      RedisCommand cmd = {"CONFIG", "SET", d.name};
-      cmd.insert(cmd.end(), d.args.begin(), d.args.end());
-      auto reply = CommandChecked(**client, cmd);
+      auto reply = CommandChecked(**client, RuntimeCommand(d));
       if (!reply.ok()) {
-        RC_LOG_WARNING << "CONFIG SET " << d.name << " on " << node.version.ToString()
-                       << " failed: " << reply.status().message();
+        RC_LOG_WARNING << (d.name == "user" ? "ACL SETUSER " : "CONFIG SET ") << d.name << " on "
+                       << node.version.ToString() << " failed: " << reply.status().message();
         continue;
       }
       names += (names.empty() ? "" : ", ") + d.name;
@@ -280,6 +279,16 @@ void ReconcileLoop::AdviseOnLostSlots(const Observation& obs) {
   }
 }
 
+void ReconcileLoop::ReportPasswordRefusals(const Observation& obs) {
+  PasswordNotice notice = password_refusals_.Observe(std::chrono::steady_clock::now(), obs.nodes);
+  if (notice.kind == PasswordNotice::Kind::kWarn) {
+    RC_LOG_WARNING << notice.text;
+    events_.Record(true, "PasswordRefused", log::Redact(notice.text));
+  } else if (notice.kind == PasswordNotice::Kind::kResolved) {
+    RC_LOG_INFO << notice.text;
+  }
+}
+
 Action ReconcileLoop::RunOnce() {
   auto snapshot = pods_.Observe();
   if (!snapshot.ok()) {
@@ -303,6 +312,7 @@ Action ReconcileLoop::RunOnce() {
   if (chores_ != nullptr) chores_->Run();
   Observation obs = observer_.Observe(*snapshot);
   AdviseOnLostSlots(obs);
+  ReportPasswordRefusals(obs);
   Action action = PlanNextAction(obs, options_.desired);
   if (const ObservedNode* ref = ReferenceNode(obs)) {
     int masters = 0;

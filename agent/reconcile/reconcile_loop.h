@@ -21,6 +21,7 @@
 #include "agent/reconcile/event_recorder.h"
 #include "agent/reconcile/kube_events.h"
 #include "agent/reconcile/lost_slots_advisor.h"
+#include "agent/reconcile/password_refusals.h"
 #include "agent/reconcile/pod_source.h"
 #include "agent/reconcile/reconcile_planner.h"
 #include "common/tls_context.h"
@@ -75,6 +76,8 @@ class ReconcileLoop {
   // minutes, about slots no master serves and no replica can take over, with
   // the cover-slots command that serves them again; never acts on it.
   void AdviseOnLostSlots(const Observation& obs);
+  // Log line + Event naming the pods whose redis refuses the agent's password.
+  void ReportPasswordRefusals(const Observation& obs);
   void StartRenewer();
   void StopRenewer();
 
@@ -89,6 +92,7 @@ class ReconcileLoop {
   Actuator actuator_;
   CoordinatorChores* chores_ = nullptr;
   LostSlotsAdvisor lost_slots_;
+  PasswordRefusals password_refusals_;
   PodsByNodeId pods_by_node_id_;  // which pod ran which node id, for lost slots
 
   bool holding_ = false;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "agent/reconcile/agent_user_connector.h"
 #include "agent/reconcile/kube_lease.h"
 #include "agent/reconcile/kube_pod_source.h"
 #include "agent/reconcile/static_pod_source.h"
@@ -69,9 +70,17 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
     redis.tls = *tls;
     w->loop_options.tls = *tls;
   }
-  w->connector = std::make_unique<HiredisConnector>(redis);
-  w->prestop_connector = std::make_unique<HiredisConnector>(redis);
+  if (redis.password.empty()) {
+    w->connector = std::make_unique<HiredisConnector>(redis);
+    w->prestop_connector = std::make_unique<HiredisConnector>(redis);
+  } else {
+    w->connector = std::make_unique<AgentUserConnector>(redis);
+    w->prestop_connector = std::make_unique<AgentUserConnector>(redis);
+  }
   engine::EngineOptions engine_options;
+  // MIGRATE's own connection from the source to the target authenticates as
+  // the default user: Redis 5 has no AUTH2, and a node an older agent started
+  // has no agent user. It sends only RESTORE-ASKING.
   engine_options.password = settings.conf.password;
   if (settings.fast_migration) engine::MakeFast(&engine_options);
   w->engine = std::make_unique<engine::MigrationEngine>(*w->connector, engine_options);

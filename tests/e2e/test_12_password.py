@@ -1,10 +1,13 @@
 """Issue 7, test 11: the same story with `redis-cluster.io/password-secret`: a cluster that needs
 the password forms, scales to 8 and back to 6 without losing a key, and the password appears in no
 log line, no Event and no process argument."""
+import hashlib
+import hmac
 import json
 import os
 import secrets
 
+import redis
 import yaml
 
 import cluster
@@ -80,6 +83,24 @@ def test_password_cluster_story(install):
     missing = book.missing(client)
     client.close()
     assert not missing, f"{len(missing)} keys lost, e.g. {missing[:5]}"
+
+    # The agents talk to redis as their own ACL user, which may not flush.
+    for pod, ip in ips.items():
+        admin = cluster.node(ip, password)
+        users = {c.get("user") for c in admin.client_list()}
+        admin.close()
+        assert "redis-cluster-agent" in users, f"{pod}: no connection of the agent's user: {users}"
+        assert "has no user" not in kube.logs(NS, pod, "redis-cluster-agent")
+    agent_pw = hmac.new(password.encode(), b"redis-cluster-agent/v1", hashlib.sha256).hexdigest()
+    as_agent = redis.Redis(host=next(iter(ips.values())), port=6379, username="redis-cluster-agent",
+                           password=agent_pw, socket_timeout=2, decode_responses=True)
+    assert as_agent.cluster("info")["cluster_state"] == "ok"
+    try:
+        as_agent.flushall()
+        raise AssertionError("the agent's user may FLUSHALL")
+    except redis.exceptions.NoPermissionError:
+        pass
+    as_agent.close()
 
     assert not during, "the password is in process arguments:\n" + "\n".join(during)
     # Every container log of the run (kubesim keeps them all, deleted pods' too) and the Events.

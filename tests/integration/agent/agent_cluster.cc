@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "agent/config/agent_user.h"
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/planner.h"
 #include "common/slot_hash.h"
@@ -143,13 +144,20 @@ void AgentCluster::SetReplicas(int replicas) {
   WritePodList();
 }
 
+void AgentCluster::SetPodPassword(int ordinal, const std::string& password) {
+  PodAt(ordinal).password = password;
+}
+
 Status AgentCluster::StartRedis(Pod& pod) {
   RedisServerOptions ro;
   ro.ip = pod.ip;
-  ro.password = options_.password;
+  ro.password = pod.password.value_or(options_.password);
   ro.node_timeout_ms = options_.node_timeout_ms;
   ro.dir = pod.data_dir;
   ro.extra = {"appendonly yes"};
+  if (!ro.password.empty() && options_.agent_user)
+    ro.extra.push_back(
+        agent::FormatDirective(agent::AgentUserDirective(agent::AgentPassword(ro.password))));
   if (options_.tls) {
     RC_RETURN_IF_ERROR(tls_status_);
     ServerTls tls;
@@ -189,7 +197,8 @@ Status AgentCluster::StartAgent(int ordinal) {
   if (options_.tls) argv.push_back("--tls-dir=" + tls_dir());
   argv.insert(argv.end(), options_.agent_args.begin(), options_.agent_args.end());
   std::map<std::string, std::string> env;
-  if (!options_.password.empty()) env["REDIS_PASSWORD"] = options_.password;
+  const std::string password = pod.password.value_or(options_.password);
+  if (!password.empty()) env["REDIS_PASSWORD"] = password;
   if (!pod.agent->Start(argv, env, dir_ + "/pod-" + std::to_string(ordinal) + "/agent.log"))
     return Internal("cannot start the agent of pod " + std::to_string(ordinal));
   return Status::Ok();

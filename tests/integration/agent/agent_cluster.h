@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct AgentClusterOptions {
   int replicas_per_master = 1;
   int hosts = 3;         // pod i runs on "host-<i % hosts>"
   std::string password;  // "" none
+  // With a password, each redis has the agent's ACL user as `init` renders it;
+  // false: the default user only (a node an older agent started, Redis 5).
+  bool agent_user = true;
   int node_timeout_ms = 2000;
   std::string image = "redis:7.0";
   std::vector<std::string> agent_args;  // more `run` flags for every agent
@@ -52,6 +56,9 @@ class AgentCluster {
   // Removes the pod from the list and stops its processes (agent first).
   void DeletePod(int ordinal);
   Status StartAgent(int ordinal);
+  // The password pod `ordinal`'s redis and agent get from its next start on,
+  // instead of options.password (a pod started after the Secret changed).
+  void SetPodPassword(int ordinal, const std::string& password);
   void KillAgent(int ordinal, int signal = 9);
   void KillRedis(int ordinal, int signal = 9);
   // Restarts the pod's redis, optionally with an empty data dir and/or a new IP
@@ -98,6 +105,7 @@ class AgentCluster {
     std::string config_dir;
     bool listed = false;
     bool ready = true;
+    std::optional<std::string> password;  // else options_.password
     std::unique_ptr<RedisServerProcess> redis;
     std::unique_ptr<ChildProcess> agent;
   };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "agent/config/agent_user.h"
 #include "tests/integration/agent/agent_cluster.h"
 #include "tests/integration/agent/cluster_load.h"
 #include "tests/support/wait_for.h"
@@ -481,6 +483,120 @@ TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
   auto reply = (*client)->Command({"GET", "key:1"});
   ASSERT_TRUE(reply.ok());
   EXPECT_TRUE(reply->ErrorStartsWith("NOAUTH")) << reply->str;
+
+  // The agents talk to redis as their own user, which holds only what they send.
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(cluster.AgentLog(i).find("has no user"), std::string::npos) << cluster.AgentLog(i);
+    RedisOptions admin;
+    admin.host = cluster.ip(i);
+    admin.password = options.password;
+    auto as_admin = ConnectRedis(admin);
+    ASSERT_TRUE(as_admin.ok());
+    auto clients = (*as_admin)->Command({"CLIENT", "LIST"});
+    ASSERT_TRUE(clients.ok());
+    EXPECT_NE(clients->str.find(" user=redis-cluster-agent "), std::string::npos)
+        << "pod " << i << ": no connection of the agent's user\n"
+        << clients->str;
+  }
+  RedisOptions agent;
+  agent.host = cluster.ip(0);
+  agent.username = "redis-cluster-agent";
+  agent.password = agent::AgentPassword(options.password);
+  auto as_agent = ConnectRedis(agent);
+  ASSERT_TRUE(as_agent.ok()) << as_agent.status().ToString();
+  auto info = (*as_agent)->Command({"CLUSTER", "INFO"});
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->IsError()) << info->str;
+  for (const RedisCommand& forbidden :
+       std::vector<RedisCommand>{{"FLUSHALL"},
+                                 {"FLUSHDB"},
+                                 {"KEYS", "*"},
+                                 {"DEL", "key:1"},
+                                 {"SET", "key:1", "x"},
+                                 {"CONFIG", "REWRITE"},
+                                 {"SHUTDOWN", "NOSAVE"},
+                                 {"ACL", "SETUSER", "x", "on"},
+                                 {"CLIENT", "KILL", "TYPE", "normal"}}) {
+    auto refused = (*as_agent)->Command(forbidden);
+    ASSERT_TRUE(refused.ok()) << forbidden[0] << ": " << refused.status().ToString();
+    EXPECT_TRUE(refused->ErrorStartsWith("NOPERM")) << forbidden[0] << ": " << refused->str;
+  }
+  ExpectKeys(cluster, 2000);
+}
+
+// redis_cluster_agent_loops_total of pod i's agent; -1 when it does not answer.
+long long LoopsOf(AgentCluster& cluster, int i) {
+  httplib::Client http(cluster.ip(i), 9121);
+  auto metrics = http.Get("/metrics");
+  if (!metrics) return -1;
+  const std::string name = "\nredis_cluster_agent_loops_total ";
+  size_t at = metrics->body.find(name);
+  return at == std::string::npos ? -1 : std::atoll(metrics->body.c_str() + at + name.size());
+}
+
+// A pod started after the password Secret changed has another password than
+// the rest: the coordinator names it and says why, keeps running and moves
+// nothing to it; once the pod has the cluster's password again it joins.
+TEST(AgentRun, APodWithAnotherPasswordIsNamedAndWaitedForNotCrashedOn) {
+  AgentClusterOptions options = OnSubnet(14);
+  options.replicas_per_master = 0;
+  options.password = "pw-before";
+  AgentCluster cluster(options);
+  cluster.SetReplicas(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  EXPECT_SETTLED(cluster, 3, 3);
+  ASSERT_TRUE(cluster.Fill(1000).ok());
+
+  cluster.SetPodPassword(3, "pw-after");
+  cluster.SetReplicas(4);
+  ASSERT_TRUE(cluster.StartPod(3).ok());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return cluster.AgentLog(0).find("1 pod refuses the agent's password (redis-3)") !=
+               std::string::npos;
+      },
+      seconds(30)))
+      << cluster.AllAgentLogs();
+  const std::string log = cluster.AgentLog(0);
+  EXPECT_NE(log.find("started with another password than this pod has"), std::string::npos) << log;
+  EXPECT_EQ(log.find("pw-before"), std::string::npos);
+  EXPECT_EQ(cluster.AgentLog(3).find("pw-after"), std::string::npos);
+  // Ten loops later: nobody crashed or gave up, nothing moved to redis-3.
+  const pid_t coordinator = cluster.AgentPid(0);
+  const long long loops = LoopsOf(cluster, 0);
+  ASSERT_GE(loops, 0);
+  ASSERT_TRUE(WaitFor([&] { return LoopsOf(cluster, 0) >= loops + 10; }, seconds(30)))
+      << cluster.AgentLog(0);
+  EXPECT_EQ(cluster.AgentPid(0), coordinator);
+  EXPECT_EQ(::kill(coordinator, 0), 0) << "the coordinator's agent exited";
+  EXPECT_EQ(cluster.Problems({3, 3}), "");
+  ExpectKeys(cluster, 1000);
+
+  // The pod restarted with the cluster's password joins and takes its share.
+  cluster.SetPodPassword(3, "pw-before");
+  ASSERT_TRUE(cluster.RestartPod(3, /*keep_data=*/false).ok());
+  EXPECT_SETTLED(cluster, 4, 4);
+  EXPECT_TRUE(WaitFor(
+      [&] { return cluster.AgentLog(0).find("password is accepted again") != std::string::npos; },
+      seconds(10)))
+      << cluster.AgentLog(0);
+  ExpectKeys(cluster, 1000);
+}
+
+// A cluster whose nodes have no agent user (started by an older agent, or
+// Redis 5): the agent says so once per node and works as the default user.
+TEST(AgentRun, NodesWithoutTheAgentUserAreServedAsTheDefaultUser) {
+  AgentClusterOptions options = OnSubnet(15);
+  options.replicas_per_master = 0;
+  options.password = "pw-old-nodes";
+  options.agent_user = false;
+  AgentCluster cluster(options);
+  cluster.SetReplicas(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartPod(i).ok());
+  EXPECT_SETTLED(cluster, 3, 3);
+  const std::string log = cluster.AgentLog(0);
+  EXPECT_NE(log.find("has no user redis-cluster-agent"), std::string::npos) << log;
+  EXPECT_EQ(log.find("refuses the agent's password"), std::string::npos) << log;
 }
 
 }  // namespace

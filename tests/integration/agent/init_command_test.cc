@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/config/agent_user.h"
 #include "common/redis_client.h"
 #include "tests/integration/agent/child_process.h"
 #include "tests/support/wait_for.h"
@@ -118,6 +119,19 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
   auto refused = (*anonymous)->Command({"GET", "x"});
   ASSERT_TRUE(refused.ok());
   EXPECT_TRUE(refused->ErrorStartsWith("NOAUTH")) << refused->str;
+  // The agent's own user exists, with only the agent's commands.
+  RedisOptions agent;
+  agent.host = kIp;
+  agent.username = agent::kAgentUser;
+  agent.password = agent::AgentPassword("init-pw-5be2");
+  auto as_agent = ConnectRedis(agent);
+  ASSERT_TRUE(as_agent.ok()) << as_agent.status().ToString();
+  auto nodes = (*as_agent)->Command({"CLUSTER", "NODES"});
+  ASSERT_TRUE(nodes.ok());
+  EXPECT_FALSE(nodes->IsError()) << nodes->str;
+  auto flush = (*as_agent)->Command({"FLUSHALL"});
+  ASSERT_TRUE(flush.ok());
+  EXPECT_TRUE(flush->ErrorStartsWith("NOPERM")) << flush->str;
   server.Kill(9);
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "agent/config/agent_user.h"
+
 namespace rc::agent {
 namespace {
 
@@ -181,6 +183,54 @@ TEST(RenderRedisConf, PasswordTurnsOnAuthAndKeepsProtectedModeDefault) {
   EXPECT_EQ(Effective(*conf, "requirepass"), std::vector<std::string>{"s3 cr\"et"});
   EXPECT_EQ(Effective(*conf, "masterauth"), std::vector<std::string>{"s3 cr\"et"});
   EXPECT_FALSE(Has(*conf, "protected-mode"));
+}
+
+TEST(RenderRedisConf, PasswordOn6AndLaterCreatesTheAgentUserBesideTheDefaultOne) {
+  for (const char* image : {"redis:6.0.20", "redis:7.0", "valkey/valkey:8.0"}) {
+    ConfOptions options = Options(image);
+    options.password = "pw";
+    auto conf = RenderRedisConf(Pod(), options);
+    ASSERT_TRUE(conf.ok()) << image;
+    EXPECT_EQ(Effective(*conf, "requirepass"), std::vector<std::string>{"pw"}) << image;
+    EXPECT_EQ(Effective(*conf, "user"), AgentUserDirective(AgentPassword("pw")).args) << image;
+    EXPECT_TRUE(conf->overridden.empty()) << image;
+  }
+  // No password: nobody authenticates, so no user.
+  auto open = RenderRedisConf(Pod(), Options("redis:7.0"));
+  ASSERT_TRUE(open.ok());
+  EXPECT_FALSE(Has(*open, "user"));
+}
+
+TEST(RenderRedisConf, AgentUserWaitsForTheServerToSayItHasAcls) {
+  ConfOptions options = Options("redis:5.0.4");
+  options.password = "pw";
+  auto on5 = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(on5.ok());
+  EXPECT_FALSE(Has(*on5, "user"));  // 5.0 would refuse to start
+  auto later5 = DeferredDirectives(Pod(), options, ParseInfoServer("redis_version:5.0.14\r\n"));
+  ASSERT_TRUE(later5.ok());
+  for (const auto& d : *later5) EXPECT_NE(d.name, "user");
+
+  // Unknown tag: created at run time (ACL SETUSER) once INFO says 6.0 or later.
+  options.image = "redis:latest";
+  auto unknown = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(Has(*unknown, "user"));
+  auto on7 = DeferredDirectives(Pod(), options, ParseInfoServer("redis_version:7.0.15\r\n"));
+  ASSERT_TRUE(on7.ok());
+  bool user = false;
+  for (const auto& d : *on7) user |= d.name == "user";
+  EXPECT_TRUE(user);
+}
+
+TEST(RenderRedisConf, AnAclFileOfTheUsersKeepsTheAgentOnTheDefaultUser) {
+  ConfOptions options = Options("redis:7.0");
+  options.password = "pw";
+  options.extra_config = "aclfile /data/users.acl\n";
+  auto conf = RenderRedisConf(Pod(), options);
+  ASSERT_TRUE(conf.ok());
+  EXPECT_FALSE(Has(*conf, "user"));  // redis refuses user lines beside an aclfile
+  EXPECT_EQ(Effective(*conf, "aclfile"), std::vector<std::string>{"/data/users.acl"});
 }
 
 TEST(RenderRedisConf, ClusterSettingsWinOverExtraLinesAndTheUsersOwnConfig) {
