@@ -7,7 +7,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors, events, protobuf, resources, tables
+from . import authz, discovery, errors, events, protobuf, resources, tables
 
 try:
     import yaml  # python3-yaml: kubectl sends JSON, but curl users may send YAML
@@ -212,6 +212,9 @@ class Handler(BaseHTTPRequestHandler):
                 "PATCH": "patch", "DELETE": "delete" if rt.name else "deletecollection"}[m]
         if verb not in r.verbs and not rt.sub:
             raise errors.ApiError(405, "MethodNotAllowed", f"kubesim does not support {verb} on {r.plural}")
+        if verb == "list" and self.query.get("watch") in ("true", "1"):
+            verb = "watch"
+        authz.check(store, self.headers.get("Authorization"), verb, r, ns, rt.sub)
         if rt.name is None:
             if m == "GET":
                 if self.query.get("watch") in ("true", "1"):

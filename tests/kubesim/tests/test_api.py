@@ -127,3 +127,39 @@ def test_server_dry_run_changes_nothing(ns):
     kubectl("apply", "--dry-run=server", "-f", "-", input=yaml.safe_dump(cm))
     kubectl("-n", ns, "delete", "configmap", "dry", "--dry-run=server")
     assert get(ns, "configmap", "dry")["data"] == {"k": "1"}
+
+
+def test_service_account_tokens_get_only_what_rbac_grants(ns):
+    import http.client
+    import os
+    import ssl
+    state = os.environ["KUBESIM_STATE_DIR"]
+    ctx = ssl.create_default_context(cafile=os.path.join(state, "pki", "ca.crt"))
+    host = os.environ["KUBESIM_API_SERVER"].split("//")[1]
+
+    def call(method, path, sa="agent"):
+        conn = http.client.HTTPSConnection(host, context=ctx, timeout=20)
+        conn.request(method, path, body=b"{}" if method == "POST" else None,
+                     headers={"Authorization": f"Bearer kubesim-token:{ns}:{sa}",
+                              "Content-Type": "application/json"})
+        r = conn.getresponse()
+        body = json.loads(r.read() or b"{}")
+        conn.close()
+        return r.status, body
+
+    status, body = call("GET", f"/api/v1/namespaces/{ns}/pods")
+    assert status == 403, body
+    assert body["reason"] == "Forbidden"
+    assert f'User "system:serviceaccount:{ns}:agent" cannot list resource "pods"' in body["message"]
+    apply(ns, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r"},
+               "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]},
+          {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b"},
+           "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+           "subjects": [{"kind": "ServiceAccount", "name": "agent", "namespace": ns}]})
+    assert call("GET", f"/api/v1/namespaces/{ns}/pods")[0] == 200
+    assert call("GET", f"/api/v1/namespaces/{ns}/pods?watch=true&timeoutSeconds=1")[0] == 403
+    assert call("GET", f"/api/v1/namespaces/{ns}/secrets")[0] == 403
+    assert call("GET", f"/api/v1/namespaces/{ns}/pods", sa="other")[0] == 403
+    assert call("GET", "/api/v1/nodes")[0] == 403
+    # Without a pod token (kubectl, the harness): cluster-admin, as before.
+    assert kubectl("get", "--raw", f"/api/v1/namespaces/{ns}/secrets").returncode == 0
