@@ -62,7 +62,13 @@ def test_init_sidecar_env_volumes_and_restart(ns):
                         "volumeMounts": [{"name": "work", "mountPath": "/work"},
                                          {"name": "conf", "mountPath": "/etc/app"},
                                          {"name": "pw", "mountPath": "/var/run/secrets/pw", "readOnly": True}]}]}}
-    apply(ns, secret, cm, pod)
+    # The pod's (default) ServiceAccount may read pods, as a RoleBinding grants it.
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "read-pods"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "read-pods"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "read-pods"},
+               "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}]}
+    apply(ns, secret, cm, role, binding, pod)
     p = wait_for("pod ready", lambda: ready_pods(ns, "t=full").get("full"))
     env = dict(line.split("=", 1) for line in kubesim_exec(ns, "full", "env").stdout.splitlines() if "=" in line)
     assert env["POD_NAME"] == "full" and env["POD_NS"] == ns and env["ROLE"] == "db"
