@@ -17,7 +17,7 @@ json LiteralEnvVar(const char* name, const std::string& value) {
 // The parts that never change, built once (copying a json is far cheaper
 // than building it from initializer lists on every admission).
 struct Templates {
-  json downward_env;  // POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME
+  json downward_env;  // POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME, POD_SERVICE_ACCOUNT
   json init;          // the init container without image and env
   json sidecar;       // the sidecar without image, env and restartPolicy
 };
@@ -39,7 +39,8 @@ const Templates& GetTemplates() {
     Templates t;
     t.downward_env = json::array(
         {field_env("POD_NAME", "metadata.name"), field_env("POD_NAMESPACE", "metadata.namespace"),
-         field_env("POD_IP", "status.podIP"), field_env("NODE_NAME", "spec.nodeName")});
+         field_env("POD_IP", "status.podIP"), field_env("NODE_NAME", "spec.nodeName"),
+         field_env("POD_SERVICE_ACCOUNT", "spec.serviceAccountName")});
     t.init = {
         {"name", kInitContainerName},
         {"imagePullPolicy", "IfNotPresent"},

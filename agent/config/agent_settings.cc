@@ -18,6 +18,8 @@ constexpr Spec kSpecs[] = {
     {"pod-namespace", "POD_NAMESPACE", "this pod's namespace"},
     {"pod-ip", "POD_IP", "this pod's IP (cluster-announce-ip)"},
     {"node-name", "NODE_NAME", "the Kubernetes node this pod runs on"},
+    {"service-account", "POD_SERVICE_ACCOUNT",
+     "this pod's ServiceAccount, named in RBAC hints (default)"},
     {"service-name", "SERVICE_NAME", "the StatefulSet's headless Service"},
     {"statefulset-name", "STATEFULSET_NAME", "the StatefulSet's name"},
     {"replicas-per-master", "REDIS_CLUSTER_REPLICAS_PER_MASTER", "replicas per master (1)"},
@@ -134,6 +136,7 @@ Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup&
   out.pod.pod_ip = get("pod-ip");
   out.pod.service_name = get("service-name");
   out.node_name = get("node-name");
+  if (!get("service-account").empty()) out.service_account = get("service-account");
   out.statefulset_name = get("statefulset-name");
   if (!get("cluster-domain").empty()) {
     out.pod.cluster_domain = get("cluster-domain");

@@ -19,6 +19,7 @@ struct AgentSettings {
   PodFacts pod;
   ConfOptions conf;
   std::string node_name;                          // NODE_NAME: the Kubernetes node this pod runs on
+  std::string service_account = "default";        // POD_SERVICE_ACCOUNT: named in RBAC hints
   std::string statefulset_name;                   // STATEFULSET_NAME
   int replicas_per_master = 1;                    // REDIS_CLUSTER_REPLICAS_PER_MASTER
   std::string config_dir = "/etc/redis-cluster";  // shared emptyDir (redis.conf, prestop files)

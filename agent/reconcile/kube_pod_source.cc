@@ -27,19 +27,26 @@ HostResolver SystemResolver() {
   };
 }
 
+std::string RbacGrantCommand(const std::string& ns, const std::string& service_account) {
+  return "kubectl create rolebinding redis-cluster-agent --clusterrole=redis-cluster-agent "
+         "--serviceaccount=" +
+         ns + ":" + service_account + " -n " + ns;
+}
+
 std::string RbacHint(const KubeDiscoveryOptions& o) {
   return "the agent may not read StatefulSet " + o.statefulset_name + " or its pods in namespace " +
          o.namespace_name +
-         "; grant it with: kubectl create rolebinding redis-cluster-agent "
-         "--clusterrole=redis-cluster-agent --serviceaccount=" +
-         o.namespace_name + ":" + o.service_account + " -n " + o.namespace_name +
+         "; grant it with: " + RbacGrantCommand(o.namespace_name, o.service_account) +
          " (until then it follows the headless Service's DNS: joins and heals, but cannot tell "
          "a scale-down from a restart, so it never drains)";
 }
 
 KubePodSource::KubePodSource(KubeClient& client, KubeDiscoveryOptions options,
-                             HostResolver resolver)
-    : client_(client), options_(std::move(options)), resolver_(std::move(resolver)) {}
+                             HostResolver resolver, ApiAnsweredFlag answered)
+    : client_(client),
+      options_(std::move(options)),
+      resolver_(std::move(resolver)),
+      answered_(std::move(answered)) {}
 
 Result<PodSnapshot> KubePodSource::Observe() {
   std::string ns = options_.namespace_name;
@@ -67,6 +74,7 @@ Result<PodSnapshot> KubePodSource::Observe() {
   FillZones(*pods);
   if (forbidden_logged_) RC_LOG_INFO << "the Kubernetes API answers again: discovery through it";
   forbidden_logged_ = false;
+  answered_->store(true);
   PodSnapshot out;
   out.spec_replicas = sts->replicas;
   out.pods = std::move(*pods);
@@ -99,6 +107,7 @@ Result<PodSnapshot> KubePodSource::FromDns() {
     return FailedPrecondition("the API is forbidden and SERVICE_NAME is not set: no discovery");
   PodSnapshot out;
   out.source = "DNS of " + options_.service_name;
+  out.api_access_lost = answered_->load();
   for (int i = 0; i < options_.dns_max_ordinal; ++i) {
     std::string name = options_.statefulset_name + "-" + std::to_string(i);
     std::string host = name + "." + options_.service_name + "." + options_.namespace_name +

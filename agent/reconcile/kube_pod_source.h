@@ -6,6 +6,7 @@
 // is ever taken for leaving (a drain needs the API), only joins and heals.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,12 +33,22 @@ struct KubeDiscoveryOptions {
 using HostResolver = std::function<std::string(const std::string& host)>;
 HostResolver SystemResolver();
 
+// The kubectl command that binds the agent's ClusterRole to `service_account`.
+std::string RbacGrantCommand(const std::string& ns, const std::string& service_account);
+
 // The one line printed when the API forbids reading pods or the StatefulSet.
 std::string RbacHint(const KubeDiscoveryOptions& options);
 
+// Whether the API has ever answered this agent (shared by the sources of one
+// process: the sidecar loop's and the preStop hand-shake's).
+using ApiAnsweredFlag = std::shared_ptr<std::atomic<bool>>;
+
 class KubePodSource : public PodSource {
  public:
-  KubePodSource(KubeClient& client, KubeDiscoveryOptions options, HostResolver resolver);
+  // `answered` may be shared with another source of this process; when the
+  // API refuses after it once answered, snapshots say api_access_lost.
+  KubePodSource(KubeClient& client, KubeDiscoveryOptions options, HostResolver resolver,
+                ApiAnsweredFlag answered = std::make_shared<std::atomic<bool>>(false));
   Result<PodSnapshot> Observe() override;
   // The last StatefulSet read (for Events, PDB), when the API allowed it.
   const StatefulSetInfo* statefulset() const { return has_sts_ ? &sts_ : nullptr; }
@@ -51,6 +62,7 @@ class KubePodSource : public PodSource {
   KubeClient& client_;
   KubeDiscoveryOptions options_;
   HostResolver resolver_;
+  ApiAnsweredFlag answered_;
   bool forbidden_logged_ = false;
   bool has_sts_ = false;
   StatefulSetInfo sts_;

@@ -29,6 +29,9 @@ struct PodSnapshot {
   std::vector<PodInfo> pods;          // ordered by ordinal
   std::string source;                 // "kubernetes API", "DNS", "static file ..."
   bool statefulset_deleting = false;  // the StatefulSet has a deletionTimestamp
+  // The API answered this agent before and now refuses it (401/403): its
+  // ServiceAccount or RoleBinding is gone, as when the namespace is deleted.
+  bool api_access_lost = false;
 
   const PodInfo* FindOrdinal(int ordinal) const;
   const PodInfo* FindName(const std::string& name) const;

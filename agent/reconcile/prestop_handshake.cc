@@ -111,6 +111,15 @@ bool PrestopHandshake::ReadyToStop(std::string* note) {
     *note = "cannot read the StatefulSet: " + snapshot.status().message();
     return false;
   }
+  if (snapshot->api_access_lost) {
+    // Nothing can be coordinated any more: the coordinator has lost its rights
+    // too, so waiting would only hold redis until the grace period ends.
+    RC_LOG_WARNING << "pod " << options_.pod_name
+                   << ": the Kubernetes API refuses this agent now (its ServiceAccount or "
+                      "RoleBinding is gone, as when the namespace is deleted): it cannot tell a "
+                      "scale-down from a restart and no coordinator can drain; redis may stop";
+    return true;
+  }
   if (snapshot->statefulset_deleting) {
     RC_LOG_INFO << "pod " << options_.pod_name
                 << ": the StatefulSet is being deleted: the whole cluster is being removed, "

@@ -10,6 +10,9 @@
 //   waits for one, up to `handover_wait`, rather than take the shard down;
 // - the StatefulSet is gone or being deleted: the whole cluster goes away,
 //   nothing to hand over to: redis may stop at once;
+// - the API answered the agent before and refuses it now (the namespace, or
+//   the pods' ServiceAccount or RoleBinding, is being deleted): nobody can
+//   coordinate a hand-over any more: redis may stop at once, with a warning;
 // then writes prestop-done. Only the pod's own termination can trigger this:
 // the files live in the pod's own emptyDir.
 #pragma once

@@ -4,6 +4,7 @@
 
 #include "agent/config/agent_user.h"
 #include "agent/reconcile/election.h"
+#include "agent/reconcile/kube_pod_source.h"
 #include "agent/reconcile/readiness.h"
 #include "common/log.h"
 
@@ -132,11 +133,8 @@ bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
     // does without one); say once how to grant it.
     if (!lease_forbidden_logged_)
       RC_LOG_WARNING << "the coordinator lease is forbidden (" << acquired.status().message()
-                     << "); pod-0 coordinates without it. Grant it with: kubectl create "
-                        "rolebinding redis-cluster-agent --clusterrole=redis-cluster-agent "
-                        "--serviceaccount="
-                     << options_.facts.namespace_name << ":default -n "
-                     << options_.facts.namespace_name;
+                     << "); pod-0 coordinates without it. Grant it with: "
+                     << RbacGrantCommand(options_.facts.namespace_name, options_.service_account);
     lease_forbidden_logged_ = true;
     if (!holding_) RC_LOG_INFO << options_.pod_name << " coordinates the cluster (pod-0, no lease)";
     holding_ = true;

@@ -35,7 +35,8 @@ struct LoopOptions {
   // Between loops when nothing changes (x5 for agents that do not coordinate).
   std::chrono::milliseconds interval{1000};
   std::chrono::milliseconds lease_duration{15000};
-  PodFacts facts;  // for run-time settings (CONFIG SET)
+  PodFacts facts;                           // for run-time settings (CONFIG SET)
+  std::string service_account = "default";  // this pod's, named in RBAC hints
   ConfOptions conf;
   // With conf.tls_dir: the agent's own TLS context over the same files. When
   // they change (a renewed Secret), this pod's redis is told to reload them.

@@ -48,6 +48,7 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
   w->loop_options.lease_duration = std::chrono::milliseconds(*lease_ms);
   w->loop_options.lost_slots.grace = std::chrono::milliseconds(*lost_grace_ms);
   w->loop_options.facts = settings.pod;
+  w->loop_options.service_account = settings.service_account;
   w->loop_options.conf = settings.conf;
   w->prestop_options.config_dir = settings.config_dir;
   w->prestop_options.pod_name = settings.pod.pod_name;
@@ -110,15 +111,18 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
     if (kube.statefulset_name.empty())
       kube.statefulset_name = settings.pod.pod_name.substr(0, settings.pod.pod_name.rfind('-'));
     kube.service_name = settings.pod.service_name;
+    kube.service_account = settings.service_account;
     kube.cluster_domain = settings.pod.cluster_domain;
     kube.redis_port = settings.conf.port;
     w->kube = MakeHttpsKubeClient(*config);
     w->prestop_kube = MakeHttpsKubeClient(*config);
-    auto source = std::make_unique<KubePodSource>(*w->kube, kube, SystemResolver());
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    auto source = std::make_unique<KubePodSource>(*w->kube, kube, SystemResolver(), answered);
     KubePodSource* raw = source.get();
     StatefulSetGetter sts = [raw] { return raw->statefulset(); };
     w->pods = std::move(source);
-    w->prestop_pods = std::make_unique<KubePodSource>(*w->prestop_kube, kube, SystemResolver());
+    w->prestop_pods =
+        std::make_unique<KubePodSource>(*w->prestop_kube, kube, SystemResolver(), answered);
     auto lease_seconds = std::chrono::seconds(std::max(1, *lease_ms / 1000));
     w->lease = std::make_unique<KubeLease>(*w->kube, kube.namespace_name,
                                            kube.statefulset_name + "-coordinator", lease_seconds);

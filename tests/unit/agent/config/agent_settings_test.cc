@@ -31,6 +31,7 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
                               Env({{"POD_NAME", "redis-2"},
                                    {"POD_NAMESPACE", "shop"},
                                    {"POD_IP", "10.1.2.3"},
+                                   {"POD_SERVICE_ACCOUNT", "redis-sa"},
                                    {"SERVICE_NAME", "redis"},
                                    {"STATEFULSET_NAME", "redis"},
                                    {"REDIS_CLUSTER_REPLICAS_PER_MASTER", "2"},
@@ -56,6 +57,7 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
   EXPECT_TRUE(s->fast_migration);
   EXPECT_EQ(s->conf.tls_dir, "/etc/redis-cluster/tls");
   EXPECT_EQ(s->conf.tls_auth_clients, "yes");
+  EXPECT_EQ(s->service_account, "redis-sa");
 }
 
 TEST(ParseAgentSettings, FlagsWinOverTheEnvironment) {

@@ -98,12 +98,47 @@ TEST(KubePodSource, ForbiddenFallsBackToTheHeadlessServiceDns) {
   EXPECT_NE(snap->source.find("DNS"), std::string::npos);
 }
 
+TEST(KubePodSource, NeverGrantedIsNotALostAccess) {
+  FakeKubeClient kube;
+  kube.errors[kStsPath] = PermissionDenied("GET statefulsets: HTTP 403");
+  KubePodSource source(kube, Options(), [](const std::string&) { return std::string(); });
+  auto snap = source.Observe();
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_FALSE(snap->api_access_lost);
+}
+
+TEST(KubePodSource, ARefusalAfterAnAnswerOfAnySharedSourceIsALostAccess) {
+  // Given the sidecar loop's source read the StatefulSet once, when the
+  // preStop's own source (sharing the flag) is refused, access was lost: the
+  // namespace, ServiceAccount or RoleBinding is being deleted.
+  FakeKubeClient kube;
+  kube.objects[kStsPath] = StatefulSet(2);
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto no_dns = [](const std::string&) { return std::string(); };
+  KubePodSource loop_source(kube, Options(), no_dns, answered);
+  KubePodSource prestop_source(kube, Options(), no_dns, answered);
+  auto first = loop_source.Observe();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->api_access_lost);
+  kube.errors[kStsPath] = PermissionDenied("GET statefulsets: HTTP 401");
+  auto later = prestop_source.Observe();
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  EXPECT_TRUE(later->api_access_lost);
+}
+
 TEST(RbacHint, GivesTheExactKubectlCommand) {
   std::string hint = RbacHint(Options());
   EXPECT_NE(hint.find("kubectl create rolebinding redis-cluster-agent "
                       "--clusterrole=redis-cluster-agent --serviceaccount=shop:default -n shop"),
             std::string::npos)
       << hint;
+}
+
+TEST(RbacHint, NamesThePodsOwnServiceAccount) {
+  KubeDiscoveryOptions o = Options();
+  o.service_account = "redis";
+  EXPECT_NE(RbacHint(o).find("--serviceaccount=shop:redis -n shop"), std::string::npos)
+      << RbacHint(o);
 }
 
 TEST(MicroTime, RoundTrips) {
