@@ -4,11 +4,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/tls_context.h"
 #include "tests/support/redis_cluster_fixture.h"
 #include "tests/support/run_command.h"
+#include "tests/support/test_certs.h"
 
 namespace rc::testing {
 namespace {
@@ -120,6 +123,75 @@ TEST(CliTest, AuthFromAPasswordFileOrTheEnvironmentNeverTheCommandLine) {
 
   CommandRun env = Agent("status " + seed, "REDISCLI_AUTH=" + o.password);
   EXPECT_EQ(env.code, 0) << env.out;
+}
+
+// Given a TLS-only cluster (port 0, tls-cluster, tls-replication), every
+// command works with --tls --cacert as redis-cli spells them, and a plain-text
+// attempt fails with a message, not a hang.
+TEST(CliTest, StatusRebalanceDrainCoverSlotsOverTls) {
+  char tmpl[] = "/tmp/rc-cli-tls-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  struct RemoveDir {
+    std::string path;
+    ~RemoveDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } cleanup{dir};
+  auto certs = MakeTestCerts(dir, "DNS:redis.test,DNS:*.redis.test");
+  ASSERT_TRUE(certs.ok()) << certs.status().ToString();
+  TlsFiles client_files;
+  client_files.ca_file = certs->ca;
+  auto client = TlsContext::Create(client_files);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+
+  ClusterFixtureOptions o = Options();
+  o.first_index = 70;  // 70..73: between the other CLI tests (60..) and faults_test (80..)
+  ServerTls tls;
+  tls.ca_file = certs->ca;
+  tls.cert_file = certs->server_cert;
+  tls.key_file = certs->server_key;
+  tls.client = *client;
+  o.tls = tls;
+  RedisClusterFixture cluster(o);
+  ASSERT_TRUE(cluster.Create().ok());
+  ASSERT_TRUE(cluster.Fill(10000, 64).ok());
+  auto before = cluster.Checksum();
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  auto added = cluster.AddNode();
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  const std::string seed = "--seed " + cluster.seed();
+  const std::string with_tls = " --tls --cacert " + certs->ca + " --sni redis.test";
+
+  CommandRun plain = Agent("status " + seed + " --timeout-ms 2000");
+  EXPECT_EQ(plain.code, 1) << plain.out;
+  EXPECT_FALSE(plain.out.empty());
+
+  CommandRun wrong_name = Agent("status " + seed + " --tls --cacert " + certs->ca +
+                                " --sni other.test --timeout-ms 2000");
+  EXPECT_EQ(wrong_name.code, 1) << "the certificate does not name other.test: " << wrong_name.out;
+
+  CommandRun status = Agent("status " + seed + with_tls);
+  EXPECT_EQ(status.code, 0) << status.out;
+  EXPECT_NE(status.out.find("1 empty master"), std::string::npos) << status.out;
+
+  CommandRun rebalance = Agent("rebalance " + seed + with_tls + " --use-empty-masters");
+  EXPECT_EQ(rebalance.code, 0) << rebalance.out;
+  std::string check;
+  EXPECT_TRUE(cluster.RedisCliCheck(&check)) << check;
+  EXPECT_EQ(*cluster.Checksum(), *before);
+  EXPECT_EQ(cluster.MastersWithSlots().size(), 4u);
+
+  CommandRun drain = Agent("drain " + seed + with_tls + " --node " + cluster.address(*added));
+  EXPECT_EQ(drain.code, 0) << drain.out;
+  EXPECT_EQ(cluster.MastersWithSlots().size(), 3u);
+  EXPECT_TRUE(cluster.RedisCliCheck(&check)) << check;
+  EXPECT_EQ(*cluster.Checksum(), *before);
+
+  // Nothing is lost: cover-slots has nothing to do, and says so over TLS too.
+  CommandRun cover = Agent("cover-slots " + seed + with_tls + " --accept-data-loss --dry-run");
+  EXPECT_EQ(cover.code, 0) << cover.out;
 }
 
 }  // namespace
