@@ -5,7 +5,7 @@ SANITIZE ?= OFF
 JOBS     ?= $(shell nproc)
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRC_WERROR=$(WERROR) -DRC_SANITIZE=$(SANITIZE)
 
-.PHONY: deps build test unit demo bench lint fuzz clean
+.PHONY: deps build test unit demo bench lint fuzz images clean
 
 deps:
 	@.ci/install-deps.sh
@@ -25,6 +25,12 @@ unit: build
 # The whole story on kubesim (needs root): install, 6 pods, scale to 8 and back, logs.
 demo: build
 	tests/e2e/demo.sh $(BUILD)
+
+# OCI image archives of both binaries, without a container engine
+# (deploy/images/README.md): $(BUILD)/images/redis-cluster-{webhook,agent}-VERSION.oci.tar
+images: deps
+	deploy/images/build.sh $(BUILD)/images/staging
+	deploy/images/make-oci.sh $(BUILD)/images/staging $(BUILD)/images
 
 bench: build
 	tests/bench/run.sh $(BUILD)

@@ -23,6 +23,8 @@ PACKAGES=(
   redis-server redis-tools python3 python3-redis python3-pytest python3-yaml
   # kubesim and end-to-end tests
   iproute2 util-linux openssl procps
+  # make images (OCI archives without a container engine) and their test
+  umoci
   # benchmarks
   wrk
 )

@@ -3,7 +3,8 @@
 # whole project from scratch into a temporary directory, stages both binaries
 # (which must run --version), and lists their runtime packages; the Dockerfiles
 # really use that script and that list, run as non-root, and start from Debian
-# bookworm. (No docker engine here, so the images themselves are not built.)
+# bookworm. No docker engine here: the OCI archives of make-oci.sh are built
+# instead, and each binary is run from its own image's root filesystem.
 # usage: images_build_test.sh SOURCE_DIR
 set -uo pipefail
 SRC=$1
@@ -36,5 +37,44 @@ for img in webhook agent; do
   grep -q "^USER 65532:65532" "$f" || fail "$f: does not run as non-root 65532"
   grep -q "/staging/usr/local/bin/redis-cluster-$img" "$f" || fail "$f: does not copy its binary"
 done
+# The OCI image archives (make-oci.sh, what `make images` runs): unpacked as a
+# runtime would, each binary runs from its image's own root filesystem as the
+# image's user, so a library missing from the image fails here.
+CHROOT=$(command -v chroot)
+"$SRC/deploy/images/make-oci.sh" "$TMP/staging" "$TMP/oci" > "$TMP/oci.log" 2>&1 \
+  || { cat "$TMP/oci.log"; fail "make-oci.sh failed"; }
+for bin in redis-cluster-webhook redis-cluster-agent; do
+  archive="$TMP/oci/$bin-0.1.0.oci.tar"
+  [ -s "$archive" ] || { fail "no $archive"; continue; }
+  mkdir -p "$TMP/unpack-$bin/layout"
+  tar -C "$TMP/unpack-$bin/layout" -xf "$archive"
+  umoci unpack --image "$TMP/unpack-$bin/layout:0.1.0" "$TMP/unpack-$bin/bundle" > /dev/null \
+    || { fail "$bin: umoci cannot unpack the archive"; continue; }
+  rootfs="$TMP/unpack-$bin/bundle/rootfs"
+  python3 - "$TMP/unpack-$bin/bundle/config.json" "$bin" <<'PY' || fail "$bin: image config"
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+user = cfg["process"]["user"]
+assert (user["uid"], user["gid"]) == (65532, 65532), f"runs as {user}, not 65532"
+assert cfg["process"]["args"][0] == f"/usr/local/bin/{sys.argv[2]}", cfg["process"]["args"]
+PY
+  [ ! -e "$rootfs/bin/sh" ] || fail "$bin: the image has a shell"
+  in_image() { env -i "$CHROOT" --userspec=65532:65532 "$rootfs" "$@"; }
+  out=$(in_image "/usr/local/bin/$bin" --version 2>&1) || fail "$bin --version in its image: $out"
+  echo "$out" | grep -q "0\.1\.0" || fail "$bin --version in its image printed: $out"
+  out=$(in_image "/usr/local/bin/$bin" --help 2>&1) || fail "$bin --help in its image: $out"
+done
+rootfs="$TMP/unpack-redis-cluster-agent/bundle/rootfs"
+if [ -d "$rootfs" ]; then
+  # init renders redis.conf from the pod's facts, inside the agent image.
+  out=$(env -i POD_NAME=redis-0 POD_NAMESPACE=shop POD_IP=10.0.0.5 SERVICE_NAME=redis \
+    REDIS_IMAGE=redis:7.0 REDIS_DATA_DIR=/tmp/data REDIS_CLUSTER_CONFIG_DIR=/tmp/config \
+    "$CHROOT" --userspec=65532:65532 "$rootfs" /usr/local/bin/redis-cluster-agent init 2>&1) \
+    || fail "agent init in its image: $out"
+  grep -q "^cluster-enabled yes" "$rootfs/tmp/config/redis.conf" 2>/dev/null \
+    || fail "agent init in its image rendered no cluster config: $out"
+  grep -q "^cluster-announce-ip 10.0.0.5" "$rootfs/tmp/config/redis.conf" 2>/dev/null \
+    || fail "agent init in its image did not announce the pod IP"
+fi
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "images build recipe ok: $(tr '\n' ' ' < "$TMP/staging/runtime-packages.txt")"
