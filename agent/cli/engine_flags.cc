@@ -37,7 +37,8 @@ void EngineFlags::Register(FlagParser& parser) {
                 "the source while it runs, so smaller batches keep client latency lower");
   parser.AddInt("workers", &workers, "source->target pairs moved at once (default 2)");
   parser.AddInt("slots-in-flight", &slots_in_flight,
-                "slots opened per pipelined round (default 512)");
+                "slots open at once per worker (default 4: more open slots mean more ASK "
+                "redirects, which some clients fail on under load)");
   parser.AddInt("migrate-timeout-ms", &migrate_timeout_ms,
                 "MIGRATE timeout, doubled on retry (default 10000)");
   parser.AddInt("pace-percent", &pace_percent,

@@ -14,7 +14,7 @@ struct EngineFlags {
   int batch = 20;
   int batch_kb = 64;
   int workers = 2;
-  int slots_in_flight = 512;
+  int slots_in_flight = 4;  // engine::EngineOptions says why
   int migrate_timeout_ms = 10000;
   int pace_percent = 100;
   bool fast = false;

@@ -40,7 +40,7 @@
 namespace rc::engine {
 
 struct ScheduleOptions {
-  int slots_in_flight = 512;                       // largest group opened at once
+  int slots_in_flight = 4;                         // largest group opened at once
   int introduce_slots = 64;                        // first slots to a new node, one at a time
   std::chrono::milliseconds introduce_gap{5};      // pause after each of them
   std::chrono::milliseconds introduce_hold{2000};  // pause after the last of them
