@@ -136,19 +136,19 @@ std::vector<std::string> PodWaitReporter::Observe(Clock::time_point now,
     if (!w.transient || now - first >= transient_grace_) due.push_back(w);
   }
   since_ = std::move(since);
+  // A line said less than `repeat` ago is remembered even while its group is
+  // gone: a container in CrashLoopBackOff is "running" for a moment between
+  // back-offs, and that is no news.
+  for (auto it = said_.begin(); it != said_.end();)
+    it = now - it->second.at >= repeat_ ? said_.erase(it) : std::next(it);
   std::vector<std::string> lines;
-  std::map<std::string, Said> said;
   for (const auto& g : GroupPodWaits(due)) {
     std::string key = g.state + "\n" + g.detail;
     auto last = said_.find(key);
-    if (last != said_.end() && last->second.pods == g.pods && now - last->second.at < repeat_) {
-      said[key] = last->second;
-      continue;
-    }
+    if (last != said_.end() && last->second.pods == g.pods) continue;
     lines.push_back(DescribePodWaitGroup(g));
-    said[key] = {g.pods, now};
+    said_[key] = {g.pods, now};
   }
-  said_ = std::move(said);
   return lines;
 }
 

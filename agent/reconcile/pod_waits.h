@@ -8,9 +8,10 @@
 //   available: 3 node(s) didn't match pod anti-affinity rules.
 //
 // FindPodWaits and GroupPodWaits are pure; PodWaitReporter decides when to say
-// a group (once when it first appears or changes, then at most every
-// `repeat`; states that usually pass by themselves, as ContainerCreating,
-// only once they have lasted `transient_grace`), from the time it is given.
+// a group (once when it first appears or its pods change, then at most every
+// `repeat`, also when it comes and goes, as a crash loop does; states that
+// usually pass by themselves, as ContainerCreating, only once they have
+// lasted `transient_grace`), from the time it is given.
 #pragma once
 
 #include <chrono>
@@ -65,7 +66,7 @@ class PodWaitReporter {
   std::chrono::milliseconds repeat_;
   std::chrono::milliseconds transient_grace_;
   std::map<std::string, Clock::time_point> since_;  // pod + state + detail -> first seen
-  std::map<std::string, Said> said_;                // state + detail -> last said
+  std::map<std::string, Said> said_;                // state + detail -> said < repeat_ ago
 };
 
 }  // namespace rc::agent

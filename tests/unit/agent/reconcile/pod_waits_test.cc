@@ -192,9 +192,12 @@ TEST(PodWaitReporter, SaysAGroupOnceThenEveryMinuteAndAtOnceWhenItChanges) {
   auto other = reporter.Observe(t0 + 63s, waits);
   ASSERT_EQ(other.size(), 1u);
   EXPECT_EQ(other[0], "redis-1 is in CrashLoopBackOff: container redis keeps exiting");
-  // Gone, then back: said again at once.
+  // Gone and back within the minute (a crash loop between back-offs): no news.
   EXPECT_TRUE(reporter.Observe(t0 + 64s, {}).empty());
-  EXPECT_EQ(reporter.Observe(t0 + 65s, waits).size(), 2u);
+  EXPECT_TRUE(reporter.Observe(t0 + 65s, waits).empty());
+  // Gone for longer than the minute, then back: said again at once.
+  EXPECT_TRUE(reporter.Observe(t0 + 66s, {}).empty());
+  EXPECT_EQ(reporter.Observe(t0 + 124s, waits).size(), 2u);
 }
 
 TEST(PodWaitReporter, TransientStatesOnlyOnceTheyLast) {
