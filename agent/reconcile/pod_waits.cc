@@ -28,7 +28,7 @@ std::string ContainerDetail(const PodInfo::WaitingContainer& c) {
     if (c.last_exit_code >= 0)
       out += " (last exit code " + std::to_string(c.last_exit_code) +
              (c.last_exit_reason.empty() ? "" : ", " + c.last_exit_reason) + ")";
-    return out + "; see kubectl logs --previous";
+    return out + "; kubectl logs POD -c " + c.name + " --previous tells why";
   }
   return Joined(out, c.message);
 }

@@ -24,7 +24,7 @@ int SlotCount(const Topology& ref, const std::string& id) {
 
 // "; redis-3, redis-4 do not": the staying pods whose redis does not answer
 // (the loop's pod_waits.h says why, in Kubernetes' words).
-std::string Silent(const Observation& obs) {
+std::string NotAnswering(const Observation& obs) {
   std::string prefix;
   for (const auto& n : obs.nodes)
     if (prefix.empty() && n.pod.ordinal >= 0) prefix = n.pod.name.substr(0, n.pod.name.rfind('-'));
@@ -48,7 +48,7 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
     return Wait("no node holds cluster state yet; waiting for all " +
                 std::to_string(obs.spec_replicas) +
                 " pods to answer before creating the cluster (" + std::to_string(answering.size()) +
-                " answer" + Silent(obs) + ")");
+                " answer" + NotAnswering(obs) + ")");
   int masters = obs.spec_replicas / (1 + desired.replicas_per_master);
   if (masters < desired.min_masters)
     return Wait("cannot create the cluster: " + std::to_string(obs.spec_replicas) + " pods with " +

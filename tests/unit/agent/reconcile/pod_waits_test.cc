@@ -123,7 +123,7 @@ TEST(PodWaits, NamesThePodsKubernetesDoesNotRunWithItsReason) {
         Waiting("redis-2", "redis", "CrashLoopBackOff",
                 "back-off 20s restarting failed container=redis pod=redis-2_shop(u2)", false, 1)},
        {"redis-1, redis-2 are in CrashLoopBackOff: container redis keeps exiting (last exit code "
-        "1, Error); see kubectl logs --previous"}},
+        "1, Error); kubectl logs POD -c redis --previous tells why"}},
       {"image pulls, main and init containers",
        3,
        {Running("redis-0"),
