@@ -32,6 +32,54 @@ Result<StatefulSetInfo> ParseStatefulSet(const nlohmann::json& sts) {
   }
 }
 
+namespace {
+
+// A string field of `obj`, "" when absent or not a string (the API omits empty ones).
+std::string Text(const nlohmann::json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+void ParseContainerStatuses(const nlohmann::json& list, bool init, PodInfo* p) {
+  if (!list.is_array()) return;
+  for (const auto& c : list) {
+    if (!c.contains("state") || !c["state"].contains("waiting")) continue;
+    const auto& waiting = c["state"]["waiting"];
+    PodInfo::WaitingContainer w;
+    w.name = Text(c, "name");
+    w.init = init;
+    w.reason = Text(waiting, "reason");
+    w.message = Text(waiting, "message");
+    if (c.contains("lastState") && c["lastState"].contains("terminated")) {
+      const auto& last = c["lastState"]["terminated"];
+      w.last_exit_code = last.value("exitCode", -1);
+      w.last_exit_reason = Text(last, "reason");
+    }
+    p->waiting.push_back(std::move(w));
+  }
+}
+
+void ParsePodStatus(const nlohmann::json& status, PodInfo* p) {
+  p->ip = Text(status, "podIP");
+  p->phase = Text(status, "phase");
+  p->status_reason = Text(status, "reason");
+  p->status_message = Text(status, "message");
+  for (const auto& c : status.value("conditions", nlohmann::json::array())) {
+    std::string type = Text(c, "type");
+    if (type == "Ready") p->ready = Text(c, "status") == "True";
+    if (type == "PodScheduled" && Text(c, "status") == "False") {
+      p->unscheduled_reason = Text(c, "reason");
+      p->unscheduled_message = Text(c, "message");
+    }
+  }
+  if (status.contains("initContainerStatuses"))
+    ParseContainerStatuses(status["initContainerStatuses"], true, p);
+  if (status.contains("containerStatuses"))
+    ParseContainerStatuses(status["containerStatuses"], false, p);
+}
+
+}  // namespace
+
 Result<std::vector<PodInfo>> ParsePodList(const nlohmann::json& list, const std::string& sts_name,
                                           int redis_port,
                                           const std::map<std::string, std::string>& zones) {
@@ -47,11 +95,7 @@ Result<std::vector<PodInfo>> ParsePodList(const nlohmann::json& list, const std:
       p.terminating = pod["metadata"].contains("deletionTimestamp") &&
                       !pod["metadata"]["deletionTimestamp"].is_null();
       if (pod.contains("spec")) p.node_name = pod["spec"].value("nodeName", "");
-      if (pod.contains("status")) {
-        p.ip = pod["status"].value("podIP", "");
-        for (const auto& c : pod["status"].value("conditions", nlohmann::json::array()))
-          if (c.value("type", "") == "Ready") p.ready = c.value("status", "") == "True";
-      }
+      if (pod.contains("status")) ParsePodStatus(pod["status"], &p);
       auto zone = zones.find(p.node_name);
       if (zone != zones.end()) p.zone = zone->second;
       out.push_back(std::move(p));

@@ -80,6 +80,8 @@ Result<PodSnapshot> KubePodSource::Observe() {
   out.pods = std::move(*pods);
   out.source = "kubernetes API";
   out.statefulset_deleting = sts->deleting;
+  out.statuses_known = true;
+  out.statefulset = sts->name;
   return out;
 }
 

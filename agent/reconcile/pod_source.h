@@ -21,6 +21,23 @@ struct PodInfo {
   bool ready = false;
   bool terminating = false;  // deletionTimestamp set
 
+  // What Kubernetes says about it (from the API only; empty from DNS or a file),
+  // for telling why it does not run (pod_waits.h).
+  std::string phase;                // status.phase: "Pending", "Running", "Failed" ...
+  std::string status_reason;        // status.reason ("Evicted")
+  std::string status_message;       // status.message
+  std::string unscheduled_reason;   // condition PodScheduled=False: its reason ("Unschedulable")
+  std::string unscheduled_message;  // ... and message ("0/3 nodes are available: ...")
+  struct WaitingContainer {
+    std::string name;
+    bool init = false;   // an initContainerStatuses entry (init container or native sidecar)
+    std::string reason;  // state.waiting.reason ("CrashLoopBackOff", "ErrImagePull" ...)
+    std::string message;
+    int last_exit_code = -1;  // lastState.terminated.exitCode (-1 none)
+    std::string last_exit_reason;
+  };
+  std::vector<WaitingContainer> waiting;  // containers in state "waiting", init ones first
+
   std::string Address() const { return ip + ":" + std::to_string(port); }
 };
 
@@ -32,6 +49,9 @@ struct PodSnapshot {
   // The API answered this agent before and now refuses it (401/403): its
   // ServiceAccount or RoleBinding is gone, as when the namespace is deleted.
   bool api_access_lost = false;
+  // The pods' Kubernetes status fields were read (the API; not DNS or a file).
+  bool statuses_known = false;
+  std::string statefulset;  // its name, when read from the API (pods are "<name>-N")
 
   const PodInfo* FindOrdinal(int ordinal) const;
   const PodInfo* FindName(const std::string& name) const;

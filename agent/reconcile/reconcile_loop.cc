@@ -311,6 +311,11 @@ Action ReconcileLoop::RunOnce() {
   Observation obs = observer_.Observe(*snapshot);
   AdviseOnLostSlots(obs);
   ReportPasswordRefusals(obs);
+  for (const std::string& line :
+       pod_waits_.Observe(std::chrono::steady_clock::now(), FindPodWaits(*snapshot))) {
+    RC_LOG_WARNING << line;
+    events_.Record(true, "PodsNotRunning", log::Redact(line));
+  }
   Action action = PlanNextAction(obs, options_.desired);
   if (const ObservedNode* ref = ReferenceNode(obs)) {
     int masters = 0;

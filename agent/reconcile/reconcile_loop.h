@@ -23,6 +23,7 @@
 #include "agent/reconcile/lost_slots_advisor.h"
 #include "agent/reconcile/password_refusals.h"
 #include "agent/reconcile/pod_source.h"
+#include "agent/reconcile/pod_waits.h"
 #include "agent/reconcile/reconcile_planner.h"
 #include "common/tls_context.h"
 
@@ -94,6 +95,7 @@ class ReconcileLoop {
   CoordinatorChores* chores_ = nullptr;
   LostSlotsAdvisor lost_slots_;
   PasswordRefusals password_refusals_;
+  PodWaitReporter pod_waits_;     // pods Kubernetes does not run, and why
   PodsByNodeId pods_by_node_id_;  // which pod ran which node id, for lost slots
 
   bool holding_ = false;

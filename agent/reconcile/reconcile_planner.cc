@@ -22,6 +22,24 @@ int SlotCount(const Topology& ref, const std::string& id) {
   return n ? n->slots.Count() : 0;
 }
 
+// "; redis-3, redis-4 do not": the staying pods whose redis does not answer
+// (the loop's pod_waits.h says why, in Kubernetes' words).
+std::string NotAnswering(const Observation& obs) {
+  std::string prefix;
+  for (const auto& n : obs.nodes)
+    if (prefix.empty() && n.pod.ordinal >= 0) prefix = n.pod.name.substr(0, n.pod.name.rfind('-'));
+  if (prefix.empty()) return "";
+  std::vector<std::string> silent;
+  for (int i = 0; i < obs.spec_replicas; ++i) {
+    bool answers = false;
+    for (const auto& n : obs.nodes) answers = answers || (n.pod.ordinal == i && n.reachable);
+    if (!answers) silent.push_back(prefix + "-" + std::to_string(i));
+  }
+  std::string out;
+  for (const auto& s : silent) out += (out.empty() ? "; " : ", ") + s;
+  return out.empty() ? "" : out + (silent.size() == 1 ? " does not" : " do not");
+}
+
 Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
   std::vector<const ObservedNode*> answering;
   for (const auto& n : obs.nodes)
@@ -30,7 +48,7 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
     return Wait("no node holds cluster state yet; waiting for all " +
                 std::to_string(obs.spec_replicas) +
                 " pods to answer before creating the cluster (" + std::to_string(answering.size()) +
-                " answer)");
+                " answer" + NotAnswering(obs) + ")");
   int masters = obs.spec_replicas / (1 + desired.replicas_per_master);
   if (masters < desired.min_masters)
     return Wait("cannot create the cluster: " + std::to_string(obs.spec_replicas) + " pods with " +

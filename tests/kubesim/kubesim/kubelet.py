@@ -5,12 +5,14 @@ import sys
 import threading
 import time
 
-from . import netns, resources
+from . import netns, resources, scheduler
 from .podworker import PodWorker, pod_ready
+from .store import now_rfc3339
 
 POD = resources.find("", "v1", "pods")
 SERVICE = resources.find("", "v1", "services")
 NODE = resources.find("", "v1", "nodes")
+NAMESPACE = resources.find("", "v1", "namespaces")
 
 __all__ = ["Kubelet", "pod_ready"]
 
@@ -21,6 +23,7 @@ class Kubelet:
         self.api_ip, self.api_port, self.ca_crt, self.bridge, self.nodes = api_ip, api_port, ca_crt, bridge, nodes
         self.ips = netns.IpAllocator()
         self.workers = {}  # pod uid -> PodWorker
+        self._unschedulable = {}  # pod uid -> (FailedScheduling message said, when)
         self._lock = threading.Lock()
         self._stop = self.stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="kubelet")
@@ -46,12 +49,13 @@ class Kubelet:
             if not pod["spec"].get("nodeName"):
                 node = self._schedule(pod, pods)
                 if node is None:
-                    continue  # every node is cordoned: the pod stays Pending
+                    continue  # stays Pending; tried again on the next sync (a change, or 0.5 s)
                 pod["spec"]["nodeName"] = node
                 try:
                     pod = self.store.update(POD, pod)
                 except Exception:
                     continue
+                self._unschedulable.pop(md["uid"], None)
                 self.registry.record_event(pod, "Scheduled", f"Successfully assigned {md.get('namespace')}/"
                                            f"{md['name']} to {pod['spec']['nodeName']}", component="default-scheduler")
             with self._lock:
@@ -63,22 +67,38 @@ class Kubelet:
             for uid, w in list(self.workers.items()):
                 if w.done.is_set():
                     del self.workers[uid]
+        live = {p["metadata"]["uid"] for p in pods}
+        for uid in [u for u in self._unschedulable if u not in live]:
+            del self._unschedulable[uid]
 
     def _schedule(self, pod, pods):
-        """Fewest pods matching the pod's anti-affinity selector, then fewest pods, then name order."""
-        from . import selectors
-        aff = (pod["spec"].get("affinity") or {}).get("podAntiAffinity") or {}
-        terms = [t for t in aff.get("requiredDuringSchedulingIgnoredDuringExecution") or []]
-        terms += [t.get("podAffinityTerm", {}) for t in aff.get("preferredDuringSchedulingIgnoredDuringExecution") or []]
-        reqs = [selectors.from_label_selector(t.get("labelSelector")) for t in terms if t.get("labelSelector")]
-
-        def score(node):
-            on = [p for p in pods if p["spec"].get("nodeName") == node and not p["metadata"].get("deletionTimestamp")]
-            clash = sum(1 for p in on for r in reqs if selectors.matches(r, p["metadata"].get("labels")))
-            return (clash, len(on), node)
-        nodes = [n["metadata"]["name"] for n in self.store.list(NODE)[0]
-                 if not (n.get("spec") or {}).get("unschedulable")]  # kubectl cordon / drain
-        return min(nodes, key=score) if nodes else None
+        """The node kube-scheduler would pick (scheduler.py), or None: then the pod stays Pending
+        with PodScheduled=False (Unschedulable, the scheduler's message) and a FailedScheduling
+        Warning Event, said again when the message changes or after a minute (its retries)."""
+        nodes = self.store.list(NODE)[0]
+        ns_labels = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in self.store.list(NAMESPACE)[0]}
+        node, message = scheduler.schedule(pod, pods, nodes, ns_labels)
+        if node is not None or pod["metadata"].get("deletionTimestamp"):
+            return node
+        uid = pod["metadata"]["uid"]
+        said, at = self._unschedulable.get(uid, ("", 0.0))
+        now = time.monotonic()
+        if said != message or now - at >= 60:
+            self._unschedulable[uid] = (message, now)
+            self.registry.record_event(pod, "FailedScheduling", message, type_="Warning",
+                                       component="default-scheduler")
+        st = pod.get("status") or {}
+        cond = next((c for c in st.get("conditions") or [] if c.get("type") == "PodScheduled"), {})
+        if cond.get("status") != "False" or cond.get("message") != message:
+            st = dict(st, phase="Pending", conditions=[{
+                "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
+                "lastProbeTime": None, "lastTransitionTime": now_rfc3339()}])
+            pod["status"] = st
+            try:
+                self.store.update(POD, pod, check_rv=False, status_only=True)
+            except Exception:
+                pass
+        return None
 
     def on_pod_delete(self, pod):
         with self._lock:

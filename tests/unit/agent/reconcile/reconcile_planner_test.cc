@@ -48,6 +48,17 @@ TEST(PlanNextAction, NeverCreatesUntilEveryPodAnswers) {
   EXPECT_NE(a.reason.find("5 answer"), std::string::npos) << a.reason;
 }
 
+TEST(PlanNextAction, NamesThePodsItWaitsForBeforeCreating) {
+  // Given 6 pods of which 3 run (the others Pending: no IP, not observed),
+  // the wait names the three that do not answer.
+  std::vector<PodSpec> pods;
+  for (int i = 0; i < 3; ++i) pods.push_back({i, "-", "", -1, "h"});
+  Action a = PlanNextAction(Build(6, pods), OnePerMaster());
+  EXPECT_EQ(a.kind, ActionKind::kWait);
+  EXPECT_NE(a.reason.find("(3 answer; redis-3, redis-4, redis-5 do not)"), std::string::npos)
+      << a.reason;
+}
+
 TEST(PlanNextAction, RefusesToCreateFewerThanThreeMasters) {
   std::vector<PodSpec> pods;
   for (int i = 0; i < 4; ++i) pods.push_back({i, "-", "", -1, "h"});
