@@ -2,7 +2,7 @@
 // Client load on a Redis Cluster through a real Node.js cluster client, with
 // its normal cluster settings (it follows MOVED and ASK by itself): writes
 // fresh unique keys (SET PREFIX<i>) and reads back earlier acknowledged ones
-// (GET), one operation at a time, until STOP_FILE exists (or 120 s passed).
+// (GET), one operation at a time, until STOP_FILE exists (or LOAD_DEADLINE_S passed).
 // Creates READY_FILE once the first 200 writes were tried. Then reads every
 // acknowledged write back and prints ONE JSON object on stdout:
 //   {"client", "writes", "reads", "acked", "errors", "wrong", "lost", "p99_ms", "first_error"}
@@ -17,12 +17,14 @@
 // usage: node cluster_load.js --client ioredis|glide HOST PORT PREFIX READY_FILE STOP_FILE
 // env:   LOAD_PASSWORD  the cluster's password (AUTH), when it has one
 //        LOAD_RATE      writes per second (plus a read every second write); unset: flat out
+//        LOAD_DEADLINE_S  stop by itself after this many seconds (default 120)
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
 
-const DEADLINE_MS = 120000;
+// A bound of its own (LOAD_DEADLINE_S, default 120 s) so that it always ends.
+const DEADLINE_MS = Number(process.env.LOAD_DEADLINE_S || 120) * 1000;
 // An operation that never settles (ioredis queues commands while it has no
 // connection to the slot's node, without a limit) must not hang the test.
 const HANG_GRACE_MS = 30000;

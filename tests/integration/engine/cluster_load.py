@@ -37,7 +37,7 @@ def main():
     first_error = ""
     latencies = []
     i = 0
-    deadline = time.time() + 120
+    deadline = time.time() + float(os.environ.get("LOAD_DEADLINE_S", "120"))
     rate = float(os.environ.get("LOAD_RATE") or 0)
     paced_from = time.perf_counter()
     while not os.path.exists(stop_file) and time.time() < deadline:
