@@ -12,15 +12,13 @@
 #include <shared_mutex>
 #include <vector>
 
-#include "common/log_writer.h"
-
 namespace rc::log {
 namespace {
 
 std::atomic<int> g_verbosity{0};
 // Guards the secrets: every line reads them (shared), registering writes them.
-// Lines are written outside this lock (log_writer.h), so threads logging at
-// once (the webhook's access log) do not queue behind each other.
+// Lines are written outside this lock, so threads logging at once (the
+// webhook's access log) do not queue behind each other.
 std::shared_mutex g_mu;
 std::vector<std::string>& Secrets() {
   static std::vector<std::string> secrets;
@@ -88,7 +86,16 @@ std::string FormatLine(Severity severity, std::string_view file, int line, std::
 void Emit(Severity severity, const char* file, int line, const std::string& msg) {
   std::string text = Redact(FormatLine(severity, file, line, msg));
   text.push_back('\n');
-  WriteLogLine(text);
+  // One write per line: whole lines never interleave (up to PIPE_BUF on pipes).
+  const char* at = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, at, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr is gone: nothing else to tell
+    at += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace rc::log

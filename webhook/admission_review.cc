@@ -1,18 +1,17 @@
 #include "webhook/admission_review.h"
 
+#include <algorithm>
+
 #include "webhook/base64.h"
-#include "webhook/json_fast_parse.h"
-#include "webhook/json_prefilter.h"
-#include "webhook/json_writer.h"
 
 namespace rc::webhook {
 namespace {
 
 using nlohmann::json;
-using SkipPaths = std::vector<std::vector<std::string_view>>;
 
 constexpr char kApiVersion[] = "admission.k8s.io/v1";
 constexpr int kMaxNesting = 100;
+constexpr size_t kMaxDetail = 200;  // of nlohmann's parse error in a message
 
 // Reads an optional string field; a present non-string is an error.
 Status OptionalString(const json& obj, const char* key, const std::string& where,
@@ -24,47 +23,42 @@ Status OptionalString(const json& obj, const char* key, const std::string& where
   return Status::Ok();
 }
 
-// Parses the body without building what is never used (the general path:
-// handles any valid JSON and says what is wrong with invalid input).
-Result<json> ParseReviewGeneral(std::string_view body, const SkipPaths& unused) {
-  PrefilteredJson filtered = BlankMembers(body, unused);
-  if (filtered.max_depth > kMaxNesting) {
-    return InvalidArgument("request body nests deeper than " + std::to_string(kMaxNesting) +
-                           " levels; not a Kubernetes object");
-  }
-  json review = json::parse(filtered.text, nullptr, /*allow_exceptions=*/false);
-  bool skipped_valid = true;
-  for (std::string_view value : filtered.blanked) {
-    skipped_valid = skipped_valid && json::accept(value);  // lexes, builds nothing
-  }
-  if (review.is_discarded() || !skipped_valid) {
+// Parses the body; request.oldObject is dropped as it is read (the mutation
+// depends on the new object only). Refuses documents nested deeper than
+// kMaxNesting: no Kubernetes object is, and later recursive passes would run
+// out of stack.
+Result<json> ParseReview(std::string_view body) {
+  int max_depth = 0;
+  const json::parser_callback_t keep = [&max_depth](int depth, json::parse_event_t event,
+                                                    json& parsed) {
+    max_depth = std::max(max_depth, depth);
+    if (depth > kMaxNesting) return false;  // never built
+    // Keys of the root's members' objects are at depth 2: request.oldObject
+    // among them (nothing else at that depth is read but request's).
+    return !(event == json::parse_event_t::key && depth == 2 && parsed == "oldObject");
+  };
+  try {
+    json review = json::parse(body, keep);
+    if (max_depth > kMaxNesting) {
+      return InvalidArgument("request body nests deeper than " + std::to_string(kMaxNesting) +
+                             " levels; not a Kubernetes object");
+    }
+    return review;
+  } catch (const json::parse_error& e) {
+    std::string detail = e.what();
+    if (detail.size() > kMaxDetail) detail = detail.substr(0, kMaxDetail) + "...";
     return InvalidArgument(
-        "request body is not valid JSON; want an admission.k8s.io/v1 "
-        "AdmissionReview");
+        "request body is not valid JSON; want an admission.k8s.io/v1 AdmissionReview (" + detail +
+        ")");
   }
-  return review;
 }
 
 }  // namespace
 
 Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
-  // Never parsed: request.oldObject (the mutation depends on the new object
-  // only), and in request.object what is never read nor patched and often most
-  // of its bytes: metadata.managedFields and kubectl's last-applied annotation.
-  static const SkipPaths kUnused = {{"request", "oldObject"},
-                                    {"request", "object", "metadata", "managedFields"},
-                                    {"request", "object", "metadata", "annotations",
-                                     "kubectl.kubernetes.io/last-applied-configuration"}};
-  // The fast path decides the common case (it leaves those members out); the
-  // general one everything else, including every error message.
-  json review;
-  if (std::optional<json> fast = ParseJsonSkipping(body, kUnused, kMaxNesting)) {
-    review = std::move(*fast);
-  } else {
-    Result<json> general = ParseReviewGeneral(body, kUnused);
-    if (!general.ok()) return general.status();
-    review = std::move(*general);
-  }
+  Result<json> parsed = ParseReview(body);
+  if (!parsed.ok()) return parsed.status();
+  json review = std::move(*parsed);
   if (!review.is_object()) return InvalidArgument("request body is not a JSON object");
   if (!review.contains("apiVersion") || review["apiVersion"] != kApiVersion) {
     std::string got = review.contains("apiVersion") ? review["apiVersion"].dump() : "missing";
@@ -111,32 +105,20 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
 }
 
 std::string EncodeAdmissionReview(const AdmissionResponse& response) {
-  // Written by hand around the (large) base64 patch, which needs no escaping:
-  // dumping it through a JSON string value would copy and scan it twice more.
-  std::string out =
-      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":)";
-  AppendCompactJson(json(response.uid), out);
-  out += response.allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
+  json out = {{"uid", response.uid}, {"allowed", response.allowed}};
   if (!response.allowed) {
-    json status = {{"code", response.code == 0 ? 403 : response.code},
-                   {"message", response.message}};
-    out += R"(,"status":)";
-    AppendCompactJson(status, out);
+    out["status"] = {{"code", response.code == 0 ? 403 : response.code},
+                     {"message", response.message}};
   }
   if (response.patch.is_array() && !response.patch.empty()) {
-    std::string patch;
-    patch.reserve(8192);
-    AppendCompactJson(response.patch, patch);
-    out += R"(,"patchType":"JSONPatch","patch":")";
-    out += Base64Encode(patch);
-    out += '"';
+    out["patchType"] = "JSONPatch";
+    out["patch"] =
+        Base64Encode(response.patch.dump(-1, ' ', false, json::error_handler_t::replace));
   }
-  if (!response.warnings.empty()) {
-    out += R"(,"warnings":)";
-    AppendCompactJson(json(response.warnings), out);
-  }
-  out += "}}";
-  return out;
+  if (!response.warnings.empty()) out["warnings"] = response.warnings;
+  const json review = {
+      {"apiVersion", kApiVersion}, {"kind", "AdmissionReview"}, {"response", std::move(out)}};
+  return review.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace rc::webhook

@@ -27,9 +27,8 @@ struct AdmissionRequest {
   std::string namespace_name;
   // request.object without metadata.managedFields and the annotation
   // kubectl.kubernetes.io/last-applied-configuration (never read nor patched
-  // here, and often most of the bytes: they are not even parsed); null for
-  // DELETE. request.oldObject is not parsed: the mutation depends on the new
-  // object only.
+  // here); null for DELETE. request.oldObject is dropped while parsing: the
+  // mutation depends on the new object only.
   nlohmann::json object;
 };
 

@@ -1,5 +1,7 @@
 #include "webhook/server.h"
 
+#include <httplib.h>
+
 #include "common/log.h"
 #include "webhook/admission_handler.h"
 
@@ -14,92 +16,135 @@ double SecondsSince(Clock::time_point start) {
 
 constexpr const char* kEndpoints = "serving POST /mutate, GET /healthz, GET /metrics";
 
+bool KnownPath(const std::string& path) {
+  return path == "/mutate" || path == "/healthz" || path == "/metrics";
+}
+
+std::string WhatOf(std::exception_ptr ep) {
+  try {
+    if (ep) std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "unknown exception";
+}
+
 }  // namespace
 
 WebhookServer::WebhookServer(ServerOptions options) : options_(std::move(options)) {}
 
 WebhookServer::~WebhookServer() {
   Stop();
-  if (cert_watcher_.joinable()) cert_watcher_.join();
+  if (supervisor_.joinable()) supervisor_.join();
 }
 
 Result<std::unique_ptr<WebhookServer>> WebhookServer::Create(ServerOptions options) {
   std::unique_ptr<WebhookServer> server(new WebhookServer(std::move(options)));
-  const ServerOptions& o = server->options_;
-  auto certs = CertReloader::Create(o.tls_cert_file, o.tls_key_file);
+  auto certs = CertReloader::Create(server->options_.tls_cert_file, server->options_.tls_key_file);
   if (!certs.ok()) return certs.status();
   server->certs_ = std::move(*certs);
-
-  HttpsServerOptions http;
-  http.bind_address = o.bind_address;
-  http.port = o.port;
-  http.event_threads = o.event_threads;
-  http.connection.parse.max_body_bytes = o.max_body_bytes;
-  http.connection.max_requests = o.keep_alive_max_requests;
-  http.connection.idle_timeout_ms = o.idle_timeout.count();
   CertReloader* reloader = server->certs_.get();
-  WebhookServer* self = server.get();
-  auto https = HttpsServer::Create(
-      std::move(http), [reloader](SSL_CTX* ctx) { reloader->Install(ctx); },
-      HttpCallbacks{[self](const HttpRequest& request, const std::string& peer,
-                           HttpResponse* response) { self->Route(request, peer, response); },
-                    [self](int status, const std::string&) {
-                      if (status == 413) self->metrics_.ObserveAdmission("too_large", 0, 0);
-                    }});
-  if (!https.ok()) return https.status();
-  server->http_ = std::move(*https);
+  server->http_ = std::make_unique<httplib::SSLServer>([reloader](SSL_CTX& ctx) {
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    reloader->Install(&ctx);  // the current pair, per handshake
+    return true;
+  });
+  if (!server->http_->is_valid()) return Internal("could not set up the TLS server context");
+  server->InstallRoutes();
   return server;
 }
 
-void WebhookServer::Route(const HttpRequest& request, const std::string& peer,
-                          HttpResponse* response) {
-  if (request.path == "/mutate" && request.method == "POST") {
-    Mutate(request, peer, response);
-    return;
-  }
-  const bool get = request.method == "GET";
-  if (get && request.path == "/healthz") {
-    response->body = "ok\n";
-  } else if (get && request.path == "/metrics") {
-    response->content_type = "text/plain; version=0.0.4";
-    response->body = metrics_.Render();
-  } else if (request.path == "/mutate" || request.path == "/healthz" ||
-             request.path == "/metrics") {
-    response->status = 405;
-    response->body = "method " + std::string(request.method) + " not allowed on " +
-                     std::string(request.path) + "; " + kEndpoints + "\n";
-  } else {
-    response->status = 404;
-    response->body = "no such endpoint " + std::string(request.method) + " " +
-                     std::string(request.path) + "; " + kEndpoints + "\n";
-  }
-  if (response->status >= 400) {
-    RC_LOG_WARNING << request.method << " " << request.path << " " << response->status
-                   << " remote=" << peer;
-  } else {
-    RC_VLOG(2) << request.method << " " << request.path << " " << response->status
-               << " remote=" << peer;
-  }
+void WebhookServer::InstallRoutes() {
+  httplib::SSLServer& http = *http_;
+  const auto threads = static_cast<size_t>(options_.worker_threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_tcp_nodelay(true);  // else Nagle + delayed ACK: ~40 ms per answer
+  http.set_keep_alive_max_count(options_.keep_alive_max_requests);
+  http.set_keep_alive_timeout(options_.keep_alive_timeout.count());
+  http.set_read_timeout(options_.read_timeout);
+  http.set_write_timeout(options_.write_timeout);
+  http.set_payload_max_length(options_.max_body_bytes);
+
+  http.Post("/mutate", [this](const httplib::Request& req, httplib::Response& res) {
+    const Clock::time_point start = Clock::now();
+    HandlerReply reply = HandleAdmissionBody(req.body, options_.injection);
+    res.status = reply.http_status;
+    res.body = std::move(reply.body);  // set_content() would copy it
+    res.set_header("Content-Type", reply.content_type);
+    const double seconds = SecondsSince(start);
+    metrics_.ObserveAdmission(reply.outcome, seconds, reply.patch_operations);
+    RC_LOG_INFO << "POST /mutate " << reply.http_status << " " << reply.outcome << " "
+                << reply.summary << " patch_ops=" << reply.patch_operations
+                << " bytes_in=" << req.body.size()
+                << " latency_us=" << static_cast<long>(seconds * 1e6)
+                << " remote=" << req.remote_addr;
+  });
+  http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+  });
+  // Answers httplib's own refusals with a message; leaves a handler's alone.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413) {
+      metrics_.ObserveAdmission("too_large", 0, 0);
+      res.set_content("request body larger than " + std::to_string(options_.max_body_bytes) +
+                          " bytes (--max-body-bytes); an AdmissionReview is far smaller\n",
+                      "text/plain");
+    } else if (res.status == 404 && KnownPath(req.path)) {
+      res.status = 405;
+      res.set_content(
+          "method " + req.method + " not allowed on " + req.path + "; " + kEndpoints + "\n",
+          "text/plain");
+    } else if (res.status == 404) {
+      res.set_content("no such endpoint " + req.method + " " + req.path + "; " + kEndpoints + "\n",
+                      "text/plain");
+    } else {
+      res.set_content("HTTP " + std::to_string(res.status) + " for " + req.method + " " + req.path +
+                          "; " + kEndpoints + "\n",
+                      "text/plain");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  // The backstop: HandleAdmissionBody catches what the core throws, so this
+  // is for the rest (an allocation failure, say).
+  http.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        const std::string what = WhatOf(ep);
+        RC_LOG_ERROR << req.method << " " << req.path << " failed: " << what;
+        res.status = 500;
+        res.set_content("internal error: " + what + "\n", "text/plain");
+      });
+  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    if (req.path == "/mutate" && res.status != 413 && res.status != 405) return;  // logged above
+    if (res.status >= 400) {
+      RC_LOG_WARNING << req.method << " " << req.path << " " << res.status
+                     << " remote=" << req.remote_addr;
+    } else {
+      RC_VLOG(2) << req.method << " " << req.path << " " << res.status
+                 << " remote=" << req.remote_addr;
+    }
+  });
 }
 
-void WebhookServer::Mutate(const HttpRequest& request, const std::string& peer,
-                           HttpResponse* response) {
-  const Clock::time_point start = Clock::now();
-  HandlerReply reply = HandleAdmissionBody(request.body, options_.injection);
-  response->status = reply.http_status;
-  response->content_type = std::move(reply.content_type);
-  response->body = std::move(reply.body);
-  const double seconds = SecondsSince(start);
-  metrics_.ObserveAdmission(reply.outcome, seconds, reply.patch_operations);
-  RC_LOG_INFO << "POST /mutate " << reply.http_status << " " << reply.outcome << " "
-              << reply.summary << " patch_ops=" << reply.patch_operations
-              << " bytes_in=" << request.body.size()
-              << " latency_us=" << static_cast<long>(seconds * 1e6) << " remote=" << peer;
+Result<int> WebhookServer::Bind() {
+  int port = options_.port;
+  if (port == 0) {
+    port = http_->bind_to_any_port(options_.bind_address);
+    if (port < 0) return Unavailable("cannot listen on " + options_.bind_address + " (any port)");
+  } else if (!http_->bind_to_port(options_.bind_address, port)) {
+    return Unavailable("cannot listen on " + options_.bind_address + ":" + std::to_string(port) +
+                       " (in use, not allowed, or not an address of this host)");
+  }
+  return port;
 }
 
-Result<int> WebhookServer::Bind() { return http_->Bind(); }
-
-void WebhookServer::WatchCertificates() {
+void WebhookServer::Supervise() {
   std::string last_error;
   std::unique_lock<std::mutex> lock(stop_mutex_);
   while (!stop_cv_.wait_for(lock, options_.cert_check_interval, [this] { return stopping_; })) {
@@ -116,23 +161,36 @@ void WebhookServer::WatchCertificates() {
       last_error.clear();
     }
   }
+  // httplib's stop() closes the listener of a running server and does nothing
+  // before it runs; a second one is not allowed. So: wait until it runs (or
+  // has given up), then stop it once.
+  while (!listen_done_) {
+    if (http_->is_running()) {
+      http_->stop();
+      return;
+    }
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(5));
+  }
 }
 
 Status WebhookServer::Serve() {
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);
-    if (stopping_) return Status::Ok();
-    cert_watcher_ = std::thread([this] { WatchCertificates(); });
+    if (supervisor_.joinable()) return FailedPrecondition("Serve() called twice");
+    supervisor_ = std::thread([this] { Supervise(); });
   }
-  Status served = http_->Serve();
+  // Returns once the listener is closed and every worker has finished its
+  // connection (the requests in progress are answered).
+  const bool listened = http_->listen_after_bind();
   bool requested;
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);
     requested = stopping_;
+    listen_done_ = true;
   }
   Stop();
-  if (cert_watcher_.joinable()) cert_watcher_.join();
-  if (!served.ok()) return served;
+  supervisor_.join();
+  if (!listened && !requested) return Unavailable("the HTTPS listener could not start");
   if (!requested) return Unavailable("the HTTPS listener stopped unexpectedly");
   return Status::Ok();
 }
@@ -143,9 +201,8 @@ void WebhookServer::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  if (http_) http_->Stop();
 }
 
-bool WebhookServer::IsRunning() const { return http_ && http_->IsRunning(); }
+bool WebhookServer::IsRunning() const { return http_ && http_->is_running(); }
 
 }  // namespace rc::webhook

@@ -1,4 +1,4 @@
-// The webhook's HTTPS endpoints, served by HttpsServer (event loops), around
+// The webhook's HTTPS endpoints, served by cpp-httplib's SSLServer around
 // HandleAdmissionBody.
 //   POST /mutate   AdmissionReview in, AdmissionReview out (400/413/500 with a
 //                  text message on bad input; the server keeps serving)
@@ -7,8 +7,9 @@
 // Anything else: 404 (405 for a known path with the wrong method), naming the
 // endpoints there are.
 // TLS 1.2+ only; the certificate and key are re-read when the files change
-// (CertReloader, checked every cert_check_interval). One klog access-log line
-// per admission (probes and scrapes at -v=2).
+// (CertReloader, checked every cert_check_interval) and served to new
+// connections. One klog access-log line per admission (probes and scrapes at
+// -v=2). Stop() drains: no new connections, requests in progress are answered.
 #pragma once
 
 #include <chrono>
@@ -20,9 +21,12 @@
 
 #include "common/status.h"
 #include "webhook/cert_reloader.h"
-#include "webhook/https_server.h"
 #include "webhook/injection_options.h"
 #include "webhook/metrics.h"
+
+namespace httplib {
+class SSLServer;
+}  // namespace httplib
 
 namespace rc::webhook {
 
@@ -33,9 +37,13 @@ struct ServerOptions {
   std::string tls_key_file;                 // PEM private key
   InjectionOptions injection;               // what gets injected
   size_t max_body_bytes = 3 * 1024 * 1024;  // larger AdmissionReviews get 413
-  int event_threads = 0;                    // event-loop threads; 0: one per CPU core
-  size_t keep_alive_max_requests = 100000;  // requests per connection before it is closed
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(10)};  // kept-alive, no request
+  // Worker pool: httplib gives each kept-alive connection a thread while it is
+  // open; connections beyond this many wait for one to close.
+  int worker_threads = 64;
+  size_t keep_alive_max_requests = 100000;  // per connection (httplib's 5 costs a handshake each)
+  std::chrono::seconds keep_alive_timeout{5};  // an idle kept-alive connection is closed after
+  std::chrono::seconds read_timeout{10};       // a request that stalls this long is dropped
+  std::chrono::seconds write_timeout{10};      // an answer nobody reads this long is dropped
   std::chrono::milliseconds cert_check_interval{std::chrono::seconds(5)};
 };
 
@@ -49,7 +57,7 @@ class WebhookServer {
 
   // Binds the listening socket; returns the port (the chosen one for port 0).
   Result<int> Bind();
-  // Serves until Stop(); in-flight requests finish first. Call after Bind().
+  // Serves until Stop(); in-flight requests finish first. Call once, after Bind().
   Status Serve();
   // Thread-safe and idempotent; Serve() returns soon after.
   void Stop();
@@ -59,18 +67,20 @@ class WebhookServer {
 
  private:
   explicit WebhookServer(ServerOptions options);
-  void Route(const HttpRequest& request, const std::string& peer, HttpResponse* response);
-  void Mutate(const HttpRequest& request, const std::string& peer, HttpResponse* response);
-  void WatchCertificates();
+  void InstallRoutes();
+  // Runs beside Serve(): reloads certificates until Stop(), then stops the
+  // listener (once it runs: httplib ignores a stop() that comes before).
+  void Supervise();
 
   ServerOptions options_;
   std::unique_ptr<CertReloader> certs_;
-  std::unique_ptr<HttpsServer> http_;
+  std::unique_ptr<httplib::SSLServer> http_;
   Metrics metrics_;
-  std::thread cert_watcher_;
+  std::thread supervisor_;
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;
+  bool stopping_ = false;     // guarded by stop_mutex_
+  bool listen_done_ = false;  // guarded by stop_mutex_
 };
 
 }  // namespace rc::webhook

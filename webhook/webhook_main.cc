@@ -4,17 +4,12 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <optional>
 #include <string>
 #include <thread>
 
 #include "common/log.h"
-#include "common/log_writer.h"
-#include "webhook/allocator_tuning.h"
 #include "webhook/server.h"
 #include "webhook/version.h"
 
@@ -28,8 +23,9 @@ DEFINE_string(
     sidecar_mode, "native",
     "native: the agent is an init container with restartPolicy Always (Kubernetes >= 1.29); "
     "classic: a regular container, for older clusters");
-DEFINE_int32(event_threads, 0,
-             "event-loop threads serving the connections; 0: one per CPU core (at most 16)");
+DEFINE_int32(worker_threads, 64,
+             "request worker threads; each open kept-alive connection holds one");
+DEFINE_int32(event_threads, 0, "deprecated, ignored (the former event-loop server's)");
 DEFINE_int32(max_body_bytes, 3 * 1024 * 1024,
              "largest accepted AdmissionReview body; larger ones get 413");
 DEFINE_int32(cert_check_interval_ms, 5000,
@@ -38,9 +34,17 @@ DEFINE_int32(v, 0, "log verbosity (2 logs every probe and scrape)");
 
 namespace {
 
-constexpr const char* kOurFlags[] = {
-    "port",         "bind_address",  "tls_cert_file",  "tls_key_file",           "agent_image",
-    "sidecar_mode", "event_threads", "max_body_bytes", "cert_check_interval_ms", "v"};
+constexpr const char* kOurFlags[] = {"port",
+                                     "bind_address",
+                                     "tls_cert_file",
+                                     "tls_key_file",
+                                     "agent_image",
+                                     "sidecar_mode",
+                                     "worker_threads",
+                                     "event_threads",
+                                     "max_body_bytes",
+                                     "cert_check_interval_ms",
+                                     "v"};
 
 void PrintUsage(FILE* out) {
   std::fprintf(out,
@@ -109,8 +113,8 @@ rc::webhook::ServerOptions OptionsFromFlags() {
     UsageError("--tls-cert-file and --tls-key-file are required (HTTPS only)");
   }
   if (FLAGS_port < 0 || FLAGS_port > 65535) UsageError("--port must be 0..65535");
-  if (FLAGS_event_threads < 0 || FLAGS_event_threads > 64)
-    UsageError("--event-threads must be 0..64");
+  if (FLAGS_worker_threads < 1 || FLAGS_worker_threads > 4096)
+    UsageError("--worker-threads must be 1..4096");
   if (FLAGS_max_body_bytes < 1024) UsageError("--max-body-bytes must be at least 1024");
   if (FLAGS_cert_check_interval_ms < 10) UsageError("--cert-check-interval-ms must be at least 10");
   if (FLAGS_agent_image.empty()) UsageError("--agent-image must not be empty");
@@ -126,32 +130,22 @@ rc::webhook::ServerOptions OptionsFromFlags() {
   options.tls_cert_file = FLAGS_tls_cert_file;
   options.tls_key_file = FLAGS_tls_key_file;
   options.injection.agent_image = FLAGS_agent_image;
-  options.event_threads = FLAGS_event_threads;
+  options.worker_threads = FLAGS_worker_threads;
   options.max_body_bytes = static_cast<size_t>(FLAGS_max_body_bytes);
   options.cert_check_interval = std::chrono::milliseconds(FLAGS_cert_check_interval_ms);
   return options;
 }
 
-// Starts the process again with the allocator setting of allocator_tuning.h,
-// which glibc reads only at start. Returns (and the webhook runs untuned) only
-// when it is set already or the exec fails.
-void ReexecWithTunedAllocator(char** argv) {
-  const std::optional<std::string> tunables =
-      rc::webhook::TunablesWithTcache(std::getenv("GLIBC_TUNABLES"));
-  if (!tunables) return;
-  setenv("GLIBC_TUNABLES", tunables->c_str(), 1);
-  execv("/proc/self/exe", argv);
-  RC_LOG_WARNING << "could not restart with GLIBC_TUNABLES=" << *tunables << " ("
-                 << std::strerror(errno) << "); serving with the default allocator settings";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  ReexecWithTunedAllocator(argv);
   ParseFlagsOrExit(argc, argv);
   rc::log::SetVerbosity(FLAGS_v);
   rc::webhook::ServerOptions options = OptionsFromFlags();
+  if (!gflags::GetCommandLineFlagInfoOrDie("event_threads").is_default) {
+    RC_LOG_WARNING << "--event-threads is deprecated and has no effect; the pool of "
+                   << options.worker_threads << " worker threads (--worker-threads) serves";
+  }
 
   // SIGTERM/SIGINT are taken by one thread with sigwait(); block them everywhere else.
   sigset_t signals;
@@ -171,8 +165,6 @@ int main(int argc, char** argv) {
     RC_LOG_ERROR << "cannot start: " << port.status().message();
     return 1;
   }
-  RC_VLOG(1) << "GLIBC_TUNABLES="
-             << (std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : "");
   std::thread signal_waiter([&signals, srv = server->get()] {
     int received = 0;
     sigwait(&signals, &received);
@@ -180,8 +172,6 @@ int main(int argc, char** argv) {
                 << ": finishing in-flight requests, then exiting";
     srv->Stop();
   });
-  // From here on the event loops log; they must not wait for stderr.
-  rc::log::StartBackgroundLogWriter();
   RC_LOG_INFO << "redis-cluster-webhook " << rc::webhook::Version() << " serving HTTPS on "
               << options.bind_address << ":" << *port << " (agent image "
               << options.injection.agent_image << ", sidecar mode " << FLAGS_sidecar_mode << ")";
@@ -190,11 +180,9 @@ int main(int argc, char** argv) {
     RC_LOG_ERROR << status.message();
     pthread_kill(signal_waiter.native_handle(), SIGTERM);
     signal_waiter.join();
-    rc::log::StopBackgroundLogWriter();
     return 1;
   }
   signal_waiter.join();
   RC_LOG_INFO << "stopped cleanly";
-  rc::log::StopBackgroundLogWriter();
   return 0;
 }

@@ -1,7 +1,7 @@
 // The HTTPS server over real TLS on a free loopback port: mutate, health,
-// metrics, bad inputs (the server keeps serving), TLS version floor, and a
-// certificate rotation picked up without a restart. Certificates are made at
-// test time by certs/make-certs.sh (openssl); nothing is committed.
+// metrics, bad inputs (the server keeps serving), TLS version floor, a
+// certificate rotation picked up without a restart, and the drain on Stop(). Certificates are made
+// at test time by certs/make-certs.sh (openssl); nothing is committed.
 #include "webhook/server.h"
 
 #include <arpa/inet.h>
@@ -59,7 +59,7 @@ class WebhookServerTest : public ::testing::Test {
     options.tls_cert_file = (dir_ / "a/tls.crt").string();
     options.tls_key_file = (dir_ / "a/tls.key").string();
     options.max_body_bytes = 1024 * 1024;
-    options.event_threads = 2;
+    options.worker_threads = 8;
     options.cert_check_interval = milliseconds(50);
     auto server = WebhookServer::Create(options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
@@ -174,7 +174,7 @@ TEST_F(WebhookServerTest, BadInputsGetAMessageAndTheServerKeepsServing) {
       {"", 400, "not valid JSON"},
       {wrong_version.dump(), 400, "apiVersion"},
       {no_request.dump(), 400, "request is missing"},
-      {std::string(2 * 1024 * 1024, ' '), 413, "larger than"},
+      {std::string(2 * 1024 * 1024, ' '), 413, "larger than 1048576 bytes"},
   };
   for (const Case& c : cases) {
     auto res = Post(*client, c.body);
@@ -189,6 +189,72 @@ TEST_F(WebhookServerTest, BadInputsGetAMessageAndTheServerKeepsServing) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   EXPECT_NE(unknown->body.find("/mutate"), std::string::npos);
+  auto wrong_method = client->Get("/mutate");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_NE(wrong_method->body.find("POST /mutate"), std::string::npos) << wrong_method->body;
+}
+
+// A raw TLS connection (no certificate check) to the server under test.
+class RawTlsConnection {
+ public:
+  explicit RawTlsConnection(int port) : ctx_(SSL_CTX_new(TLS_client_method())) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return;
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd_);
+    connected_ = SSL_connect(ssl_) == 1;
+  }
+  ~RawTlsConnection() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    close(fd_);
+    SSL_CTX_free(ctx_);
+  }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    return SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) ==
+           static_cast<int>(bytes.size());
+  }
+  // Everything until the server closes the connection.
+  std::string ReadAll() {
+    std::string out;
+    char buffer[4096];
+    int n;
+    while ((n = SSL_read(ssl_, buffer, sizeof(buffer))) > 0) out.append(buffer, n);
+    return out;
+  }
+
+ private:
+  SSL_CTX* ctx_;
+  SSL* ssl_ = nullptr;
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// Stop() closes the listener at once, but a request already arriving is
+// answered before Serve() returns.
+TEST_F(WebhookServerTest, StopFinishesTheRequestInFlight) {
+  const std::string body = MinimalReview();
+  RawTlsConnection in_flight(port_);
+  ASSERT_TRUE(in_flight.connected());
+  ASSERT_TRUE(
+      in_flight.Send("POST /mutate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10)));
+  server_->Stop();
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return !RawTlsConnection(port_).connected(); }, milliseconds(5000)))
+      << "still accepting connections after Stop()";
+  ASSERT_TRUE(in_flight.Send(body.substr(10)));
+  const std::string answer = in_flight.ReadAll();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\"uid\":\"7f0c1a2e-0001\""), std::string::npos) << answer;
+  serving_.join();
+  EXPECT_TRUE(serve_status_.ok()) << serve_status_.ToString();
 }
 
 // A TLS 1.1 client must not complete a handshake.
