@@ -2,7 +2,7 @@
 // Client load on a Redis Cluster through a real Node.js cluster client, with
 // its normal cluster settings (it follows MOVED and ASK by itself): writes
 // fresh unique keys (SET PREFIX<i>) and reads back earlier acknowledged ones
-// (GET), one operation at a time, until STOP_FILE exists (or LOAD_DEADLINE_S passed).
+// (GET), one operation at a time per worker (LOAD_IN_FLIGHT), until STOP_FILE exists (or LOAD_DEADLINE_S passed).
 // Creates READY_FILE once the first 200 writes were tried. Then reads every
 // acknowledged write back and prints ONE JSON object on stdout:
 //   {"client", "writes", "reads", "acked", "errors", "wrong", "lost", "p99_ms", "first_error"}
@@ -18,6 +18,8 @@
 // env:   LOAD_PASSWORD  the cluster's password (AUTH), when it has one
 //        LOAD_RATE      writes per second (plus a read every second write); unset: flat out
 //        LOAD_DEADLINE_S  stop by itself after this many seconds (default 120)
+//        LOAD_IN_FLIGHT   operations in flight at once (default 1): that many workers,
+//                         each one operation at a time, sharing the key numbers
 'use strict';
 
 const fs = require('fs');
@@ -167,35 +169,43 @@ async function main() {
   }, DEADLINE_MS + HANG_GRACE_MS).unref();
   const rate = Number(process.env.LOAD_RATE || 0);
   const pacedFrom = Date.now();
-  for (let i = 0; !fs.existsSync(args.stopFile) && Date.now() < deadline; i++) {
-    const ahead = rate > 0 ? pacedFrom + (i * 1000) / rate - Date.now() : 0;
-    if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
-    const key = args.prefix + i;
-    let t0 = process.hrtime.bigint();
-    pending = `SET ${key}`;
-    try {
-      const reply = await client.set(key, String(i));
-      if (reply === 'OK') acked.push(i);
-      writes++;
-    } catch (e) {
-      countError(e);
-    }
-    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (acked.length > 0 && (i + 1) % 2 === 0) {
-      const j = acked[Math.floor(Math.random() * acked.length)];
-      t0 = process.hrtime.bigint();
-      pending = `GET ${args.prefix + j}`;
+  let next = 0;  // the next key number, shared by the workers
+  // One worker: its operations one at a time; LOAD_IN_FLIGHT workers run at
+  // once, so that many requests are in flight on the client's connections.
+  const worker = async () => {
+    while (!fs.existsSync(args.stopFile) && Date.now() < deadline) {
+      const i = next++;
+      const ahead = rate > 0 ? pacedFrom + (i * 1000) / rate - Date.now() : 0;
+      if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
+      const key = args.prefix + i;
+      let t0 = process.hrtime.bigint();
+      pending = `SET ${key}`;
       try {
-        const value = await client.get(args.prefix + j);
-        reads++;
-        if (!holds(value, j)) wrong++;
+        const reply = await client.set(key, String(i));
+        if (reply === 'OK') acked.push(i);
+        writes++;
       } catch (e) {
         countError(e);
       }
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (acked.length > 0 && (i + 1) % 2 === 0) {
+        const j = acked[Math.floor(Math.random() * acked.length)];
+        t0 = process.hrtime.bigint();
+        pending = `GET ${args.prefix + j}`;
+        try {
+          const value = await client.get(args.prefix + j);
+          reads++;
+          if (!holds(value, j)) wrong++;
+        } catch (e) {
+          countError(e);
+        }
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      if (i + 1 === READY_AFTER) fs.writeFileSync(args.readyFile, '');
     }
-    if (i + 1 === READY_AFTER) fs.writeFileSync(args.readyFile, '');
-  }
+  };
+  const inFlight = Math.max(1, Number(process.env.LOAD_IN_FLIGHT || 1));
+  await Promise.all(Array.from({length: inFlight}, worker));
 
   // Every acknowledged write, read back (a bounded number in flight at once).
   for (let start = 0; start < acked.length; start += CHECK_CONCURRENCY) {
