@@ -24,7 +24,7 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
 const std::map<std::string, std::string> kRunFlags = {
-    {"http-port", "9121"},           // /healthz, /readyz, /metrics
+    {"http-port", "8479"},           // /healthz, /readyz, /metrics (webhook kAgentHttpPort)
     {"http-address", "0.0.0.0"},     // tests bind a loopback address
     {"discovery", "auto"},           // kube | static | auto (kube inside a pod)
     {"static-pods", ""},             // JSON file for --discovery=static

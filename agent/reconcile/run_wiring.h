@@ -25,7 +25,7 @@ struct RunWiring {
   LoopOptions loop_options;
   PrestopOptions prestop_options;
   std::string http_address;
-  int http_port = 9121;
+  int http_port = 8479;
   int verbosity = 0;
   std::string discovery_name;
   std::unique_ptr<KubeClient> kube;  // null with static discovery
