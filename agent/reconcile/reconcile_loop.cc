@@ -335,7 +335,11 @@ Action ReconcileLoop::RunOnce() {
   last_reason_.clear();
   RC_LOG_INFO << action.reason;
   ProgressLog progress(ActionKindName(action.kind), metrics_);
+  const bool moves_slots =
+      action.kind == ActionKind::kDrainLeaving || action.kind == ActionKind::kRebalance;
+  if (moves_slots) metrics_.SetMigrationRunning(true);
   auto outcome = actuator_.Execute(action, &progress);
+  if (moves_slots) metrics_.SetMigrationRunning(false);
   metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
   const char* reason = EventReason(action.kind, outcome.ok());
   if (outcome.ok() && outcome->nothing_to_do) {
