@@ -96,6 +96,7 @@ int RunCommand(int argc, char** argv) {
   ReconcileLoop loop(w.loop_options, *w.pods, *w.lease, *w.connector, *w.engine, *w.events,
                      w.metrics);
   loop.set_chores(w.chores.get());
+  loop.set_status(w.status.get());
   loop.Run(g_stop);
   prestop.join();
   stopper.join();
