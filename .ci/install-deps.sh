@@ -27,6 +27,10 @@ PACKAGES=(
   umoci
   # benchmarks
   wrk
+  # promtool (tests/unit/monitoring: alert rules and /metrics text). The package is the whole
+  # Prometheus server; its postinst enables and starts it where systemd runs (in containers
+  # policy-rc.d denies the start); stopped again below, only promtool is wanted.
+  prometheus
 )
 
 missing=()
@@ -42,6 +46,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service || true
+  fi
 fi
 
 # npm ci removes node_modules, installs, then writes node_modules/.package-lock.json:

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <ctime>
 #include <vector>
 
 #include "common/log.h"
@@ -90,10 +91,13 @@ Status CertReloader::Load() {
     return InvalidArgument("TLS key " + key_file_ + " does not match certificate " + cert_file_ +
                            " (a rotation half done?)");
   }
+  std::tm not_after{};
+  const bool dated = ASN1_TIME_to_tm(X509_get0_notAfter(pair->leaf.get()), &not_after) == 1;
   {
     std::lock_guard<std::mutex> lock(current_mutex_);
     current_ = std::move(pair);
   }
+  not_after_unix_ = dated ? static_cast<int64_t>(timegm(&not_after)) : 0;
   loaded_signature_ = signature;
   ++generation_;
   return Status::Ok();

@@ -36,6 +36,10 @@ class CertReloader {
   // Successful loads so far (1 after Create).
   uint64_t generation() const { return generation_.load(); }
 
+  // The served certificate's notAfter as Unix seconds (0 when unreadable), for
+  // Metrics::SetCertificateNotAfter.
+  int64_t not_after_unix() const { return not_after_unix_.load(); }
+
  private:
   struct KeyPair;
   CertReloader(std::string cert_file, std::string key_file);
@@ -50,6 +54,7 @@ class CertReloader {
   mutable std::mutex current_mutex_;  // guards current_
   std::shared_ptr<const KeyPair> current_;
   std::atomic<uint64_t> generation_{0};
+  std::atomic<int64_t> not_after_unix_{0};
 };
 
 }  // namespace rc::webhook

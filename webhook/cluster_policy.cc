@@ -18,6 +18,9 @@ constexpr std::string_view kNodeTimeout = "node-timeout-ms";
 constexpr std::string_view kMigrationSpeed = "migration-speed";
 constexpr std::string_view kTlsSecret = "tls-secret";
 constexpr std::string_view kTlsAuthClients = "tls-auth-clients";
+// Written by the coordinating agent (its one-line summary), never read here:
+// accepted with any value, so the agent's PATCH is not denied.
+constexpr std::string_view kAgentStatus = "status";
 
 constexpr std::array<std::string_view, 8> kKnownKeys = {
     kReplicasPerMaster, kAntiAffinity,   kPasswordSecret, kConfig,
@@ -175,6 +178,7 @@ Result<ClusterPolicy> ParseClusterPolicy(const nlohmann::json& annotations) {
   for (const auto& [full_key, raw] : annotations.items()) {
     if (full_key.rfind(prefix, 0) != 0) continue;
     std::string key = full_key.substr(prefix.size());
+    if (key == kAgentStatus) continue;
     if (!raw.is_string()) return InvalidArgument(AnnotationName(key) + " is not a string");
     const std::string value = raw.get<std::string>();
     if (key == kReplicasPerMaster) {

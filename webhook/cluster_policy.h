@@ -31,8 +31,9 @@ struct ClusterPolicy {
 };
 
 // Parses metadata.annotations (an object, or null when there are none).
-// Annotations outside the `redis-cluster.io/` prefix are ignored; unknown keys
-// inside it are rejected (kInvalidArgument).
+// Annotations outside the `redis-cluster.io/` prefix are ignored, and so is
+// the agent-owned `redis-cluster.io/status`; other unknown keys inside the
+// prefix are rejected (kInvalidArgument).
 Result<ClusterPolicy> ParseClusterPolicy(const nlohmann::json& annotations);
 
 // Validates the `redis-cluster.io/config` value: every non-blank, non-comment

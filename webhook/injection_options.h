@@ -29,7 +29,13 @@ inline constexpr char kTlsDir[] = "/etc/redis-cluster-tls";
 inline constexpr char kConfigFile[] = "/etc/redis-cluster/redis.conf";
 inline constexpr int kClientPort = 6379;
 inline constexpr int kClusterBusPort = 16379;
-inline constexpr int kAgentHttpPort = 9121;
+// The agent's /healthz, /readyz and /metrics. Not 9121: that is redis_exporter's
+// (Prometheus' default port allocations), the exporter most likely to sit in a
+// redis pod. The whole 9100-9999 exporter range is allocated, so the port is
+// outside it and outside the ports service meshes inject (Istio 150xx, Linkerd 41xx).
+inline constexpr int kAgentHttpPort = 8479;
+// What earlier versions used; their readiness probe on it is upgraded at UPDATE.
+inline constexpr int kFormerAgentHttpPort = 9121;
 inline constexpr int kDefaultGracePeriodSeconds = 300;
 inline constexpr char kDefaultDataDir[] = "/data";
 

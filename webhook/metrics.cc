@@ -77,6 +77,14 @@ std::string Metrics::Render() const {
          std::to_string(cert_reloads_ok_.load()) + "\n";
   out += "redis_cluster_webhook_certificate_reloads_total{result=\"error\"} " +
          std::to_string(cert_reloads_error_.load()) + "\n";
+  if (int64_t not_after = cert_not_after_.load(); not_after > 0) {
+    out +=
+        "# HELP redis_cluster_webhook_certificate_expiry_timestamp_seconds notAfter of the "
+        "serving certificate, as a Unix time.\n"
+        "# TYPE redis_cluster_webhook_certificate_expiry_timestamp_seconds gauge\n"
+        "redis_cluster_webhook_certificate_expiry_timestamp_seconds " +
+        std::to_string(not_after) + "\n";
+  }
   return out;
 }
 

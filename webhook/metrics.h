@@ -4,10 +4,12 @@
 //   redis_cluster_webhook_admission_duration_seconds (histogram)
 //   redis_cluster_webhook_patch_operations_total
 //   redis_cluster_webhook_certificate_reloads_total{result="ok|error"}
+//   redis_cluster_webhook_certificate_expiry_timestamp_seconds (once set)
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 namespace rc::webhook {
@@ -18,6 +20,9 @@ class Metrics {
   // too_large, error (anything else counts as error).
   void ObserveAdmission(const std::string& outcome, double seconds, size_t patch_operations);
   void ObserveCertReload(bool ok);
+  // The serving certificate's notAfter (Unix seconds; CertReloader::not_after_unix()).
+  // The gauge is exported only once this is set to a positive value.
+  void SetCertificateNotAfter(int64_t unix_seconds) { cert_not_after_ = unix_seconds; }
   std::string Render() const;
 
   static constexpr std::array<const char*, 7> kOutcomes = {
@@ -32,6 +37,7 @@ class Metrics {
   std::atomic<uint64_t> patch_operations_{0};
   std::atomic<uint64_t> cert_reloads_ok_{0};
   std::atomic<uint64_t> cert_reloads_error_{0};
+  std::atomic<int64_t> cert_not_after_{0};
 };
 
 }  // namespace rc::webhook

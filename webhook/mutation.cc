@@ -211,8 +211,8 @@ Result<json> MutateStatefulSet(const json& statefulset, const std::string& opera
       if (p.is_object() && FieldRef(p, "containerPort") == kAgentHttpPort) {
         warnings->push_back("container " + StringField(c, "name") + " declares port " +
                             std::to_string(kAgentHttpPort) +
-                            ", which the redis-cluster-agent sidecar listens on; move it (e.g. "
-                            "redis_exporter --web.listen-address=:9122)");
+                            ", which the redis-cluster-agent sidecar listens on; move it to "
+                            "another port");
       }
     }
   }

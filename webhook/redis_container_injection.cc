@@ -113,11 +113,14 @@ CommandPlan EnsureCommand(json& container, ServerFlavor flavor) {
 }
 
 void EnsureReadinessProbe(json& container) {
-  // The probe earlier versions injected (ready as soon as redis listens) is
-  // ours to replace; any other probe is the user's and stays.
-  static const json former = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
+  // The probes earlier versions injected (ready as soon as redis listens; the
+  // agent's /readyz on its former port) are ours to replace; any other probe
+  // is the user's and stays.
+  static const json former_tcp = {{"tcpSocket", {{"port", kClientPort}}}, {"periodSeconds", 5}};
+  static const json former_port = {
+      {"httpGet", {{"path", "/readyz"}, {"port", kFormerAgentHttpPort}}}, {"periodSeconds", 5}};
   if (container.contains("readinessProbe") && container["readinessProbe"].is_object() &&
-      container["readinessProbe"] != former)
+      container["readinessProbe"] != former_tcp && container["readinessProbe"] != former_port)
     return;
   // Ready means "this node serves its role" (the agent's /readyz: joined, and a
   // replica only once its first sync is done), not "redis listens": a rolling

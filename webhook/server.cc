@@ -52,6 +52,7 @@ Result<std::unique_ptr<WebhookServer>> WebhookServer::Create(ServerOptions optio
     return true;
   });
   if (!server->http_->is_valid()) return Internal("could not set up the TLS server context");
+  server->metrics_.SetCertificateNotAfter(server->certs_->not_after_unix());
   server->InstallRoutes();
   return server;
 }
@@ -157,7 +158,10 @@ void WebhookServer::Supervise() {
       }
       last_error = status.message();
     } else {
-      if (certs_->generation() != before) metrics_.ObserveCertReload(true);
+      if (certs_->generation() != before) {
+        metrics_.ObserveCertReload(true);
+        metrics_.SetCertificateNotAfter(certs_->not_after_unix());
+      }
       last_error.clear();
     }
   }

@@ -24,7 +24,7 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
 const std::map<std::string, std::string> kRunFlags = {
-    {"http-port", "9121"},           // /healthz, /readyz, /metrics
+    {"http-port", "8479"},           // /healthz, /readyz, /metrics (webhook kAgentHttpPort)
     {"http-address", "0.0.0.0"},     // tests bind a loopback address
     {"discovery", "auto"},           // kube | static | auto (kube inside a pod)
     {"static-pods", ""},             // JSON file for --discovery=static
@@ -96,6 +96,7 @@ int RunCommand(int argc, char** argv) {
   ReconcileLoop loop(w.loop_options, *w.pods, *w.lease, *w.connector, *w.engine, *w.events,
                      w.metrics);
   loop.set_chores(w.chores.get());
+  loop.set_status(w.status.get());
   loop.Run(g_stop);
   prestop.join();
   stopper.join();

@@ -24,10 +24,24 @@ void AgentMetrics::Moved(long long slots, long long keys) {
   keys_moved_ += keys;
 }
 
+void AgentMetrics::SetCoordinator(bool is) {
+  coordinator_ = is ? 1 : 0;
+  if (!is) {
+    cluster_known_ = false;
+    migration_running_ = 0;
+  }
+}
+
 void AgentMetrics::SetCluster(int masters, int nodes, bool balanced) {
   masters_ = masters;
   nodes_ = nodes;
   balanced_ = balanced ? 1 : 0;
+  cluster_known_ = true;
+}
+
+void AgentMetrics::SetMigrationRunning(bool running) {
+  if (running) migration_progress_ppm_ = 0;
+  migration_running_ = running ? 1 : 0;
 }
 
 double AgentMetrics::SecondsSinceLastLoop() const {
@@ -36,38 +50,58 @@ double AgentMetrics::SecondsSinceLastLoop() const {
   return static_cast<double>(SteadyNowMs() - last) / 1000.0;
 }
 
+namespace {
+
+// One metric family without labels, in the text exposition format.
+void Family(std::string& out, const char* name, const char* type, const char* help,
+            const std::string& value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + value + "\n";
+}
+
+}  // namespace
+
 std::string AgentMetrics::Render() const {
   std::string out;
-  auto gauge = [&](const char* name, const char* help, long long value, const char* type) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(value) + "\n";
-  };
-  gauge("redis_cluster_agent_loops_total", "Observe-plan-act loops run.", loops_, "counter");
-  gauge("redis_cluster_agent_loop_errors_total", "Loops that could not observe or act.",
-        loop_errors_, "counter");
-  gauge("redis_cluster_agent_coordinator", "1 when this agent holds the coordinator lease.",
-        coordinator_, "gauge");
-  gauge("redis_cluster_agent_redis_up", "1 when this pod's redis answered the last loop.",
-        redis_up_, "gauge");
-  gauge("redis_cluster_agent_cluster_masters", "Masters holding slots (coordinator's view).",
-        masters_, "gauge");
-  gauge("redis_cluster_agent_cluster_nodes", "Nodes in the cluster (coordinator's view).", nodes_,
-        "gauge");
-  gauge("redis_cluster_agent_cluster_balanced", "1 when the coordinator found nothing to do.",
-        balanced_, "gauge");
-  gauge("redis_cluster_agent_cluster_lost_slots",
-        "Slots served by no master with no replica to take over (coordinator's view); "
-        "`redis-cluster-agent cover-slots --accept-data-loss` serves them again, empty.",
-        lost_slots_, "gauge");
-  gauge("redis_cluster_agent_slots_moved_total", "Slots moved by this agent.", slots_moved_,
-        "counter");
-  gauge("redis_cluster_agent_keys_moved_total", "Keys moved by this agent.", keys_moved_,
-        "counter");
+  auto integer = [](long long v) { return std::to_string(v); };
   out +=
-      "# HELP redis_cluster_agent_migration_progress Fraction of the current migration done.\n"
-      "# TYPE redis_cluster_agent_migration_progress gauge\n"
-      "redis_cluster_agent_migration_progress " +
-      std::to_string(migration_progress_permille_ / 1000.0) + "\n";
+      "# HELP redis_cluster_agent_build_info The agent's version; always 1.\n"
+      "# TYPE redis_cluster_agent_build_info gauge\n"
+      "redis_cluster_agent_build_info{version=\"" RC_VERSION "\"} 1\n";
+  Family(out, "redis_cluster_agent_loops_total", "counter", "Observe-plan-act loops run.",
+         integer(loops_));
+  Family(out, "redis_cluster_agent_loop_errors_total", "counter",
+         "Loops that could not observe or act.", integer(loop_errors_));
+  Family(out, "redis_cluster_agent_coordinator", "gauge",
+         "1 when this agent coordinates the cluster (holds the coordinator lease).",
+         integer(coordinator_));
+  Family(out, "redis_cluster_agent_redis_up", "gauge",
+         "1 when this pod's redis answered the last loop.", integer(redis_up_));
+  Family(out, "redis_cluster_agent_slots_moved_total", "counter", "Slots moved by this agent.",
+         integer(slots_moved_));
+  Family(out, "redis_cluster_agent_keys_moved_total", "counter", "Keys moved by this agent.",
+         integer(keys_moved_));
+  if (coordinator_ == 1 && cluster_known_) {
+    // Cluster-wide: only the coordinator exports them (see the header).
+    Family(out, "redis_cluster_agent_cluster_masters", "gauge",
+           "Masters holding slots (exported by the coordinator only).", integer(masters_));
+    Family(out, "redis_cluster_agent_cluster_nodes", "gauge",
+           "Nodes in the cluster (exported by the coordinator only).", integer(nodes_));
+    Family(out, "redis_cluster_agent_cluster_balanced", "gauge",
+           "1 when the coordinator found nothing to do (exported by the coordinator only).",
+           integer(balanced_));
+    Family(out, "redis_cluster_agent_cluster_lost_slots", "gauge",
+           "Slots served by no master with no replica to take over (exported by the coordinator "
+           "only); `redis-cluster-agent cover-slots --accept-data-loss` serves them again, empty.",
+           integer(lost_slots_));
+    Family(out, "redis_cluster_agent_migration_running", "gauge",
+           "1 while the coordinator moves slots (drain or rebalance).",
+           integer(migration_running_));
+    Family(out, "redis_cluster_agent_migration_progress_ratio", "gauge",
+           "Fraction (0..1) of the current or last migration done (exported by the coordinator "
+           "only).",
+           std::to_string(migration_progress_ppm_ / 1e6));
+  }
   out +=
       "# HELP redis_cluster_agent_actions_total Topology actions taken, by kind and result.\n"
       "# TYPE redis_cluster_agent_actions_total counter\n";

@@ -18,6 +18,10 @@ Result<StatefulSetInfo> ParseStatefulSet(const nlohmann::json& sts) {
     out.uid = sts["metadata"].value("uid", "");
     out.deleting = sts["metadata"].contains("deletionTimestamp") &&
                    !sts["metadata"]["deletionTimestamp"].is_null();
+    const auto& annotations = sts["metadata"].value("annotations", nlohmann::json::object());
+    if (annotations.is_object() && annotations.contains("redis-cluster.io/status") &&
+        annotations["redis-cluster.io/status"].is_string())
+      out.status_annotation = annotations["redis-cluster.io/status"].get<std::string>();
     const auto& spec = sts.at("spec");
     out.replicas = spec.value("replicas", 1);
     out.service_name = spec.value("serviceName", "");

@@ -22,6 +22,7 @@ struct StatefulSetInfo {
   std::string service_name;                         // spec.serviceName
   std::map<std::string, std::string> match_labels;  // spec.selector.matchLabels
   bool deleting = false;                            // metadata.deletionTimestamp is set
+  std::string status_annotation;                    // redis-cluster.io/status ("" none)
   std::string LabelSelector() const;                // "app=redis,tier=cache"
 };
 

@@ -5,6 +5,7 @@
 #include "agent/config/agent_user.h"
 #include "agent/reconcile/election.h"
 #include "agent/reconcile/kube_pod_source.h"
+#include "agent/reconcile/kube_objects.h"
 #include "agent/reconcile/readiness.h"
 #include "common/log.h"
 
@@ -287,6 +288,20 @@ void ReconcileLoop::ReportPasswordRefusals(const Observation& obs) {
   }
 }
 
+void ReconcileLoop::PublishClusterState(const Observation& obs, const Action& action) {
+  const ObservedNode* ref = ReferenceNode(obs);
+  if (ref == nullptr) return;
+  ClusterSummary summary = SummarizeView(ref->view);
+  summary.balanced = action.kind == ActionKind::kNothing;
+  int masters = 0;
+  for (const ClusterNode* m : ref->view.Masters()) masters += m->slots.Empty() ? 0 : 1;
+  metrics_.SetCluster(masters, static_cast<int>(ref->view.nodes().size()), summary.balanced);
+  if (status_ == nullptr) return;
+  summary.last = last_action_;
+  summary.last_ms = last_action_ms_;
+  status_->Publish(BuildStatusLine(summary, status_->Current()), std::chrono::steady_clock::now());
+}
+
 Action ReconcileLoop::RunOnce() {
   auto snapshot = pods_.Observe();
   if (!snapshot.ok()) {
@@ -317,12 +332,7 @@ Action ReconcileLoop::RunOnce() {
     events_.Record(true, "PodsNotRunning", log::Redact(line));
   }
   Action action = PlanNextAction(obs, options_.desired);
-  if (const ObservedNode* ref = ReferenceNode(obs)) {
-    int masters = 0;
-    for (const ClusterNode* m : ref->view.Masters()) masters += m->slots.Empty() ? 0 : 1;
-    metrics_.SetCluster(masters, static_cast<int>(ref->view.nodes().size()),
-                        action.kind == ActionKind::kNothing);
-  }
+  PublishClusterState(obs, action);
   if (action.kind == ActionKind::kNothing || action.kind == ActionKind::kWait) {
     if (action.reason != last_reason_) {
       if (action.kind == ActionKind::kWait) {
@@ -338,7 +348,11 @@ Action ReconcileLoop::RunOnce() {
   last_reason_.clear();
   RC_LOG_INFO << action.reason;
   ProgressLog progress(ActionKindName(action.kind), metrics_);
+  const bool moves_slots =
+      action.kind == ActionKind::kDrainLeaving || action.kind == ActionKind::kRebalance;
+  if (moves_slots) metrics_.SetMigrationRunning(true);
   auto outcome = actuator_.Execute(action, &progress);
+  if (moves_slots) metrics_.SetMigrationRunning(false);
   metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
   const char* reason = EventReason(action.kind, outcome.ok());
   if (outcome.ok() && outcome->nothing_to_do) {
@@ -348,6 +362,8 @@ Action ReconcileLoop::RunOnce() {
   } else if (outcome.ok()) {
     metrics_.Moved(outcome->slots_moved, outcome->keys_moved);
     RC_LOG_INFO << ActionKindName(action.kind) << " done: " << outcome->summary;
+    last_action_ = std::string(ActionKindName(action.kind)) + ": " + outcome->summary;
+    last_action_ms_ = UnixNowMs();
     if (*reason && action.kind != ActionKind::kAssignReplicas)
       events_.Record(false, reason, log::Redact(action.reason + ": " + outcome->summary));
   } else {

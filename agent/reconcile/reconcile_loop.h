@@ -25,6 +25,7 @@
 #include "agent/reconcile/pod_source.h"
 #include "agent/reconcile/pod_waits.h"
 #include "agent/reconcile/reconcile_planner.h"
+#include "agent/reconcile/status_annotation.h"
 #include "common/tls_context.h"
 
 namespace rc::agent {
@@ -56,6 +57,8 @@ class ReconcileLoop {
 
   // Chores the coordinator runs every loop (they rate-limit themselves); may be null.
   void set_chores(CoordinatorChores* chores) { chores_ = chores; }
+  // The coordinator's summary on the StatefulSet (status_annotation.h); may be null.
+  void set_status(StatusAnnotation* status) { status_ = status; }
 
   // One pass; returns the action taken (kNothing / kWait when none).
   Action RunOnce();
@@ -80,6 +83,8 @@ class ReconcileLoop {
   void AdviseOnLostSlots(const Observation& obs);
   // Log line + Event naming the pods whose redis refuses the agent's password.
   void ReportPasswordRefusals(const Observation& obs);
+  // Metrics and the status annotation from the reference view and the plan.
+  void PublishClusterState(const Observation& obs, const Action& action);
   void StartRenewer();
   void StopRenewer();
 
@@ -93,6 +98,9 @@ class ReconcileLoop {
   ClusterObserver observer_;
   Actuator actuator_;
   CoordinatorChores* chores_ = nullptr;
+  StatusAnnotation* status_ = nullptr;
+  std::string last_action_;  // the last action done, for the status annotation
+  long long last_action_ms_ = 0;
   LostSlotsAdvisor lost_slots_;
   PasswordRefusals password_refusals_;
   PodWaitReporter pod_waits_;     // pods Kubernetes does not run, and why

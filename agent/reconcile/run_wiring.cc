@@ -130,6 +130,7 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
                                                     settings.pod.pod_name, sts);
     w->chores = std::make_unique<SeedObjectsKeeper>(*w->kube, kube.namespace_name,
                                                     kube.service_name, sts, *w->events);
+    w->status = std::make_unique<StatusAnnotation>(*w->kube, kube.namespace_name, sts);
     w->discovery_name = "kubernetes API (StatefulSet " + kube.namespace_name + "/" +
                         kube.statefulset_name + ", Lease " + kube.statefulset_name +
                         "-coordinator)";

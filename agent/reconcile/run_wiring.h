@@ -16,6 +16,7 @@
 #include "agent/reconcile/pod_source.h"
 #include "agent/reconcile/prestop_handshake.h"
 #include "agent/reconcile/reconcile_loop.h"
+#include "agent/reconcile/status_annotation.h"
 #include "common/kube_client.h"
 #include "common/redis_client.h"
 
@@ -25,12 +26,13 @@ struct RunWiring {
   LoopOptions loop_options;
   PrestopOptions prestop_options;
   std::string http_address;
-  int http_port = 9121;
+  int http_port = 8479;
   int verbosity = 0;
   std::string discovery_name;
   std::unique_ptr<KubeClient> kube;  // null with static discovery
   std::unique_ptr<KubeClient> prestop_kube;
   std::unique_ptr<CoordinatorChores> chores;  // PDB and Service checks; may be null
+  std::unique_ptr<StatusAnnotation> status;   // the StatefulSet's summary; may be null
   std::unique_ptr<RedisConnector> connector;
   std::unique_ptr<RedisConnector> prestop_connector;
   std::unique_ptr<engine::MigrationEngine> engine;

@@ -16,5 +16,5 @@ RUN apt-get update -q \
 COPY --from=build /staging/usr/local/bin/redis-cluster-agent /usr/local/bin/redis-cluster-agent
 # Non-root; numeric so that runAsNonRoot can verify it.
 USER 65532:65532
-EXPOSE 9121
+EXPOSE 8479
 ENTRYPOINT ["/usr/local/bin/redis-cluster-agent"]

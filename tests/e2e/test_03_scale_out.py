@@ -1,8 +1,10 @@
 """Issue 7, test 3: `kubectl scale` to 8 under client load: 4 balanced masters, no failed
-operation, no lost write; each master holds its share of the keys in at most 3 slot ranges."""
+operation, no lost write; each master holds its share of the keys in at most 3 slot ranges.
+Issue 14: the StatefulSet's redis-cluster.io/status annotation then says so, without exec."""
 import time
 
 import cluster
+import kube
 
 KEYS = 20000
 
@@ -31,3 +33,14 @@ def test_scale_to_eight_under_load(story):
     shape = cluster.assert_data_balanced(story.ips(), 4, max_ranges=3)
     print("scale 6 -> 8: keys and slot ranges per master: " + ", ".join(
         f"{ip} keys={k} ranges={r}" for ip, (k, r) in sorted(shape.items())))
+
+    # What a user reads without exec: the coordinator's one-line summary.
+    def status():
+        line = kube.kubectl("-n", story.ns, "get", "sts", "redis", "-o",
+                            r"jsonpath={.metadata.annotations.redis-cluster\.io/status}").stdout
+        return line if ("masters=4 " in line and "balanced=yes" in line
+                        and "slots=16384/16384" in line) else None
+    line = kube.wait_for("the StatefulSet's redis-cluster.io/status to say 4 balanced masters",
+                         status, timeout=60)
+    print(f"scale 6 -> 8: redis-cluster.io/status: {line}")
+    assert "replicas=4 " in line and ' last="' in line, line

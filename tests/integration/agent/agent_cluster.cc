@@ -187,7 +187,7 @@ Status AgentCluster::StartAgent(int ordinal) {
       "--config-dir=" + pod.config_dir,
       "--data-dir=" + pod.data_dir,
       "--http-address=" + pod.ip,
-      "--http-port=9121",
+      "--http-port=" + std::to_string(kAgentHttpPort),
       "--lease-duration-ms=3000",
       "--loop-interval-ms=" + std::to_string(LoopIntervalMs()),
       "--replicas-per-master=" + std::to_string(options_.replicas_per_master),
@@ -315,7 +315,7 @@ std::string AgentCluster::Problems(const SettledCheck& check) {
   bool coordinator_idle = false;
   for (const auto& [ordinal, pod] : pods_) {
     if (!pod.listed || !pod.agent || pod.agent->pid() <= 0) continue;
-    httplib::Client http(pod.ip, 9121);
+    httplib::Client http(pod.ip, kAgentHttpPort);
     http.set_connection_timeout(1);
     auto metrics = http.Get("/metrics");
     if (metrics && metrics->body.find("redis_cluster_agent_coordinator 1") != std::string::npos &&

@@ -20,6 +20,10 @@
 
 namespace rc::testing {
 
+// Each agent's /healthz, /readyz, /metrics on its pod's own address: the
+// agent's default port (`run --http-port`), as in a pod.
+inline constexpr int kAgentHttpPort = 8479;
+
 struct AgentClusterOptions {
   int subnet = 0;  // third octet of 127.50.<subnet>.x
   int replicas_per_master = 1;

@@ -128,7 +128,7 @@ TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
 
   // Every agent serves /healthz, /readyz and /metrics.
   for (int i = 0; i < 6; ++i) {
-    httplib::Client http(cluster.ip(i), 9121);
+    httplib::Client http(cluster.ip(i), kAgentHttpPort);
     http.set_connection_timeout(2);
     auto health = http.Get("/healthz");
     ASSERT_TRUE(health) << "pod " << i;
@@ -150,7 +150,7 @@ TEST(AgentRun, BootstrapsSixPodsIntoThreeMastersWithAReplicaEach) {
         std::string::npos)
         << metrics->body;
   }
-  httplib::Client coordinator(cluster.ip(0), 9121);
+  httplib::Client coordinator(cluster.ip(0), kAgentHttpPort);
   auto metrics = coordinator.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(
@@ -344,7 +344,7 @@ TEST(AgentRun, ARestartingMasterWithoutAReplicaInSyncWaitsForOne) {
     if (of.ok() && *of == *master_id) replica = i;
   }
   ASSERT_GE(replica, 0) << "no replica of pod 0";
-  httplib::Client ready_probe(cluster.ip(replica), 9121);
+  httplib::Client ready_probe(cluster.ip(replica), kAgentHttpPort);
   // The settled cluster's replica is ready once its first sync is done (CI
   // once asked too early: "first sync still running").
   std::string before;
@@ -470,7 +470,7 @@ TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
     EXPECT_EQ(args.find(options.password), std::string::npos) << "arguments of pod " << i;
   }
   for (int i = 0; i < 6; ++i) {
-    httplib::Client http(cluster.ip(i), 9121);
+    httplib::Client http(cluster.ip(i), kAgentHttpPort);
     auto metrics = http.Get("/metrics");
     ASSERT_TRUE(metrics);
     EXPECT_EQ(metrics->body.find(options.password), std::string::npos);
@@ -526,7 +526,7 @@ TEST(AgentRun, APasswordIsRequiredEverywhereAndNeverShown) {
 
 // redis_cluster_agent_loops_total of pod i's agent; -1 when it does not answer.
 long long LoopsOf(AgentCluster& cluster, int i) {
-  httplib::Client http(cluster.ip(i), 9121);
+  httplib::Client http(cluster.ip(i), kAgentHttpPort);
   auto metrics = http.Get("/metrics");
   if (!metrics) return -1;
   const std::string name = "\nredis_cluster_agent_loops_total ";

@@ -42,7 +42,7 @@ std::string LineWith(const std::string& text, const std::string& part) {
 
 // The coordinator's redis_cluster_agent_cluster_lost_slots gauge; -1 unknown.
 long long LostSlotsGauge(const std::string& ip) {
-  httplib::Client http(ip, 9121);
+  httplib::Client http(ip, kAgentHttpPort);
   auto res = http.Get("/metrics");
   if (!res || res->status != 200) return -1;
   const std::string name = "\nredis_cluster_agent_cluster_lost_slots ";

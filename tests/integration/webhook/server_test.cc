@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -157,6 +158,12 @@ TEST_F(WebhookServerTest, HealthzAndMetrics) {
             std::string::npos);
   EXPECT_EQ(text.find("redis_cluster_webhook_patch_operations_total 0\n"), std::string::npos)
       << text;
+  // The serving certificate's notAfter, for the expiry alert: in the future.
+  const std::string expiry = "redis_cluster_webhook_certificate_expiry_timestamp_seconds ";
+  const size_t at = text.find("\n" + expiry);
+  ASSERT_NE(at, std::string::npos) << text;
+  const double not_after = std::stod(text.substr(at + 1 + expiry.size()));
+  EXPECT_GT(not_after, static_cast<double>(std::time(nullptr))) << text;
 }
 
 TEST_F(WebhookServerTest, BadInputsGetAMessageAndTheServerKeepsServing) {

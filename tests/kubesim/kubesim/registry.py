@@ -48,6 +48,10 @@ class Registry:
         if r.kind == "Namespace":
             obj["status"] = {"phase": "Active"}
         obj, warnings = self.admission(r, "CREATE", obj, None, "")
+        # As the API server does, the object a webhook patched is defaulted again: else fields
+        # only a webhook added stay undefaulted until the next UPDATE defaults them, which
+        # changes a StatefulSet's template and rolls its pods on a metadata-only PATCH.
+        defaults.apply(r.kind, obj)
         if dry_run:
             return obj, warnings
         return self.store.create(r, obj), warnings
@@ -63,7 +67,9 @@ class Registry:
                 obj["metadata"]["namespace"] = old["metadata"].get("namespace")
             obj["status"] = old.get("status")
             defaults.apply(r.kind, obj)
-            return self.admission(r, "UPDATE", obj, old, "")
+            obj, warnings = self.admission(r, "UPDATE", obj, old, "")
+            defaults.apply(r.kind, obj)
+            return obj, warnings
         if sub == "scale":
             return self._update_scale(r, old, obj)
         obj = copy.deepcopy(obj)
@@ -79,6 +85,7 @@ class Registry:
             obj["status"] = old["status"]
         defaults.apply(r.kind, obj)
         obj, warnings = self.admission(r, "UPDATE", obj, old, "")
+        defaults.apply(r.kind, obj)
         return self.store.update(r, obj, check_rv=check_rv), warnings
 
     def patch(self, r, ns, name, content_type, body, sub="", dry_run=False):

@@ -29,6 +29,14 @@ TEST(ClusterPolicy, IgnoresAnnotationsOfOtherPrefixes) {
   ASSERT_TRUE(policy.ok()) << policy.status().ToString();
 }
 
+TEST(ClusterPolicy, TheAgentsStatusAnnotationIsAcceptedWhateverItSays) {
+  // The coordinating agent writes it; denying it would refuse the agent's PATCH.
+  auto policy = ParseClusterPolicy(
+      Annotation("status", "masters=3 replicas=3 slots=16384/16384 balanced=yes"));
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  EXPECT_EQ(policy->replicas_per_master, 1);
+}
+
 struct Case {
   std::string key;
   std::string value;

@@ -108,8 +108,9 @@ class DeployBase(unittest.TestCase):
                    for r in rule["resources"] for v in rule["verbs"]}
         # Least rights: exactly what the agent calls, nothing more (kubesim's
         # RBAC check makes the e2e story fail if one of these is missing).
-        want = {("apps", "statefulsets", "get"), ("", "pods", "list"), ("", "services", "get"),
-                ("", "events", "create"), ("policy", "poddisruptionbudgets", "list"),
+        # patch statefulsets: the coordinator's redis-cluster.io/status annotation.
+        want = {("apps", "statefulsets", "get"), ("apps", "statefulsets", "patch"),
+                ("", "pods", "list"), ("", "services", "get"), ("", "events", "create"), ("policy", "poddisruptionbudgets", "list"),
                 ("policy", "poddisruptionbudgets", "create")}
         want |= {("coordination.k8s.io", "leases", v) for v in ("get", "create", "update")}
         self.assertEqual(granted, want)

@@ -8,6 +8,7 @@
 
 #include "tests/unit/webhook/admission_fixture.h"
 #include "tests/unit/webhook/k8s_rules.h"
+#include "webhook/injection_options.h"
 
 namespace rc::webhook::testing {
 namespace {
@@ -83,7 +84,8 @@ class TemplateGenerator {
       containers.push_back(
           {{"name", "exporter"},
            {"image", "oliver006/redis_exporter:v1.62.0"},
-           {"ports", json::array({{{"name", "metrics"}, {"containerPort", 9121 + Pick(2)}}})}});
+           {"ports", json::array({{{"name", "metrics"},
+                                   {"containerPort", Coin() ? 9121 : kAgentHttpPort}}})}});
     if (Coin())
       containers.push_back({{"name", "proxy"},
                             {"image", "envoyproxy/envoy:v1.30"},

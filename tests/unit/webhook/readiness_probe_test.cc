@@ -1,6 +1,7 @@
 // The injected readiness probe: the agent's /readyz, never a user's probe replaced.
 #include <gtest/gtest.h>
 
+#include "webhook/injection_options.h"
 #include "webhook/redis_container_injection.h"
 
 namespace rc::webhook {
@@ -8,7 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-const json kAgentProbe = {{"httpGet", {{"path", "/readyz"}, {"port", 9121}}}, {"periodSeconds", 5}};
+const json kAgentProbe = {{"httpGet", {{"path", "/readyz"}, {"port", kAgentHttpPort}}},
+                          {"periodSeconds", 5}};
 
 TEST(ReadinessProbe, AContainerWithoutOneGetsTheAgentsReadyz) {
   json c = {{"name", "redis"}};
@@ -19,6 +21,14 @@ TEST(ReadinessProbe, AContainerWithoutOneGetsTheAgentsReadyz) {
 TEST(ReadinessProbe, TheTcpProbeOfEarlierVersionsIsUpgraded) {
   json c = {{"name", "redis"},
             {"readinessProbe", {{"tcpSocket", {{"port", 6379}}}, {"periodSeconds", 5}}}};
+  EnsureReadinessProbe(c);
+  EXPECT_EQ(c["readinessProbe"], kAgentProbe);
+}
+
+TEST(ReadinessProbe, TheReadyzProbeOnTheFormerAgentPortMovesToTheNewPort) {
+  json c = {{"name", "redis"},
+            {"readinessProbe",
+             {{"httpGet", {{"path", "/readyz"}, {"port", 9121}}}, {"periodSeconds", 5}}}};
   EnsureReadinessProbe(c);
   EXPECT_EQ(c["readinessProbe"], kAgentProbe);
 }

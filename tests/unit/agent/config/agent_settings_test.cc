@@ -63,7 +63,7 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
 TEST(ParseAgentSettings, FlagsWinOverTheEnvironment) {
   Argv a({"run", "--pod-ip=127.50.0.9", "--config-dir", "/tmp/c", "--http-port", "0"});
   auto s = ParseAgentSettings(a.argc(), a.argv(), Env({{"POD_IP", "10.1.2.3"}}),
-                              {{"http-port", "9121"}, {"discovery", "kube"}});
+                              {{"http-port", "8479"}, {"discovery", "kube"}});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->pod.pod_ip, "127.50.0.9");
   EXPECT_EQ(s->config_dir, "/tmp/c");

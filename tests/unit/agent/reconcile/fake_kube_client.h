@@ -59,9 +59,15 @@ class FakeKubeClient : public KubeClient {
     objects[path] = stored;
     return stored;
   }
+  // RFC 7386 merge patch on the stored object (404 when there is none).
   Result<nlohmann::json> MergePatch(const std::string& path, const nlohmann::json& patch) override {
     writes.push_back({"PATCH", path, patch});
-    return Internal("not used");
+    if (errors.count(path)) return errors[path];
+    auto it = objects.find(path);
+    if (it == objects.end()) return NotFound("PATCH " + path + ": HTTP 404");
+    it->second.merge_patch(patch);
+    it->second["metadata"]["resourceVersion"] = std::to_string(++version);
+    return it->second;
   }
 };
 
