@@ -4,8 +4,8 @@
 
 #include "agent/config/agent_user.h"
 #include "agent/reconcile/election.h"
-#include "agent/reconcile/kube_pod_source.h"
 #include "agent/reconcile/kube_objects.h"
+#include "agent/reconcile/kube_pod_source.h"
 #include "agent/reconcile/readiness.h"
 #include "common/log.h"
 
