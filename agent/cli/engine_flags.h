@@ -11,12 +11,13 @@
 namespace rc::agent {
 
 struct EngineFlags {
-  int batch = 20;
-  int batch_kb = 64;
-  int workers = 2;
-  int slots_in_flight = 4;  // engine::EngineOptions says why
-  int migrate_timeout_ms = 10000;
-  int pace_percent = 100;
+  // Defaults are the engine's own (engine::EngineOptions says why each is what it is).
+  int batch = engine::EngineOptions{}.batch_keys;
+  int batch_kb = static_cast<int>(engine::EngineOptions{}.batch_bytes >> 10);
+  int workers = engine::EngineOptions{}.workers;
+  int slots_in_flight = engine::EngineOptions{}.slots_in_flight;
+  int migrate_timeout_ms = engine::EngineOptions{}.migrate_timeout_ms;
+  int pace_percent = engine::EngineOptions{}.pace_percent;
   bool fast = false;
 
   void Register(FlagParser& parser);
