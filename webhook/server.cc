@@ -1,6 +1,7 @@
 #include "webhook/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include "common/log.h"
 #include "webhook/admission_handler.h"
@@ -62,6 +63,11 @@ void WebhookServer::InstallRoutes() {
   const auto threads = static_cast<size_t>(options_.worker_threads);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_tcp_nodelay(true);  // else Nagle + delayed ACK: ~40 ms per answer
+  // Called for the listening socket only: kept so that Stop() can shut it down.
+  http.set_socket_options([this](int sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
   http.set_keep_alive_max_count(options_.keep_alive_max_requests);
   http.set_keep_alive_timeout(options_.keep_alive_timeout.count());
   http.set_read_timeout(options_.read_timeout);
@@ -74,6 +80,7 @@ void WebhookServer::InstallRoutes() {
     res.status = reply.http_status;
     res.body = std::move(reply.body);  // set_content() would copy it
     res.set_header("Content-Type", reply.content_type);
+    if (draining_) res.set_header("Connection", "close");
     const double seconds = SecondsSince(start);
     metrics_.ObserveAdmission(reply.outcome, seconds, reply.patch_operations);
     RC_LOG_INFO << "POST /mutate " << reply.http_status << " " << reply.outcome << " "
@@ -165,12 +172,14 @@ void WebhookServer::Supervise() {
       last_error.clear();
     }
   }
-  // httplib's stop() closes the listener of a running server and does nothing
-  // before it runs; a second one is not allowed. So: wait until it runs (or
-  // has given up), then stop it once.
+  // Not httplib's stop(): that also ends the connections whose worker has not
+  // yet read a request, so a request already sent could go unanswered. Shutting
+  // the listening socket down ends the accept loop; httplib then closes it and
+  // waits for its workers, which serve every connection already accepted.
+  draining_ = true;
   while (!listen_done_) {
-    if (http_->is_running()) {
-      http_->stop();
+    if (http_->is_running() && listen_fd_ >= 0) {
+      ::shutdown(listen_fd_, SHUT_RDWR);
       return;
     }
     stop_cv_.wait_for(lock, std::chrono::milliseconds(5));

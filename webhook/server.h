@@ -9,9 +9,12 @@
 // TLS 1.2+ only; the certificate and key are re-read when the files change
 // (CertReloader, checked every cert_check_interval) and served to new
 // connections. One klog access-log line per admission (probes and scrapes at
-// -v=2). Stop() drains: no new connections, requests in progress are answered.
+// -v=2). Stop() drains: the listener stops taking connections at once; every
+// connection already accepted is served, and its answers carry
+// "Connection: close" so a kept-alive client moves on.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -68,8 +71,8 @@ class WebhookServer {
  private:
   explicit WebhookServer(ServerOptions options);
   void InstallRoutes();
-  // Runs beside Serve(): reloads certificates until Stop(), then stops the
-  // listener (once it runs: httplib ignores a stop() that comes before).
+  // Runs beside Serve(): reloads certificates until Stop(), then shuts the
+  // listening socket down (once the accept loop runs).
   void Supervise();
 
   ServerOptions options_;
@@ -81,6 +84,8 @@ class WebhookServer {
   std::condition_variable stop_cv_;
   bool stopping_ = false;     // guarded by stop_mutex_
   bool listen_done_ = false;  // guarded by stop_mutex_
+  std::atomic<int> listen_fd_{-1};
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace rc::webhook

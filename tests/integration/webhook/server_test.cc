@@ -16,6 +16,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -226,6 +227,18 @@ class RawTlsConnection {
     return SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) ==
            static_cast<int>(bytes.size());
   }
+  // Reads until done(what was read) holds or the server closes the connection.
+  std::string ReadUntil(const std::function<bool(const std::string&)>& done) {
+    std::string out;
+    char buffer[4096];
+    int n;
+    while (!done(out) && (n = SSL_read(ssl_, buffer, sizeof(buffer))) > 0) out.append(buffer, n);
+    return out;
+  }
+  void Close() {
+    SSL_shutdown(ssl_);
+    ::shutdown(fd_, SHUT_RDWR);
+  }
   // Everything until the server closes the connection.
   std::string ReadAll() {
     std::string out;
@@ -260,6 +273,54 @@ TEST_F(WebhookServerTest, StopFinishesTheRequestInFlight) {
   const std::string answer = in_flight.ReadAll();
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   EXPECT_NE(answer.find("\"uid\":\"7f0c1a2e-0001\""), std::string::npos) << answer;
+  serving_.join();
+  EXPECT_TRUE(serve_status_.ok()) << serve_status_.ToString();
+}
+
+// A kept-alive connection open at Stop() gets its next request answered with
+// "Connection: close"; when the client then closes, Serve() returns without
+// waiting for the idle timeout.
+TEST_F(WebhookServerTest, StopAnswersAKeptAliveConnectionWithConnectionClose) {
+  const std::string body = MinimalReview();
+  const std::string request =
+      "POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  // Whole answers in `read`: each header block followed by its Content-Length bytes.
+  auto answers_in = [](const std::string& read) {
+    size_t count = 0, at = 0;
+    for (;;) {
+      const size_t head_end = read.find("\r\n\r\n", at);
+      if (head_end == std::string::npos) return count;
+      const size_t length_at = read.find("Content-Length: ", at);
+      if (length_at == std::string::npos || length_at > head_end) return count;
+      const size_t length = std::stoul(read.substr(length_at + 16));
+      if (read.size() < head_end + 4 + length) return count;
+      ++count;
+      at = head_end + 4 + length;
+    }
+  };
+  RawTlsConnection kept(port_);
+  ASSERT_TRUE(kept.connected());
+  ASSERT_TRUE(kept.Send(request));
+  const std::string first =
+      kept.ReadUntil([&](const std::string& r) { return answers_in(r) == 1; });
+  ASSERT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first;
+  EXPECT_EQ(first.find("Connection: close"), std::string::npos) << first;
+
+  server_->Stop();
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return !RawTlsConnection(port_).connected(); }, milliseconds(5000)))
+      << "still accepting connections after Stop()";
+  ASSERT_TRUE(kept.Send(request));
+  const std::string second =
+      kept.ReadUntil([&](const std::string& r) { return answers_in(r) == 1; });
+  ASSERT_EQ(second.rfind("HTTP/1.1 200", 0), 0u) << "the request sent after Stop():\n" << second;
+  EXPECT_NE(second.find("Connection: close"), std::string::npos) << second;
+  kept.Close();
+  // keep_alive_timeout is 5 s: returning well before shows the close was seen.
+  EXPECT_TRUE(testing::WaitFor([&] { return !server_->IsRunning(); }, milliseconds(3000)))
+      << "Serve() still running after the last connection closed";
   serving_.join();
   EXPECT_TRUE(serve_status_.ok()) << serve_status_.ToString();
 }
