@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "common/log.h"
@@ -120,10 +121,15 @@ void KeyMover::Pace(std::chrono::steady_clock::duration busy) const {
 
 long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Status>* failed) {
   const int batch = KeysPerBatch();
+  // Key names are fetched a page at a time (one GETKEYSINSLOT per slot and
+  // round trip) and sent `batch` per MIGRATE: fetching only `batch` names at a
+  // time cost one more round trip per `batch` keys.
+  const int page = std::max(batch, std::min(batch * 16, 1000));
   source_.SetCommandTimeout(ReplyTimeout(options_.migrate_timeout_ms));
   long long moved = 0;
-  std::vector<int> pending = slots;
+  std::set<int> gone_careful;  // slots handed to MoveSlot: done or failed there
   auto careful = [&](int slot) {
+    if (!gone_careful.insert(slot).second) return;
     auto r = MoveSlot(slot);
     if (r.ok()) {
       moved += *r;
@@ -131,20 +137,21 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
       (*failed)[slot] = r.status();
     }
   };
+  std::vector<int> pending = slots;
   while (!pending.empty()) {
     std::vector<RedisCommand> gets;
     gets.reserve(pending.size());
     for (int s : pending)
-      gets.push_back({"CLUSTER", "GETKEYSINSLOT", std::to_string(s), std::to_string(batch)});
+      gets.push_back({"CLUSTER", "GETKEYSINSLOT", std::to_string(s), std::to_string(page)});
     auto keys = source_.Pipeline(gets);
     if (!keys.ok()) {
       for (int s : pending) careful(s);  // retries per slot, reconnecting
       return moved;
     }
-    std::vector<int> next;
-    std::vector<int> migrating;
+    std::vector<int> next;     // slots that filled a page: fetch again
+    std::vector<int> slot_of;  // per MIGRATE: its slot
     std::vector<RedisCommand> migrates;
-    std::vector<size_t> counts;
+    std::vector<size_t> counts;  // per MIGRATE: its keys
     for (size_t i = 0; i < pending.size(); ++i) {
       const RedisReply& r = (*keys)[i];
       if (r.IsError()) {
@@ -152,13 +159,16 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
         continue;
       }
       if (r.elements.empty()) continue;
-      std::vector<std::string> names;
-      names.reserve(r.elements.size());
-      for (const auto& k : r.elements) names.push_back(k.str);
-      migrating.push_back(pending[i]);
-      counts.push_back(names.size());
-      migrates.push_back(MigrateCommand(names, false, options_.migrate_timeout_ms));
-      if (static_cast<int>(names.size()) >= batch) next.push_back(pending[i]);
+      for (size_t first = 0; first < r.elements.size(); first += static_cast<size_t>(batch)) {
+        const size_t last = std::min(r.elements.size(), first + static_cast<size_t>(batch));
+        std::vector<std::string> names;
+        names.reserve(last - first);
+        for (size_t k = first; k < last; ++k) names.push_back(r.elements[k].str);
+        slot_of.push_back(pending[i]);
+        counts.push_back(names.size());
+        migrates.push_back(MigrateCommand(names, false, options_.migrate_timeout_ms));
+      }
+      if (static_cast<int>(r.elements.size()) >= page) next.push_back(pending[i]);
     }
     // MIGRATE blocks the source while it runs, and redis runs a client's whole
     // pipeline in one go: send about `batch` keys per round trip so other
@@ -177,12 +187,11 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
       Pace(std::chrono::steady_clock::now() - round_start);
       if (!replies.ok()) {
         // The source (or the link to it) failed mid-pass. Unfinished: the slots
-        // of this round and later ones, and those of earlier rounds that still
-        // had keys (in `next`). Each goes the careful way, which fails it (left
-        // open) or finishes it; none may be taken for done.
-        for (size_t i = 0; i < migrating.size(); ++i)
-          if (i >= begin || std::find(next.begin(), next.end(), migrating[i]) != next.end())
-            careful(migrating[i]);
+        // of this round and later ones, and those still to fetch again (in
+        // `next`). Each goes the careful way, which fails it (left open) or
+        // finishes it; none may be taken for done.
+        for (size_t i = begin; i < migrates.size(); ++i) careful(slot_of[i]);
+        for (int s : next) careful(s);
         return moved;
       }
       for (size_t i = begin; i < end; ++i) {
@@ -192,12 +201,16 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
           continue;
         }
         // BUSYKEY, IOERR, big keys: this slot goes the careful way.
-        RC_VLOG(1) << "slot " << migrating[i] << ": " << reply.str << "; retrying carefully";
-        next.erase(std::remove(next.begin(), next.end(), migrating[i]), next.end());
-        careful(migrating[i]);
+        RC_VLOG(1) << "slot " << slot_of[i] << ": " << reply.str << "; retrying carefully";
+        next.erase(std::remove(next.begin(), next.end(), slot_of[i]), next.end());
+        careful(slot_of[i]);
       }
       begin = end;
     }
+    // A slot that went the careful way is finished (or failed) already.
+    next.erase(
+        std::remove_if(next.begin(), next.end(), [&](int s) { return gone_careful.count(s) > 0; }),
+        next.end());
     pending = std::move(next);
   }
   return moved;

@@ -121,6 +121,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   schedule.introduce_hold = std::chrono::milliseconds(options_.introduce_hold_ms);
   schedule.ramp_ratio = options_.ramp_ratio;
   schedule.units_per_source = options_.units_per_source;
+  schedule.units_per_target = std::max(1, options_.workers);
   MoveScheduler scheduler(view.topology, plan, schedule);
 
   std::vector<MasterAddress> all_masters;

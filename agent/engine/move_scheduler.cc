@@ -10,6 +10,7 @@ MoveScheduler::MoveScheduler(const Topology& topology, const MigrationPlan& plan
   options_.slots_in_flight = std::max(1, options_.slots_in_flight);
   options_.ramp_ratio = std::max(1, options_.ramp_ratio);
   options_.units_per_source = std::max(1, options_.units_per_source);
+  options_.units_per_target = std::max(1, options_.units_per_target);
   for (const auto& m : plan.moves) {
     auto pair = std::find_if(pairs_.begin(), pairs_.end(), [&](const Pair& p) {
       return p.from_id == m.from_id && p.to_id == m.to_id;
@@ -39,13 +40,14 @@ void MoveScheduler::FewestKeysNext(Pair& p) {
 }
 
 int MoveScheduler::Room(const Target& t, Clock::time_point now, Clock::time_point* retry_at) const {
-  if (t.known) return options_.slots_in_flight;
+  const int most = options_.slots_in_flight * options_.units_per_target;
+  if (t.known) return std::max(0, most - t.open);
   if (now < t.next_open) {  // the gap after an introductory slot, or the hold after the last
     *retry_at = std::min(*retry_at, t.next_open);
     return 0;
   }
   if (t.moved < options_.introduce_slots) return t.open > 0 ? 0 : 1;
-  const int cap = std::min(options_.slots_in_flight, std::max(1, t.owned / options_.ramp_ratio));
+  const int cap = std::min(most, std::max(1, t.owned / options_.ramp_ratio));
   return std::max(0, cap - t.open);
 }
 
@@ -66,7 +68,8 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
       if (room <= 0) continue;
       const bool introducing = !t.known && t.moved < options_.introduce_slots;
       if (introducing) FewestKeysNext(p);
-      const size_t n = std::min(p.slots.size() - p.next, static_cast<size_t>(room));
+      const size_t n = std::min(p.slots.size() - p.next,
+                                static_cast<size_t>(std::min(room, options_.slots_in_flight)));
       unit->empty_introduction = introducing && n == 1 && p.slots[p.next].keys == 0;
       unit->from_id = p.from_id;
       unit->to_id = p.to_id;

@@ -17,16 +17,20 @@
 //      client that touches one of those slots learns it (a client at 1000
 //      ops/s meets one of 64 slots ~4 times a second);
 //   3. then ramps: slots open toward it at once stay at most 1/`ramp_ratio`
-//      of the slots it already owns (up to `slots_in_flight`), so a client
-//      that still does not know it meets a MOVED to it far more often than an
-//      ASK.
+//      of the slots it already owns (up to `units_per_target` groups of
+//      `slots_in_flight`), so a client that still does not know it meets a
+//      MOVED to it far more often than an ASK.
 // No schedule makes that certain for a client that never touches the new
 // node's slots. Measured with tests/integration/engine/real_clients_test.cc
 // (ten scale-outs, redis-py flat out): with a 500 ms hold and 1/32, redis-py
 // failed once in two of three runs with a CPU hog beside it; with 2 s and
 // 1/64, none of two such runs and none without the hog.
 // Targets that owned slots when the move started are known to every client
-// and get groups of `slots_in_flight` at once.
+// and get up to `units_per_target` groups of `slots_in_flight` at once.
+// Several small groups at once, rather than one big group, because what a
+// client risks is the time each slot stays open (it answers ASK meanwhile):
+// a group keeps all of its slots open until the last key of the group has
+// moved, so that time grows with the group, not with the number of groups.
 #pragma once
 
 #include <chrono>
@@ -48,6 +52,8 @@ struct ScheduleOptions {
   // Units moved at once out of one source: MIGRATE blocks the source for its
   // clients, and two units' MIGRATEs back to back block it twice as long.
   int units_per_source = 1;
+  // Groups open at once toward one target (the engine's workers).
+  int units_per_target = 2;
 };
 
 struct MoveUnit {

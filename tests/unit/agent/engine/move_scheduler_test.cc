@@ -72,6 +72,47 @@ TEST(MoveSchedulerTest, OneSourceMovesOneUnitAtATimeByDefault) {
   EXPECT_NE(a.to_id, b.to_id);
 }
 
+// Once a new target owns enough slots, each worker gets its own small group
+// toward it (from distinct donors), never a bigger group: what a client risks
+// is how long each slot stays open, and that grows with the group.
+TEST(MoveSchedulerTest, AfterTheRampEachWorkerGetsItsOwnSmallGroupTowardANewTarget) {
+  ScheduleOptions o;
+  o.introduce_slots = 1;
+  o.introduce_hold = 0ms;
+  o.ramp_ratio = 1;
+  o.slots_in_flight = 4;
+  o.units_per_target = 2;
+  MigrationPlan plan = Moves(0, 3, 0, 99);
+  for (const auto& m : Moves(1, 3, 5461, 5560).moves) plan.moves.push_back(m);
+  for (const auto& m : Moves(2, 3, 10923, 11022).moves) plan.moves.push_back(m);
+  MoveScheduler s(ThreeMastersAndANewOne(), plan, o);
+  auto now = Clock::now();
+  MoveUnit u, a, b, c;
+  Clock::time_point retry;
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);  // the introduction
+  ASSERT_EQ(u.slots.size(), 1u);
+  s.Done(u, 1, now);
+  // Owns 1: one slot at a time still.
+  ASSERT_EQ(s.Next(now, &u, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(u.slots.size(), 1u);
+  EXPECT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kWait);
+  s.Done(u, 1, now);
+  while (s.Next(now, &u, &retry) == MoveScheduler::Step::kUnit) {  // ramp to >= 8 owned
+    s.Done(u, static_cast<int>(u.slots.size()), now);
+    if (s.SlotsLeft() < 280) break;
+  }
+  ASSERT_EQ(s.Next(now, &a, &retry), MoveScheduler::Step::kUnit);
+  ASSERT_EQ(s.Next(now, &b, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(a.slots.size(), 4u);
+  EXPECT_EQ(b.slots.size(), 4u);
+  EXPECT_NE(a.from_id, b.from_id);
+  // Two groups open toward node 3: the third donor waits.
+  EXPECT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kWait);
+  s.Done(a, 4, now);
+  ASSERT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(c.slots.size(), 4u);
+}
+
 TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapHeldThenRamps) {
   ScheduleOptions o;
   o.introduce_slots = 4;
