@@ -3,7 +3,7 @@
 #include <csignal>
 #include <cstdio>
 
-#include "agent/reconcile/slot_cover_plan.h"
+#include "agent/engine/cover/slot_cover_plan.h"
 
 namespace rc::agent {
 namespace {

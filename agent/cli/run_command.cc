@@ -9,11 +9,11 @@
 #include "agent/cli/commands.h"
 #include "agent/config/agent_settings.h"
 #include "agent/reconcile/coordinator_lease.h"
-#include "agent/reconcile/health_server.h"
-#include "agent/reconcile/prestop_handshake.h"
-#include "agent/reconcile/reconcile_loop.h"
-#include "agent/reconcile/run_wiring.h"
-#include "agent/reconcile/static_pod_source.h"
+#include "agent/sidecar/health_server.h"
+#include "agent/sidecar/prestop_handshake.h"
+#include "agent/sidecar/reconcile_loop.h"
+#include "agent/sidecar/run_wiring.h"
+#include "agent/sidecar/static_pod_source.h"
 #include "common/log.h"
 
 namespace rc::agent {

@@ -6,7 +6,7 @@
 #include "agent/cli/flag_parser.h"
 #include "agent/engine/cluster_status.h"
 #include "agent/engine/cluster_view.h"
-#include "agent/reconcile/slot_cover_plan.h"
+#include "agent/engine/cover/slot_cover_plan.h"
 
 namespace rc::agent {
 

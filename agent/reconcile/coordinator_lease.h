@@ -1,12 +1,11 @@
 // The lock that makes topology changes one at a time: whoever holds the
 // coordinator lease may change the cluster. Backed by a Kubernetes Lease
-// (KubeLease) in a pod, or a shared file (FileLease) for static discovery.
+// (agent/kube/kube_lease.h) in a pod, or a shared file
+// (agent/sidecar/file_lease.h) for static discovery.
 // Implementations are thread-safe: the loop renews from a second thread while
 // a long migration runs.
 #pragma once
 
-#include <chrono>
-#include <mutex>
 #include <string>
 
 #include "common/status.h"
@@ -23,22 +22,6 @@ class CoordinatorLease {
   virtual Status Release(const std::string& holder) = 0;
   // Who holds it now ("" none or expired); for log lines.
   virtual std::string Holder() = 0;
-};
-
-// A lease in a JSON file ({"holder": ..., "renewed_ms": ..., "duration_ms": ...}),
-// read and written under flock() so agents on one host agree.
-class FileLease : public CoordinatorLease {
- public:
-  FileLease(std::string path, std::chrono::milliseconds duration)
-      : path_(std::move(path)), duration_(duration) {}
-  Result<bool> AcquireOrRenew(const std::string& holder) override;
-  Status Release(const std::string& holder) override;
-  std::string Holder() override;
-
- private:
-  std::string path_;
-  std::chrono::milliseconds duration_;
-  std::mutex mu_;
 };
 
 }  // namespace rc::agent

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/engine/cover/uncovered_slots.h"
 #include "agent/reconcile/observation.h"
-#include "agent/reconcile/uncovered_slots.h"
 #include "common/slot_set.h"
 
 namespace rc::agent {

@@ -150,6 +150,9 @@ TEST(RealClientsTest, TenScaleOutsAndDrainsUnderRedisPyIoredisAndGlide) {
   // bound is far beyond the moves (flat out, they took up to 250 s here); the
   // stop file ends them.
   ASSERT_EQ(::setenv("LOAD_DEADLINE_S", std::to_string(kLoadDeadlineS).c_str(), 1), 0);
+  // glide leaves its socket file (glide-socket-*.sock) in TMPDIR: keep it in
+  // the cluster's directory, which the fixture removes.
+  ASSERT_EQ(::setenv("TMPDIR", dir.c_str(), 1), 0);
   std::vector<std::unique_ptr<LoadProcess>> loads;
   StopFileGuard stop_guard{stop};  // destroyed before `loads`: they stop, then are reaped
   for (const auto& [name, command] : commands) {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "agent/reconcile/agent_metrics.h"
+#include "agent/sidecar/agent_metrics.h"
 #include "webhook/metrics.h"
 
 namespace {

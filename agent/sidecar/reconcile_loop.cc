@@ -1,0 +1,401 @@
+#include "agent/sidecar/reconcile_loop.h"
+
+#include <cstdio>
+
+#include "agent/config/agent_user.h"
+#include "agent/kube/kube_objects.h"
+#include "agent/kube/kube_pod_source.h"
+#include "agent/reconcile/election.h"
+#include "agent/reconcile/readiness.h"
+#include "common/log.h"
+
+namespace rc::agent {
+namespace {
+
+// Logs migration progress as one line a person reads, and feeds the metrics.
+class ProgressLog : public engine::ProgressListener {
+ public:
+  ProgressLog(std::string what, AgentMetrics& metrics)
+      : what_(std::move(what)), metrics_(metrics) {}
+  void OnProgress(const engine::MigrationProgress& p) override {
+    double fraction = p.slots_total > 0 ? static_cast<double>(p.slots_done) / p.slots_total : 1.0;
+    metrics_.SetMigrationProgress(fraction);
+    metrics_.Heartbeat();
+    char line[256];
+    std::snprintf(line, sizeof(line), "%s: %d%% (%d/%d slots), %lld keys moved, %.1f s",
+                  what_.c_str(), static_cast<int>(fraction * 100), p.slots_done, p.slots_total,
+                  p.keys_moved, p.elapsed_seconds);
+    std::string text = line;
+    if (p.eta_seconds >= 0 && !p.final) {
+      std::snprintf(line, sizeof(line), ", %.1f s left", p.eta_seconds);
+      text += line;
+    }
+    RC_LOG_INFO << text;
+  }
+
+ private:
+  std::string what_;
+  AgentMetrics& metrics_;
+};
+
+const char* EventReason(ActionKind kind, bool ok) {
+  switch (kind) {
+    case ActionKind::kBootstrap:
+      return ok ? "ClusterCreated" : "ClusterCreateFailed";
+    case ActionKind::kDrainLeaving:
+      return ok ? "NodesDrained" : "DrainFailed";
+    case ActionKind::kRemoveLeaving:
+      return ok ? "NodesRemoved" : "RemoveFailed";
+    case ActionKind::kRebalance:
+      return ok ? "Rebalanced" : "RebalanceFailed";
+    case ActionKind::kMeet:
+      return ok ? "NodesJoined" : "JoinFailed";
+    case ActionKind::kForget:
+      return ok ? "StaleNodesForgotten" : "ForgetFailed";
+    case ActionKind::kPromoteReplica:
+      return ok ? "ReplicaPromoted" : "PromoteFailed";
+    case ActionKind::kFixOpenSlots:
+      return ok ? "OpenSlotsFixed" : "OpenSlotsFixFailed";
+    case ActionKind::kAssignReplicas:
+      return ok ? "ReplicasAssigned" : "ReplicaAssignFailed";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
+                             RedisConnector& connector, engine::MigrationEngine& engine,
+                             EventRecorder& events, AgentMetrics& metrics)
+    : options_(std::move(options)),
+      pods_(pods),
+      lease_(lease),
+      connector_(connector),
+      engine_(engine),
+      events_(events),
+      metrics_(metrics),
+      observer_(connector),
+      actuator_(connector, engine),
+      lost_slots_(options_.lost_slots) {}
+
+ReconcileLoop::~ReconcileLoop() { StopRenewer(); }
+
+void ReconcileLoop::StartRenewer() {
+  if (renewing_) return;
+  renewing_ = true;
+  renewer_ = std::thread([this] {
+    auto period = options_.lease_duration / 3;
+    auto next = std::chrono::steady_clock::now() + period;
+    while (renewing_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (std::chrono::steady_clock::now() < next) continue;
+      next = std::chrono::steady_clock::now() + period;
+      auto renewed = lease_.AcquireOrRenew(options_.pod_name);
+      if (!renewed.ok() || !*renewed)
+        RC_LOG_WARNING << "could not renew the coordinator lease: "
+                       << (renewed.ok() ? "held by " + lease_.Holder()
+                                        : renewed.status().message());
+    }
+  });
+}
+
+void ReconcileLoop::StopRenewer() {
+  renewing_ = false;
+  if (renewer_.joinable()) renewer_.join();
+}
+
+bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
+  auto now = std::chrono::steady_clock::now();
+  const PodInfo* pod0 = pods.FindOrdinal(0);
+  if (pod0 != nullptr && pod0->ready && !pod0->terminating) {
+    pod0_missing_since_.reset();
+  } else if (!pod0_missing_since_) {
+    pod0_missing_since_ = now;
+  }
+  auto missing =
+      pod0_missing_since_
+          ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *pod0_missing_since_)
+          : std::chrono::milliseconds(0);
+  bool wants = WantsToCoordinate(options_.ordinal, pods, missing, options_.lease_duration);
+  if (!wants) {
+    if (holding_) {
+      StopRenewer();
+      (void)lease_.Release(options_.pod_name);
+      holding_ = false;
+      RC_LOG_INFO << options_.pod_name << " hands coordination back (pod-0 is ready)";
+    }
+    return false;
+  }
+  auto acquired = lease_.AcquireOrRenew(options_.pod_name);
+  if (!acquired.ok() && acquired.status().code() == ErrorCode::kPermissionDenied &&
+      options_.ordinal == 0) {
+    // Without the right to use a Lease, pod-0 still coordinates (nobody else
+    // does without one); say once how to grant it.
+    if (!lease_forbidden_logged_)
+      RC_LOG_WARNING << "the coordinator lease is forbidden (" << acquired.status().message()
+                     << "); pod-0 coordinates without it. Grant it with: "
+                     << RbacGrantCommand(options_.facts.namespace_name, options_.service_account);
+    lease_forbidden_logged_ = true;
+    if (!holding_) RC_LOG_INFO << options_.pod_name << " coordinates the cluster (pod-0, no lease)";
+    holding_ = true;
+    return true;
+  }
+  if (!acquired.ok()) {
+    if (acquired.status().message() != last_error_)
+      RC_LOG_WARNING << "cannot take the coordinator lease: " << acquired.status().message();
+    last_error_ = acquired.status().message();
+    return false;
+  }
+  if (*acquired && !holding_) {
+    RC_LOG_INFO << options_.pod_name << " coordinates the cluster ("
+                << (options_.ordinal == 0 ? "pod-0" : "pod-0 has been gone longer than the lease")
+                << ")";
+    StartRenewer();
+  }
+  if (!*acquired && holding_) StopRenewer();
+  holding_ = *acquired;
+  return holding_;
+}
+
+void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
+  last_pods_ = pods;
+  std::optional<ObservedNode> looked = LookAtSelf();
+  if (!looked) return;
+  const ObservedNode& node = *looked;
+  ReloadServerTls(node);
+  if (!node.reachable || node.run_id.empty() || node.run_id == applied_run_id_) return;
+  auto deferred = DeferredDirectives(options_.facts, options_.conf, node.version);
+  if (!deferred.ok()) {
+    RC_LOG_WARNING << "cannot compute run-time settings: " << deferred.status().message();
+    applied_run_id_ = node.run_id;
+    return;
+  }
+  if (!deferred->empty()) {
+    auto client = connector_.Connect(node.pod.ip, node.pod.port);
+    if (!client.ok()) return;
+    std::string names;
+    for (const auto& d : *deferred) {
+      auto reply = CommandChecked(**client, RuntimeCommand(d));
+      if (!reply.ok()) {
+        RC_LOG_WARNING << (d.name == "user" ? "ACL SETUSER " : "CONFIG SET ") << d.name << " on "
+                       << node.version.ToString() << " failed: " << reply.status().message();
+        continue;
+      }
+      names += (names.empty() ? "" : ", ") + d.name;
+    }
+    if (!names.empty())
+      RC_LOG_INFO << "applied to this pod's " << node.version.ToString()
+                  << " the settings its image tag did not promise: " << names;
+  }
+  applied_run_id_ = node.run_id;
+}
+
+void ReconcileLoop::ReloadServerTls(const ObservedNode& self) {
+  if (!options_.tls) return;
+  if (!self_link_ && self.reachable) {
+    auto link = connector_.Connect(self.pod.ip, self.pod.port);
+    if (link.ok()) self_link_ = std::move(*link);
+  }
+  options_.tls->Current();  // notices changed files (at most once a second)
+  const uint64_t generation = options_.tls->generation();
+  if (generation == applied_tls_generation_) return;
+  const std::string& dir = options_.conf.tls_dir;
+  if (!self_link_) {
+    auto link = connector_.Connect(self.pod.ip, self.pod.port);
+    if (!link.ok()) {
+      RC_LOG_WARNING << "the TLS files in " << dir
+                     << " changed but this pod's redis cannot be reached to reload them: "
+                     << link.status().message() << "; trying again next loop";
+      return;
+    }
+    self_link_ = std::move(*link);
+  }
+  // Setting a file to its own path makes redis read it again (6.0+).
+  auto reply = CommandChecked(*self_link_,
+                              {"CONFIG", "SET", "tls-cert-file", TlsCertFile(dir), "tls-key-file",
+                               TlsKeyFile(dir), "tls-ca-cert-file", TlsCaFile(dir)});
+  if (!reply.ok()) {
+    RC_LOG_WARNING << "the TLS files in " << dir
+                   << " changed but redis did not reload them: " << reply.status().message()
+                   << "; it keeps the previous certificate for now";
+    self_link_.reset();  // opened again next loop
+    return;
+  }
+  RC_LOG_INFO << "the TLS files in " << dir
+              << " changed: redis reloaded them; new connections use the new certificate";
+  applied_tls_generation_ = generation;
+}
+
+void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode& self) {
+  bool cluster_exists = false;
+  if (self.reachable && !self.HasClusterState()) {
+    // Only a node without cluster state asks its peers (rare: before the
+    // cluster exists, or right after this pod came back empty).
+    for (const PodInfo& peer : pods.pods) {
+      if (peer.name == options_.pod_name || peer.ip.empty()) continue;
+      ObservedNode other = observer_.ObserveOne(peer);
+      if (other.reachable && other.HasClusterState()) {
+        cluster_exists = true;
+        break;
+      }
+    }
+  }
+  Readiness readiness = JudgeReadiness(self, cluster_exists);
+  std::string previous;
+  bool was_ready = metrics_.ready(&previous);
+  if (readiness.ready != was_ready || (!readiness.ready && readiness.reason != previous))
+    RC_LOG_INFO << options_.pod_name << (readiness.ready ? " is ready: " : " is not ready: ")
+                << readiness.reason;
+  metrics_.SetReadiness(readiness.ready, readiness.reason);
+}
+
+std::optional<ObservedNode> ReconcileLoop::LookAtSelf() {
+  const PodInfo* self = last_pods_.FindName(options_.pod_name);
+  if (self == nullptr) return std::nullopt;
+  ObservedNode node = observer_.ObserveOne(*self);
+  metrics_.SetRedisUp(node.reachable);
+  UpdateReadiness(last_pods_, node);
+  return node;
+}
+
+void ReconcileLoop::AdviseOnLostSlots(const Observation& obs) {
+  RememberPods(obs, &pods_by_node_id_);
+  const ObservedNode* ref = ReferenceNode(obs);
+  LostSlots lost;
+  if (ref != nullptr) lost = FindLostSlots(obs, *ref, pods_by_node_id_);
+  metrics_.SetLostSlots(lost.slots.Count());
+  CoverCommandTarget target;
+  target.pod_name = options_.pod_name;
+  target.namespace_name = options_.facts.namespace_name;
+  target.seed = ref != nullptr ? ref->pod.Address() : "";
+  LostSlotsAdvice advice = lost_slots_.Observe(std::chrono::steady_clock::now(), lost, target);
+  if (advice.kind == LostSlotsAdvice::Kind::kWarn) {
+    RC_LOG_WARNING << advice.text;
+    events_.Record(true, "SlotsLost", log::Redact(advice.event));
+  } else if (advice.kind == LostSlotsAdvice::Kind::kResolved) {
+    RC_LOG_INFO << advice.text;
+  }
+}
+
+void ReconcileLoop::ReportPasswordRefusals(const Observation& obs) {
+  PasswordNotice notice = password_refusals_.Observe(std::chrono::steady_clock::now(), obs.nodes);
+  if (notice.kind == PasswordNotice::Kind::kWarn) {
+    RC_LOG_WARNING << notice.text;
+    events_.Record(true, "PasswordRefused", log::Redact(notice.text));
+  } else if (notice.kind == PasswordNotice::Kind::kResolved) {
+    RC_LOG_INFO << notice.text;
+  }
+}
+
+void ReconcileLoop::PublishClusterState(const Observation& obs, const Action& action) {
+  const ObservedNode* ref = ReferenceNode(obs);
+  if (ref == nullptr) return;
+  ClusterSummary summary = SummarizeView(ref->view);
+  summary.balanced = action.kind == ActionKind::kNothing;
+  int masters = 0;
+  for (const ClusterNode* m : ref->view.Masters()) masters += m->slots.Empty() ? 0 : 1;
+  metrics_.SetCluster(masters, static_cast<int>(ref->view.nodes().size()), summary.balanced);
+  if (status_ == nullptr) return;
+  summary.last = last_action_;
+  summary.last_ms = last_action_ms_;
+  status_->Publish(BuildStatusLine(summary, status_->Current()), std::chrono::steady_clock::now());
+}
+
+Action ReconcileLoop::RunOnce() {
+  auto snapshot = pods_.Observe();
+  if (!snapshot.ok()) {
+    if (snapshot.status().message() != last_error_)
+      RC_LOG_WARNING << "cannot list the pods: " << snapshot.status().message();
+    last_error_ = snapshot.status().message();
+    metrics_.LoopDone(false);
+    Action wait;
+    wait.kind = ActionKind::kWait;
+    wait.reason = snapshot.status().message();
+    return wait;
+  }
+  ApplyRuntimeSettings(*snapshot);
+  bool coordinating = Coordinate(*snapshot);
+  metrics_.SetCoordinator(coordinating);
+  if (!coordinating) {
+    metrics_.LoopDone(true);
+    return Action{ActionKind::kNothing, "not the coordinator", {}, {}, {}, {}, {}, {}, {}};
+  }
+
+  if (chores_ != nullptr) chores_->Run();
+  Observation obs = observer_.Observe(*snapshot);
+  AdviseOnLostSlots(obs);
+  ReportPasswordRefusals(obs);
+  for (const std::string& line :
+       pod_waits_.Observe(std::chrono::steady_clock::now(), FindPodWaits(*snapshot))) {
+    RC_LOG_WARNING << line;
+    events_.Record(true, "PodsNotRunning", log::Redact(line));
+  }
+  Action action = PlanNextAction(obs, options_.desired);
+  PublishClusterState(obs, action);
+  if (action.kind == ActionKind::kNothing || action.kind == ActionKind::kWait) {
+    if (action.reason != last_reason_) {
+      if (action.kind == ActionKind::kWait) {
+        RC_LOG_INFO << "waiting: " << action.reason;
+      } else {
+        RC_LOG_INFO << action.reason;
+      }
+    }
+    last_reason_ = action.reason;
+    metrics_.LoopDone(true);
+    return action;
+  }
+  last_reason_.clear();
+  RC_LOG_INFO << action.reason;
+  ProgressLog progress(ActionKindName(action.kind), metrics_);
+  const bool moves_slots =
+      action.kind == ActionKind::kDrainLeaving || action.kind == ActionKind::kRebalance;
+  if (moves_slots) metrics_.SetMigrationRunning(true);
+  auto outcome = actuator_.Execute(action, &progress);
+  if (moves_slots) metrics_.SetMigrationRunning(false);
+  metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
+  const char* reason = EventReason(action.kind, outcome.ok());
+  if (outcome.ok() && outcome->nothing_to_do) {
+    // The planner looked at a view gossip had not settled yet; the engine's
+    // fresh look found nothing to move: not an event the user needs to read.
+    RC_VLOG(1) << ActionKindName(action.kind) << ": nothing to move on a fresh look";
+  } else if (outcome.ok()) {
+    metrics_.Moved(outcome->slots_moved, outcome->keys_moved);
+    RC_LOG_INFO << ActionKindName(action.kind) << " done: " << outcome->summary;
+    last_action_ = std::string(ActionKindName(action.kind)) + ": " + outcome->summary;
+    last_action_ms_ = UnixNowMs();
+    if (*reason && action.kind != ActionKind::kAssignReplicas)
+      events_.Record(false, reason, log::Redact(action.reason + ": " + outcome->summary));
+  } else {
+    RC_LOG_ERROR << ActionKindName(action.kind) << " failed: " << outcome.status().message()
+                 << "; the next loop looks again";
+    if (*reason) events_.Record(true, reason, log::Redact(outcome.status().message()));
+  }
+  metrics_.LoopDone(outcome.ok());
+  return action;
+}
+
+void ReconcileLoop::Run(const std::atomic<bool>& stop) {
+  while (!stop) {
+    Action action = RunOnce();
+    bool busy = action.kind != ActionKind::kNothing && action.kind != ActionKind::kWait;
+    // Agents that do not coordinate look less often (each look lists the pods
+    // through the API); the preStop watcher has its own faster poll.
+    auto pause = busy ? std::chrono::milliseconds(200)
+                      : (holding_ ? options_.interval : options_.interval * 5);
+    auto now = std::chrono::steady_clock::now();
+    auto until = now + pause;
+    auto next_look = now + options_.interval;
+    while (!stop && (now = std::chrono::steady_clock::now()) < until) {
+      if (now >= next_look) {
+        (void)LookAtSelf();  // /readyz follows a role change within an interval
+        next_look = now + options_.interval;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  StopRenewer();
+  if (holding_) (void)lease_.Release(options_.pod_name);
+}
+
+}  // namespace rc::agent
