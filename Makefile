@@ -5,7 +5,7 @@ SANITIZE ?= OFF
 JOBS     ?= $(shell nproc)
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRC_WERROR=$(WERROR) -DRC_SANITIZE=$(SANITIZE)
 
-.PHONY: deps build test unit demo bench lint fuzz images clean
+.PHONY: deps build test unit demo bench lint fuzz images install-yaml clean
 
 deps:
 	@.ci/install-deps.sh
@@ -31,6 +31,11 @@ demo: build
 images: deps
 	deploy/images/build.sh $(BUILD)/images/staging
 	deploy/images/make-oci.sh $(BUILD)/images/staging $(BUILD)/images
+
+# deploy/install.yaml and deploy/install-cert-manager.yaml from deploy/ and certs/cert-manager/
+# (kubectl kustomize); CI fails when the committed files differ (deploy_install_yaml_test).
+install-yaml:
+	deploy/render-install.sh
 
 bench: build
 	tests/bench/run.sh $(BUILD)

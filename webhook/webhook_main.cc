@@ -118,6 +118,12 @@ rc::webhook::ServerOptions OptionsFromFlags() {
   if (FLAGS_max_body_bytes < 1024) UsageError("--max-body-bytes must be at least 1024");
   if (FLAGS_cert_check_interval_ms < 10) UsageError("--cert-check-interval-ms must be at least 10");
   if (FLAGS_agent_image.empty()) UsageError("--agent-image must not be empty");
+  if (FLAGS_agent_image.find("$(") != std::string::npos) {
+    // deploy/ passes --agent-image=$(REDIS_CLUSTER_AGENT_IMAGE); the kubelet leaves $(NAME) as
+    // is when the container has no env NAME, and that must not reach a pod as its image.
+    UsageError("--agent-image is \"" + FLAGS_agent_image +
+               "\": an unexpanded $(VARIABLE); define that env var in the container");
+  }
   if (FLAGS_sidecar_mode == "native") {
     options.injection.sidecar_mode = rc::webhook::SidecarMode::kNative;
   } else if (FLAGS_sidecar_mode == "classic") {

@@ -31,6 +31,8 @@ expect_exit 2 "bad port value" -- --port=abc --tls-cert-file=a --tls-key-file=b
 expect_exit 2 "bad worker thread count" -- --worker-threads=0 --tls-cert-file=a --tls-key-file=b
 expect_exit 2 "bad sidecar mode" -- --sidecar-mode=sideways --tls-cert-file=a --tls-key-file=b
 expect_exit 2 "positional argument" -- serve
+expect_exit 2 "unexpanded agent image variable" -- '--agent-image=$(REDIS_CLUSTER_AGENT_IMAGE)' --tls-cert-file=a --tls-key-file=b
+grep -q 'REDIS_CLUSTER_AGENT_IMAGE' "$TMP/err" || { echo "FAIL: unexpanded variable not named"; failures=$((failures+1)); }
 expect_exit 1 "unreadable certificate" -- --tls-cert-file=/nonexistent.crt --tls-key-file=/nonexistent.key --port=0
 grep -q "/nonexistent.crt" "$TMP/err" || { echo "FAIL: unreadable certificate not named"; failures=$((failures+1)); }
 

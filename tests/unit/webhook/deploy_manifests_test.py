@@ -4,6 +4,8 @@ and the certificate script. Checks the kinds and the fields the design asks for.
 usage: deploy_manifests_test.py SOURCE_DIR"""
 import base64
 import os
+import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -29,6 +31,24 @@ def one(docs, kind, name):
     found = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
     assert len(found) == 1, f"want exactly one {kind}/{name}, got {len(found)}"
     return found[0]
+
+
+def expand(text, env):
+    """The kubelet's $(VAR) expansion of container args (no $$ escapes in our manifests)."""
+    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), text)
+
+
+def webhook_container(docs):
+    (c,) = one(docs, "Deployment", "redis-cluster-webhook")["spec"]["template"]["spec"]["containers"]
+    return c
+
+
+def agent_image_flag(c):
+    """The --agent-image value the webhook process sees: its arg, expanded from its env."""
+    env = {e["name"]: e["value"] for e in c.get("env", []) if "value" in e}
+    flags = [expand(a, env) for a in c["args"] if a.startswith("--agent-image=")]
+    assert len(flags) == 1, c["args"]
+    return flags[0].split("=", 1)[1]
 
 
 class DeployBase(unittest.TestCase):
@@ -66,7 +86,7 @@ class DeployBase(unittest.TestCase):
         self.assertEqual([p["containerPort"] for p in c["ports"]], [8443])
         args = c["args"]
         self.assertIn("--port=8443", args)
-        self.assertIn("--agent-image=redis-cluster-agent:0.1.0", args)
+        self.assertEqual(agent_image_flag(c), "redis-cluster-agent:0.1.0")
         (vol,) = pod["volumes"]
         self.assertEqual(vol["secret"]["secretName"], "redis-cluster-webhook-tls")
         (mount,) = c["volumeMounts"]
@@ -114,6 +134,61 @@ class DeployBase(unittest.TestCase):
                 ("policy", "poddisruptionbudgets", "create")}
         want |= {("coordination.k8s.io", "leases", v) for v in ("get", "create", "update")}
         self.assertEqual(granted, want)
+
+
+class Images(unittest.TestCase):
+    """One kustomize `images:` edit sets an image everywhere it is used: the agent entry changes
+    the image the webhook injects (REDIS_CLUSTER_AGENT_IMAGE, which its --agent-image expands),
+    the webhook entry its Deployment's image. Both as an overlay and edited in deploy/ itself."""
+
+    AGENT = "registry.example.com/team/redis-cluster-agent"
+    WEBHOOK = "registry.example.com/team/redis-cluster-webhook"
+
+    def overlay(self, tmp, base, images):
+        os.makedirs(os.path.join(tmp, "overlay"))
+        with open(os.path.join(tmp, "overlay", "kustomization.yaml"), "w") as f:
+            yaml.safe_dump({"resources": [os.path.relpath(base, os.path.join(tmp, "overlay"))],
+                            "images": images}, f)
+        return kustomize(os.path.join(tmp, "overlay"))
+
+    def test_overlay_of_deploy(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(os.path.join(SRC, "deploy"), os.path.join(tmp, "deploy"))
+            docs = self.overlay(tmp, os.path.join(tmp, "deploy"),
+                                [{"name": "redis-cluster-agent", "newName": self.AGENT, "newTag": "9.9.9"}])
+        c = webhook_container(docs)
+        self.assertEqual(agent_image_flag(c), f"{self.AGENT}:9.9.9")
+        self.assertEqual(c["image"], "redis-cluster-webhook:0.1.0", "only the agent entry was changed")
+        dump = yaml.safe_dump_all(docs)
+        self.assertNotIn("redis-cluster-agent:0.1.0", dump, "the old agent image is left somewhere")
+
+    def test_overlay_of_cert_manager_with_digest(self):
+        digest = "sha256:" + "ab" * 32
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(os.path.join(SRC, "deploy"), os.path.join(tmp, "deploy"))
+            shutil.copytree(os.path.join(SRC, "certs"), os.path.join(tmp, "certs"))
+            docs = self.overlay(tmp, os.path.join(tmp, "certs", "cert-manager"),
+                                [{"name": "redis-cluster-agent", "newName": self.AGENT, "digest": digest},
+                                 {"name": "redis-cluster-webhook", "newName": self.WEBHOOK, "newTag": "9.9.9"}])
+        c = webhook_container(docs)
+        self.assertEqual(agent_image_flag(c), f"{self.AGENT}@{digest}")
+        self.assertEqual(c["image"], f"{self.WEBHOOK}:9.9.9")
+
+    def test_edit_in_deploy_kustomization(self):
+        """`kustomize edit set image` in deploy/ (or a release bumping newTag there)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            deploy = os.path.join(tmp, "deploy")
+            shutil.copytree(os.path.join(SRC, "deploy"), deploy)
+            path = os.path.join(deploy, "kustomization.yaml")
+            with open(path) as f:
+                k = yaml.safe_load(f)
+            for image in k["images"]:
+                image["newTag"] = "7.7.7"
+            with open(path, "w") as f:
+                yaml.safe_dump(k, f)
+            c = webhook_container(kustomize(deploy))
+        self.assertEqual(agent_image_flag(c), "redis-cluster-agent:7.7.7")
+        self.assertEqual(c["image"], "redis-cluster-webhook:7.7.7")
 
 
 class Example(unittest.TestCase):

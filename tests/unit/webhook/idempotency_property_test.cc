@@ -193,5 +193,51 @@ TEST(IdempotencyProperty, SwitchingSidecarModeMovesTheAgentOnce) {
   EXPECT_TRUE(RunAdmission(MakeReview(moved.patched, "UPDATE"), classic).patch.empty());
 }
 
+// Upgrading the webhook with a new agent image: a StatefulSet mutated by the old one gets the
+// new image at its next UPDATE (any UPDATE, so also the coordinator's status annotation patch),
+// in the init container and the sidecar, and nothing else in it changes. (Documented in the
+// README's "Upgrading"; a changed pod template rolls the pods.)
+TEST(IdempotencyProperty, NewAgentImageReplacesOnlyTheAgentImagesAtTheNextUpdate) {
+  for (SidecarMode mode : {SidecarMode::kNative, SidecarMode::kClassic}) {
+    InjectionOptions old_webhook;
+    old_webhook.sidecar_mode = mode;
+    old_webhook.agent_image = "redis-cluster-agent:0.1.0";
+    InjectionOptions new_webhook = old_webhook;
+    new_webhook.agent_image = "registry.example.com/redis-cluster-agent:0.2.0";
+    json sts = TemplateGenerator(11).StatefulSet();
+    json mutated =
+        ApplyServerDefaults(RunAdmission(MakeReview(sts, "CREATE"), old_webhook).patched);
+
+    AdmissionRun upgraded = RunAdmission(MakeReview(mutated, "UPDATE"), new_webhook);
+    ASSERT_EQ(upgraded.http_status, 200);
+    std::vector<std::string> changed;
+    for (const json& op : upgraded.patch)
+      changed.push_back(op["op"].get<std::string>() + " " + op["path"].get<std::string>());
+    json images = json::array();
+    for (const char* list : {"initContainers", "containers"}) {
+      for (const json& c :
+           upgraded.patched["spec"]["template"]["spec"].value(list, json::array())) {
+        const std::string name = c["name"];
+        if (name == "redis-cluster-init" || name == "redis-cluster-agent")
+          images.push_back(c["image"]);
+      }
+    }
+    EXPECT_EQ(images, json::array({new_webhook.agent_image, new_webhook.agent_image}));
+    // Everything but the two images is as before.
+    json expected = mutated;
+    for (const char* list : {"initContainers", "containers"}) {
+      auto& spec = expected["spec"]["template"]["spec"];
+      if (!spec.contains(list)) continue;
+      for (json& c : spec[list]) {
+        if (c["name"] == "redis-cluster-init" || c["name"] == "redis-cluster-agent")
+          c["image"] = new_webhook.agent_image;
+      }
+    }
+    EXPECT_EQ(ApplyServerDefaults(upgraded.patched), ApplyServerDefaults(expected))
+        << ::testing::PrintToString(changed);
+    EXPECT_TRUE(RunAdmission(MakeReview(upgraded.patched, "UPDATE"), new_webhook).patch.empty());
+  }
+}
+
 }  // namespace
 }  // namespace rc::webhook::testing
