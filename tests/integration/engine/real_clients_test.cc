@@ -53,13 +53,14 @@ class LoadProcess {
         err_(dir + "/" + name_ + ".err"),
         ready_(dir + "/" + name_ + ".ready") {}
   ~LoadProcess() {
-    if (pid_ <= 0) return;
+    if (started_pid_ <= 0) return;
     // The stop file exists by now (StopFileGuard): let it finish its check first.
     WaitFor([&] { return Exited(); }, 30s, 50ms);
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
+    RemoveGlideSocket();
   }
   LoadProcess(const LoadProcess&) = delete;
   LoadProcess& operator=(const LoadProcess&) = delete;
@@ -81,7 +82,7 @@ class LoadProcess {
       execv(args[0], args.data());
       _exit(127);
     }
-    pid_ = pid;
+    pid_ = started_pid_ = pid;
     return true;
   }
   // Reaps the process once it has exited; true from then on.
@@ -100,9 +101,20 @@ class LoadProcess {
   std::string StderrTail() const { return Tail(ReadFile(err_)); }
 
  private:
+  // glide's core listens on /tmp/glide-socket-<pid>-<uuid>.sock (whatever
+  // TMPDIR says) and leaves it behind: remove the one of this process.
+  void RemoveGlideSocket() const {
+    const std::string prefix = "glide-socket-" + std::to_string(started_pid_) + "-";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec))
+      if (entry.path().filename().string().rfind(prefix, 0) == 0)
+        std::filesystem::remove(entry.path(), ec);
+  }
+
   std::string name_;
   std::string out_, err_, ready_;
   pid_t pid_ = -1;
+  pid_t started_pid_ = -1;
   int exit_code_ = -1;
 };
 
@@ -150,9 +162,6 @@ TEST(RealClientsTest, TenScaleOutsAndDrainsUnderRedisPyIoredisAndGlide) {
   // bound is far beyond the moves (flat out, they took up to 250 s here); the
   // stop file ends them.
   ASSERT_EQ(::setenv("LOAD_DEADLINE_S", std::to_string(kLoadDeadlineS).c_str(), 1), 0);
-  // glide leaves its socket file (glide-socket-*.sock) in TMPDIR: keep it in
-  // the cluster's directory, which the fixture removes.
-  ASSERT_EQ(::setenv("TMPDIR", dir.c_str(), 1), 0);
   std::vector<std::unique_ptr<LoadProcess>> loads;
   StopFileGuard stop_guard{stop};  // destroyed before `loads`: they stop, then are reaped
   for (const auto& [name, command] : commands) {
