@@ -9,6 +9,8 @@ checked as written.
       the `script` block (certificates from certs/make-certs.sh, the webhook rolled out) and the
       `example` block run by bash exactly as written, with HOME a fresh folder; then the webhook
       serves with the CA the script made and the example StatefulSet forms a balanced cluster.
+      With KUBESIM_BIN_DIR set, kubesim runs the binaries found there instead of BUILD_DIR's
+      (images_build_test.sh: the binaries of the OCI images, from their own root filesystems).
 
 cert-manager cannot run on kubesim (no images), so its block is only checked statically."""
 import base64
@@ -209,8 +211,9 @@ def main():
         inside_kubesim()
     elif len(sys.argv) == 2:
         static_checks(REPO)
-        bin_dir = subprocess.run([os.path.join(HERE, "bin-dir.sh"), sys.argv[1]], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+        bin_dir = os.environ.get("KUBESIM_BIN_DIR") or subprocess.run(
+            [os.path.join(HERE, "bin-dir.sh"), sys.argv[1]], check=True, capture_output=True,
+            text=True).stdout.strip()
         kubesim_run = os.path.join(REPO, "tests", "kubesim", "kubesim-run")
         os.chdir(REPO)
         sys.stdout.flush()
