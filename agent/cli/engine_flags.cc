@@ -46,7 +46,8 @@ void EngineFlags::Register(FlagParser& parser) {
                 "clients of the source wait while it runs");
   parser.AddBool("fast", &fast,
                  "as fast as possible: no pacing, bigger MIGRATEs (--batch 100 --batch-kb 256 "
-                 "unless given), every worker may move out of one source; clients see a higher "
+                 "unless given), every worker may move out of one source and into one target; "
+                 "clients see a higher "
                  "latency during the move (a new master is still introduced one slot at a time)");
 }
 

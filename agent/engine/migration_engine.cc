@@ -45,6 +45,7 @@ void MakeFast(EngineOptions* options) {
   options->batch_bytes = 256 << 10;
   options->pace_percent = 100;
   options->units_per_source = options->workers;
+  options->units_per_target = options->workers;
 }
 
 MigrationEngine::MigrationEngine(RedisConnector& connector, EngineOptions options)
@@ -121,7 +122,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   schedule.introduce_hold = std::chrono::milliseconds(options_.introduce_hold_ms);
   schedule.ramp_ratio = options_.ramp_ratio;
   schedule.units_per_source = options_.units_per_source;
-  schedule.units_per_target = std::max(1, options_.workers);
+  schedule.units_per_target = options_.units_per_target;
   MoveScheduler scheduler(view.topology, plan, schedule);
 
   std::vector<MasterAddress> all_masters;

@@ -52,8 +52,8 @@ struct ScheduleOptions {
   // Units moved at once out of one source: MIGRATE blocks the source for its
   // clients, and two units' MIGRATEs back to back block it twice as long.
   int units_per_source = 1;
-  // Groups open at once toward one target (the engine's workers).
-  int units_per_target = 2;
+  // Groups open at once toward one target (EngineOptions::units_per_target).
+  int units_per_target = 1;
 };
 
 struct MoveUnit {

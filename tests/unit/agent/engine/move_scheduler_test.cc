@@ -33,6 +33,7 @@ TEST(MoveSchedulerTest, AKnownTargetGetsFullGroupsAtOnce) {
   ScheduleOptions o;
   o.slots_in_flight = 512;
   o.units_per_source = 2;
+  o.units_per_target = 2;  // what --fast sets (both to the workers)
   MoveScheduler s(ThreeMastersAndANewOne(), Moves(0, 1, 0, 1199), o);
   MoveUnit a, b, c;
   Clock::time_point retry;
@@ -43,12 +44,34 @@ TEST(MoveSchedulerTest, AKnownTargetGetsFullGroupsAtOnce) {
   EXPECT_EQ(b.slots.size(), 512u);
   EXPECT_EQ(a.slots.front(), 0);
   EXPECT_EQ(b.slots.front(), 512);
-  // Two units out of node 0 are open: a third waits for one of them.
+  // Two units out of node 0 (and into node 1) are open: a third waits for one of them.
   EXPECT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kWait);
   s.Done(a, 512, now);
   ASSERT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kUnit);
   EXPECT_EQ(c.slots.size(), 176u);
   EXPECT_EQ(s.Next(now, &c, &retry), MoveScheduler::Step::kDone);
+}
+
+TEST(MoveSchedulerTest, OneTargetTakesOneUnitAtATimeByDefault) {
+  // Three donors, one known target: each group's MIGRATEs make the target's
+  // clients wait, so by default only one group moves into it at a time.
+  MigrationPlan plan = Moves(0, 3, 0, 9);
+  for (const auto& m : Moves(1, 3, 5461, 5470).moves) plan.moves.push_back(m);
+  Topology topo = TopologyBuilder()
+                      .Master(0, SlotSet::Of({{0, 5460}}))
+                      .Master(1, SlotSet::Of({{5461, 10922}}))
+                      .Master(3, SlotSet::Of({{10923, 16383}}))
+                      .Build();
+  MoveScheduler s(topo, plan, ScheduleOptions{});
+  MoveUnit a, b;
+  Clock::time_point retry;
+  const auto now = Clock::now();
+  ASSERT_EQ(s.Next(now, &a, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_EQ(a.slots.size(), 4u);
+  EXPECT_EQ(s.Next(now, &b, &retry), MoveScheduler::Step::kWait);
+  s.Done(a, 4, now);
+  ASSERT_EQ(s.Next(now, &b, &retry), MoveScheduler::Step::kUnit);
+  EXPECT_NE(a.from_id, b.from_id);  // the other donor's turn
 }
 
 TEST(MoveSchedulerTest, OneSourceMovesOneUnitAtATimeByDefault) {
