@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "agent/cli/flag_parser.h"
+#include "common/flag_parser.h"
 #include "common/redis_client.h"
 #include "common/status.h"
 

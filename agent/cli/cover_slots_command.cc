@@ -4,7 +4,7 @@
 
 #include "agent/cli/cluster_flags.h"
 #include "agent/cli/commands.h"
-#include "agent/cli/flag_parser.h"
+#include "common/flag_parser.h"
 #include "agent/engine/cover/slot_coverer.h"
 
 namespace rc::agent {

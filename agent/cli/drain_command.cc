@@ -4,7 +4,7 @@
 #include "agent/cli/cluster_flags.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/engine_flags.h"
-#include "agent/cli/flag_parser.h"
+#include "common/flag_parser.h"
 #include "agent/engine/migration_engine.h"
 
 namespace rc::agent {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "agent/cli/flag_parser.h"
+#include "common/flag_parser.h"
 #include "agent/engine/migration_engine.h"
 #include "common/redis_client.h"
 

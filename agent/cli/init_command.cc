@@ -34,11 +34,10 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
 }  // namespace
 
 int InitCommand(int argc, char** argv) {
-  auto settings = ParseAgentSettings(argc, argv, [](const char* n) { return std::getenv(n); }, {});
+  auto settings = ParseAgentSettings(argc, argv, [](const char* n) { return std::getenv(n); });
   if (!settings.ok()) {
     if (settings.status().code() == ErrorCode::kFailedPrecondition) {
-      std::printf("usage: redis-cluster-agent init [FLAGS]\n%s",
-                  settings.status().message().c_str());
+      std::fputs(settings.status().message().c_str(), stdout);  // the usage text
       return 0;
     }
     std::fprintf(stderr, "redis-cluster-agent init: %s\n", settings.status().message().c_str());

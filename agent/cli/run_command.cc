@@ -23,36 +23,23 @@ std::atomic<bool> g_stop{false};
 
 void OnSignal(int) { g_stop = true; }
 
-const std::map<std::string, std::string> kRunFlags = {
-    {"http-port", "8479"},           // /healthz, /readyz, /metrics (webhook kAgentHttpPort)
-    {"http-address", "0.0.0.0"},     // tests bind a loopback address
-    {"discovery", "auto"},           // kube | static | auto (kube inside a pod)
-    {"static-pods", ""},             // JSON file for --discovery=static
-    {"lease-file", ""},              // file lease for static discovery (default: static-pods.lease)
-    {"lease-duration-ms", "15000"},  // coordinator lease
-    {"loop-interval-ms", "1000"},    // between loops when nothing changes
-    // How long slots may be lost (no master, no replica) before the log says
-    // what to run (cover-slots); then again every 5 minutes.
-    {"lost-slots-grace-ms", "60000"},
-    {"v", "0"},  // log verbosity
-};
-
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
+  RunFlags flags;
   auto settings = ParseAgentSettings(
-      argc, argv, [](const char* n) { return std::getenv(n); }, kRunFlags);
+      argc, argv, [](const char* n) { return std::getenv(n); },
+      [&flags](FlagParser& parser) { flags.Register(parser); });
   if (!settings.ok()) {
     if (settings.status().code() == ErrorCode::kFailedPrecondition) {
-      std::printf("usage: redis-cluster-agent run [FLAGS]\n%s",
-                  settings.status().message().c_str());
+      std::fputs(settings.status().message().c_str(), stdout);  // the usage text
       return 0;
     }
     std::fprintf(stderr, "redis-cluster-agent run: %s\n", settings.status().message().c_str());
     return 2;
   }
   log::RegisterSecret(settings->conf.password);
-  auto wiring = BuildRunWiring(*settings);
+  auto wiring = BuildRunWiring(*settings, flags);
   if (!wiring.ok()) {
     std::fprintf(stderr, "redis-cluster-agent run: %s\n", wiring.status().message().c_str());
     return wiring.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;

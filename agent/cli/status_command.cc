@@ -3,7 +3,7 @@
 
 #include "agent/cli/cluster_flags.h"
 #include "agent/cli/commands.h"
-#include "agent/cli/flag_parser.h"
+#include "common/flag_parser.h"
 #include "agent/engine/cluster_status.h"
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/cover/slot_cover_plan.h"

@@ -1,6 +1,7 @@
 #include "agent/config/agent_settings.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace rc::agent {
@@ -63,15 +64,6 @@ Result<std::string> ReadWholeFile(const std::string& path, const std::string& wh
 
 }  // namespace
 
-std::string AgentSettingsUsage(const std::map<std::string, std::string>& extra_flags) {
-  std::string out = "Flags (each also read from the environment variable named; flags win):\n";
-  for (const auto& s : kSpecs)
-    out += "  --" + std::string(s.flag) + "  [" + s.env + "]  " + s.help + "\n";
-  for (const auto& [name, def] : extra_flags) out += "  --" + name + "  (default '" + def + "')\n";
-  out += "The password is read from REDIS_PASSWORD or --password-file, never from a flag.\n";
-  return out;
-}
-
 std::string ClusterDomainFromResolvConf(const std::string& resolv_conf) {
   std::istringstream in(resolv_conf);
   std::string line;
@@ -93,40 +85,37 @@ std::string ClusterDomainFromResolvConf(const std::string& resolv_conf) {
 }
 
 Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup& getenv,
-                                         const std::map<std::string, std::string>& extra_flags) {
-  std::map<std::string, std::string> values;
-  for (const auto& s : kSpecs) {
-    const char* v = getenv(s.env);
-    if (v != nullptr) values[s.flag] = v;
-  }
-  std::map<std::string, std::string> extra = extra_flags;
+                                         const ExtraFlags& extra) {
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return FailedPrecondition(AgentSettingsUsage(extra_flags));
-    if (arg.rfind("--", 0) != 0) return InvalidArgument("unexpected argument '" + arg + "'");
-    std::string name = arg.substr(2), value;
-    size_t eq = name.find('=');
-    bool has_value = eq != std::string::npos;
-    if (has_value) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    if (name == "password")
+    const std::string arg = argv[i];
+    if (arg == "--password" || arg.rfind("--password=", 0) == 0)
       return InvalidArgument(
           "--password is refused: process arguments are visible to every user; "
           "use REDIS_PASSWORD or --password-file");
-    bool shared = false;
-    for (const auto& s : kSpecs) shared = shared || name == s.flag;
-    if (!shared && !extra.count(name)) return InvalidArgument("unknown flag --" + name);
-    if (!has_value) {
-      if (i + 1 >= argc) return InvalidArgument("--" + name + " needs a value");
-      value = argv[++i];
-    }
-    (shared ? values : extra)[name] = value;
+  }
+  // Each shared flag starts as its environment variable; a flag given wins.
+  std::map<std::string, std::string> values;
+  FlagParser parser(std::string(argc > 0 ? argv[0] : "agent") + " [FLAGS]",
+                    "Each flag in [brackets] is also read from that environment variable (what "
+                    "the webhook injects); a flag given wins. The password is read from "
+                    "REDIS_PASSWORD or --password-file, never from a flag.");
+  for (const auto& s : kSpecs) {
+    const char* v = getenv(s.env);
+    std::string* value = &values[s.flag];
+    if (v != nullptr) *value = v;
+    parser.AddString(s.flag, value, std::string("[") + s.env + "] " + s.help);
+  }
+  if (extra) extra(parser);
+  switch (parser.Parse(argc, argv)) {
+    case FlagParser::Outcome::kHelp:
+      return FailedPrecondition(parser.Usage());
+    case FlagParser::Outcome::kBadUsage:
+      return InvalidArgument(parser.error());
+    case FlagParser::Outcome::kOk:
+      break;
   }
 
   AgentSettings out;
-  out.extra = extra;
   auto get = [&](const char* name) {
     auto it = values.find(name);
     return it == values.end() ? std::string() : it->second;

@@ -6,11 +6,11 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "agent/config/redis_conf.h"
+#include "common/flag_parser.h"
 #include "common/status.h"
 
 namespace rc::agent {
@@ -26,23 +26,22 @@ struct AgentSettings {
   // REDIS_CLUSTER_MIGRATION_SPEED=fast: the coordinator moves slots with
   // engine::MakeFast (as `rebalance --fast`); gentle (false) by default.
   bool fast_migration = false;
-  // Flags of the subcommand itself (e.g. run's --http-port), name -> value.
-  std::map<std::string, std::string> extra;
 };
 
 // Reads environment variables through `getenv` (injectable for tests).
 using EnvLookup = std::function<const char*(const char*)>;
 
-// Parses argv (argv[0] is the subcommand) against the shared flags plus
-// `extra_flags` (name -> default). Accepts --name=value and --name value.
-// Errors: an unknown flag, a missing value, a number that is not one, the
-// --password flag (refused, with the alternatives). "--help" yields
-// kFailedPrecondition with the usage text as message.
-Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup& getenv,
-                                         const std::map<std::string, std::string>& extra_flags);
+// Adds the subcommand's own flags (run's --http-port, ...) to the parser.
+using ExtraFlags = std::function<void(FlagParser&)>;
 
-// The usage lines for the shared flags (and extra ones).
-std::string AgentSettingsUsage(const std::map<std::string, std::string>& extra_flags);
+// Parses argv (argv[0] is the subcommand) with FlagParser: the shared flags,
+// each defaulting to its environment variable, plus what `extra` adds.
+// Errors (kInvalidArgument, naming the flag): an unknown flag, a missing
+// value, a number that is not one, the --password flag (refused, with the
+// alternatives). "--help" yields kFailedPrecondition with the usage text as
+// message.
+Result<AgentSettings> ParseAgentSettings(int argc, char** argv, const EnvLookup& getenv,
+                                         const ExtraFlags& extra = nullptr);
 
 // Reads the cluster domain from resolv.conf text: the search entry that
 // follows "svc." ("ns.svc.cluster.local" -> "cluster.local"); "" when none.

@@ -11,43 +11,58 @@
 namespace rc::agent {
 namespace {
 
-Result<int> IntFlag(const AgentSettings& s, const std::string& name, int min) {
-  const std::string& text = s.extra.at(name);
-  try {
-    size_t used = 0;
-    int v = std::stoi(text, &used);
-    if (used == text.size() && v >= min) return v;
-  } catch (const std::exception&) {
-  }
-  return InvalidArgument("--" + name + "='" + text +
-                         "' is not a whole number >= " + std::to_string(min));
+// kInvalidArgument naming the flag when `value` is below `min`.
+Status AtLeast(const char* flag, int value, int min) {
+  if (value >= min) return Status::Ok();
+  return InvalidArgument(std::string("--") + flag + "=" + std::to_string(value) +
+                         " is below its minimum " + std::to_string(min));
 }
 
 }  // namespace
 
-Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings) {
+void RunFlags::Register(FlagParser& parser) {
+  parser.AddInt("http-port", &http_port,
+                "port of /healthz, /readyz and /metrics (default 8479; 0 picks one)");
+  parser.AddString("http-address", &http_address, "address they listen on (default 0.0.0.0)",
+                   "ADDRESS");
+  parser.AddString("discovery", &discovery,
+                   "kube, static or auto (default: kube inside a pod, else static)", "WAY");
+  parser.AddString("static-pods", &static_pods, "JSON pod list for --discovery=static", "FILE");
+  parser.AddString("lease-file", &lease_file,
+                   "coordinator lease file for static discovery (default: STATIC_PODS.lease)",
+                   "FILE");
+  parser.AddInt("lease-duration-ms", &lease_duration_ms,
+                "coordinator lease duration (default 15000, at least 1000)");
+  parser.AddInt("loop-interval-ms", &loop_interval_ms,
+                "time between loops when nothing changes (default 1000, at least 50)");
+  parser.AddInt("lost-slots-grace-ms", &lost_slots_grace_ms,
+                "how long slots may be lost before the log says what to run (default 60000)");
+  parser.AddInt("v", &verbosity, "log verbosity (default 0)");
+}
+
+Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings,
+                                                  const RunFlags& flags) {
   auto w = std::make_unique<RunWiring>();
   if (settings.pod.pod_name.empty()) return InvalidArgument("POD_NAME / --pod-name is required");
   int ordinal = OrdinalOfPodName(settings.pod.pod_name);
   if (ordinal < 0)
     return InvalidArgument("pod name '" + settings.pod.pod_name + "' does not end in -ORDINAL");
-  auto http_port = IntFlag(settings, "http-port", 0);
-  auto lease_ms = IntFlag(settings, "lease-duration-ms", 1000);
-  auto interval_ms = IntFlag(settings, "loop-interval-ms", 50);
-  auto verbosity = IntFlag(settings, "v", 0);
-  auto lost_grace_ms = IntFlag(settings, "lost-slots-grace-ms", 0);
-  for (const auto* r : {&http_port, &lease_ms, &interval_ms, &verbosity, &lost_grace_ms})
-    if (!r->ok()) return r->status();
-  w->http_port = *http_port;
-  w->http_address = settings.extra.at("http-address");
-  w->verbosity = *verbosity;
+  for (const Status& s :
+       {AtLeast("http-port", flags.http_port, 0),
+        AtLeast("lease-duration-ms", flags.lease_duration_ms, 1000),
+        AtLeast("loop-interval-ms", flags.loop_interval_ms, 50), AtLeast("v", flags.verbosity, 0),
+        AtLeast("lost-slots-grace-ms", flags.lost_slots_grace_ms, 0)})
+    if (!s.ok()) return s;
+  w->http_port = flags.http_port;
+  w->http_address = flags.http_address;
+  w->verbosity = flags.verbosity;
 
   w->loop_options.pod_name = settings.pod.pod_name;
   w->loop_options.ordinal = ordinal;
   w->loop_options.desired.replicas_per_master = settings.replicas_per_master;
-  w->loop_options.interval = std::chrono::milliseconds(*interval_ms);
-  w->loop_options.lease_duration = std::chrono::milliseconds(*lease_ms);
-  w->loop_options.lost_slots.grace = std::chrono::milliseconds(*lost_grace_ms);
+  w->loop_options.interval = std::chrono::milliseconds(flags.loop_interval_ms);
+  w->loop_options.lease_duration = std::chrono::milliseconds(flags.lease_duration_ms);
+  w->loop_options.lost_slots.grace = std::chrono::milliseconds(flags.lost_slots_grace_ms);
   w->loop_options.facts = settings.pod;
   w->loop_options.service_account = settings.service_account;
   w->loop_options.conf = settings.conf;
@@ -88,14 +103,14 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
   w->engine = std::make_unique<engine::MigrationEngine>(*w->connector, engine_options);
   w->events = std::make_unique<NoEventRecorder>();
 
-  std::string discovery = settings.extra.at("discovery");
+  std::string discovery = flags.discovery;
   if (discovery == "auto") discovery = std::getenv("KUBERNETES_SERVICE_HOST") ? "kube" : "static";
   if (discovery == "static") {
-    std::string file = settings.extra.at("static-pods");
+    const std::string& file = flags.static_pods;
     if (file.empty()) return InvalidArgument("--discovery=static needs --static-pods FILE");
     w->pods = std::make_unique<StaticPodSource>(file);
     w->prestop_pods = std::make_unique<StaticPodSource>(file);
-    std::string lease_file = settings.extra.at("lease-file");
+    std::string lease_file = flags.lease_file;
     if (lease_file.empty()) lease_file = file + ".lease";
     w->lease = std::make_unique<FileLease>(lease_file, w->loop_options.lease_duration);
     w->discovery_name = "static file " + file + " (lease file " + lease_file + ")";
@@ -124,7 +139,7 @@ Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings)
     w->pods = std::move(source);
     w->prestop_pods =
         std::make_unique<KubePodSource>(*w->prestop_kube, kube, SystemResolver(), answered);
-    auto lease_seconds = std::chrono::seconds(std::max(1, *lease_ms / 1000));
+    auto lease_seconds = std::chrono::seconds(std::max(1, flags.lease_duration_ms / 1000));
     w->lease = std::make_unique<KubeLease>(*w->kube, kube.namespace_name,
                                            kube.statefulset_name + "-coordinator", lease_seconds);
     w->events = std::make_unique<KubeEventRecorder>(*w->kube, kube.namespace_name,

@@ -17,10 +17,28 @@
 #include "agent/sidecar/agent_metrics.h"
 #include "agent/sidecar/prestop_handshake.h"
 #include "agent/sidecar/reconcile_loop.h"
+#include "common/flag_parser.h"
 #include "common/kube_client.h"
 #include "common/redis_client.h"
 
 namespace rc::agent {
+
+// `run`'s own flags (beside the shared settings).
+struct RunFlags {
+  int http_port = 8479;                  // /healthz, /readyz, /metrics (webhook kAgentHttpPort)
+  std::string http_address = "0.0.0.0";  // tests bind a loopback address
+  std::string discovery = "auto";        // kube | static | auto (kube inside a pod)
+  std::string static_pods;               // JSON file for --discovery=static
+  std::string lease_file;                // file lease for static discovery
+  int lease_duration_ms = 15000;         // coordinator lease
+  int loop_interval_ms = 1000;           // between loops when nothing changes
+  // How long slots may be lost (no master, no replica) before the log says
+  // what to run (cover-slots); then again every 5 minutes.
+  int lost_slots_grace_ms = 60000;
+  int verbosity = 0;  // --v
+
+  void Register(FlagParser& parser);
+};
 
 struct RunWiring {
   LoopOptions loop_options;
@@ -45,6 +63,7 @@ struct RunWiring {
 
 // Errors: kInvalidArgument for bad flag values (named), others when a needed
 // resource cannot be set up.
-Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings);
+Result<std::unique_ptr<RunWiring>> BuildRunWiring(const AgentSettings& settings,
+                                                  const RunFlags& flags);
 
 }  // namespace rc::agent

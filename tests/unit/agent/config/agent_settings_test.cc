@@ -62,13 +62,18 @@ TEST(ParseAgentSettings, ReadsTheWebhookEnvironment) {
 
 TEST(ParseAgentSettings, FlagsWinOverTheEnvironment) {
   Argv a({"run", "--pod-ip=127.50.0.9", "--config-dir", "/tmp/c", "--http-port", "0"});
+  int http_port = 8479;
+  std::string discovery = "kube";
   auto s = ParseAgentSettings(a.argc(), a.argv(), Env({{"POD_IP", "10.1.2.3"}}),
-                              {{"http-port", "8479"}, {"discovery", "kube"}});
+                              [&](FlagParser& parser) {
+                                parser.AddInt("http-port", &http_port, "port");
+                                parser.AddString("discovery", &discovery, "way");
+                              });
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->pod.pod_ip, "127.50.0.9");
   EXPECT_EQ(s->config_dir, "/tmp/c");
-  EXPECT_EQ(s->extra.at("http-port"), "0");
-  EXPECT_EQ(s->extra.at("discovery"), "kube");
+  EXPECT_EQ(http_port, 0);
+  EXPECT_EQ(discovery, "kube");
   EXPECT_FALSE(s->fast_migration) << "gentle unless asked";
   EXPECT_TRUE(s->conf.tls_dir.empty()) << "plain text unless asked";
   EXPECT_EQ(s->conf.tls_auth_clients, "no");
@@ -91,10 +96,22 @@ TEST(ParseAgentSettings, RejectsBadUsageWithAClearMessage) {
   };
   for (auto& c : cases) {
     Argv a(c.argv);
-    auto s = ParseAgentSettings(a.argc(), a.argv(), Env({}), {});
+    auto s = ParseAgentSettings(a.argc(), a.argv(), Env({}));
     ASSERT_FALSE(s.ok()) << c.says;
     EXPECT_NE(s.status().message().find(c.says), std::string::npos) << s.status().message();
   }
+}
+
+TEST(ParseAgentSettings, HelpListsTheSharedFlagsWithTheirEnvironmentAndTheExtraOnes) {
+  Argv a({"run", "--help"});
+  int port = 1;
+  auto s = ParseAgentSettings(a.argc(), a.argv(), Env({}), [&](FlagParser& parser) {
+    parser.AddInt("http-port", &port, "the health port");
+  });
+  ASSERT_EQ(s.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("--pod-ip"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("[POD_IP]"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("--http-port"), std::string::npos) << s.status().message();
 }
 
 TEST(ClusterDomainFromResolvConf, ReadsTheSearchList) {

@@ -1,4 +1,5 @@
-// FlagParser: a small parser for one subcommand's flags. gflags keeps flags
+// FlagParser: the agent's one flag parser (every subcommand, and the settings
+// init and run share, agent/config/agent_settings.h). gflags keeps flags
 // in process-wide globals, which five subcommands cannot share cleanly; this
 // one is local to each command.
 //
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace rc::agent {
+namespace rc {
 
 class FlagParser {
  public:
@@ -53,4 +54,4 @@ class FlagParser {
   std::string error_;
 };
 
-}  // namespace rc::agent
+}  // namespace rc

@@ -1,9 +1,9 @@
-#include "agent/cli/flag_parser.h"
+#include "common/flag_parser.h"
 
 #include <charconv>
 #include <cstdio>
 
-namespace rc::agent {
+namespace rc {
 
 FlagParser::FlagParser(std::string synopsis, std::string about)
     : synopsis_(std::move(synopsis)), about_(std::move(about)) {}
@@ -118,4 +118,4 @@ int FlagParser::ParseOrExit(int argc, char** argv) {
   return 2;
 }
 
-}  // namespace rc::agent
+}  // namespace rc

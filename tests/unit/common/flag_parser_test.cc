@@ -1,14 +1,14 @@
 // The subcommands' flag parser (agent/cli/flag_parser.h): forms accepted,
 // every usage error named. (Kept with the engine tests: rebalance, drain and
 // status are the commands using it.)
-#include "agent/cli/flag_parser.h"
+#include "common/flag_parser.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace rc::agent {
+namespace rc {
 namespace {
 
 struct Args {
@@ -72,4 +72,4 @@ TEST_F(FlagParserTest, UsageErrorsNameTheFlag) {
 }
 
 }  // namespace
-}  // namespace rc::agent
+}  // namespace rc
