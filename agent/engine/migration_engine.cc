@@ -24,13 +24,16 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 }  // namespace
 
 std::string FormatProgress(const MigrationProgress& p) {
+  const int percent =
+      p.slots_total > 0 ? static_cast<int>(100.0 * p.slots_done / p.slots_total) : 100;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%d/%d slots, %lld keys, %.0f keys/s, elapsed %.1fs", p.slots_done,
-                p.slots_total, p.keys_moved, p.keys_per_second, p.elapsed_seconds);
+  std::snprintf(buf, sizeof buf, "%d%% (%d/%d slots), %lld keys moved, %.0f keys/s, %.1f s",
+                percent, p.slots_done, p.slots_total, p.keys_moved, p.keys_per_second,
+                p.elapsed_seconds);
   std::string out = buf;
   if (p.final) return out + ", done";
   if (p.eta_seconds >= 0) {
-    std::snprintf(buf, sizeof buf, ", ETA %.0fs", p.eta_seconds);
+    std::snprintf(buf, sizeof buf, ", %.0f s left", p.eta_seconds);
     out += buf;
   }
   return out;

@@ -102,7 +102,7 @@ class ProgressListener {
   virtual void OnProgress(const MigrationProgress& progress) = 0;
 };
 
-// Logs "migrated 1200/4096 slots, 73201 keys, 51234 keys/s, ETA 3s".
+// Logs "rebalance: 29% (1200/4096 slots), 73201 keys moved, 51234 keys/s, 1.4 s, 3 s left".
 class LoggingProgressListener : public ProgressListener {
  public:
   explicit LoggingProgressListener(std::string what = "rebalance") : what_(std::move(what)) {}
@@ -112,6 +112,7 @@ class LoggingProgressListener : public ProgressListener {
   std::string what_;
 };
 
+// The one progress line of the engine, the CLI and the sidecar (see above).
 std::string FormatProgress(const MigrationProgress& progress);
 
 struct MigrationReport {

@@ -21,16 +21,7 @@ class ProgressLog : public engine::ProgressListener {
     double fraction = p.slots_total > 0 ? static_cast<double>(p.slots_done) / p.slots_total : 1.0;
     metrics_.SetMigrationProgress(fraction);
     metrics_.Heartbeat();
-    char line[256];
-    std::snprintf(line, sizeof(line), "%s: %d%% (%d/%d slots), %lld keys moved, %.1f s",
-                  what_.c_str(), static_cast<int>(fraction * 100), p.slots_done, p.slots_total,
-                  p.keys_moved, p.elapsed_seconds);
-    std::string text = line;
-    if (p.eta_seconds >= 0 && !p.final) {
-      std::snprintf(line, sizeof(line), ", %.1f s left", p.eta_seconds);
-      text += line;
-    }
-    RC_LOG_INFO << text;
+    RC_LOG_INFO << what_ << ": " << engine::FormatProgress(p);
   }
 
  private:

@@ -338,5 +338,24 @@ TEST_F(MigrationEngineTest, BigKeysGetSmallerBatchesByBytes) {
   EXPECT_LE(largest, 3u);
 }
 
+// The one progress line the CLI and the sidecar log.
+TEST(FormatProgressTest, SaysThePercentSlotsKeysRateAndWhatIsLeft) {
+  MigrationProgress p;
+  p.slots_done = 1200;
+  p.slots_total = 4096;
+  p.keys_moved = 73201;
+  p.keys_per_second = 51234;
+  p.elapsed_seconds = 1.43;
+  p.eta_seconds = 3.2;
+  EXPECT_EQ(FormatProgress(p),
+            "29% (1200/4096 slots), 73201 keys moved, 51234 keys/s, 1.4 s, 3 s left");
+  p.eta_seconds = -1;
+  EXPECT_EQ(FormatProgress(p), "29% (1200/4096 slots), 73201 keys moved, 51234 keys/s, 1.4 s");
+  p.slots_done = 4096;
+  p.final = true;
+  EXPECT_EQ(FormatProgress(p),
+            "100% (4096/4096 slots), 73201 keys moved, 51234 keys/s, 1.4 s, done");
+}
+
 }  // namespace
 }  // namespace rc::engine
