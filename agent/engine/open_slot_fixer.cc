@@ -15,10 +15,10 @@
 #include <map>
 #include <set>
 
-#include "agent/engine/connection_cache.h"
 #include "agent/engine/key_mover.h"
 #include "agent/engine/migration_engine.h"
 #include "agent/engine/stale_imports.h"
+#include "common/connection_cache.h"
 #include "common/log.h"
 
 namespace rc::engine {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/engine/connection_cache.h"
 #include "agent/engine/migration_engine.h"
+#include "common/connection_cache.h"
 
 namespace rc::engine {
 

@@ -6,8 +6,8 @@
 #include <map>
 #include <thread>
 
-#include "agent/engine/connection_cache.h"
 #include "agent/engine/migration_engine.h"
+#include "common/connection_cache.h"
 #include "common/log.h"
 
 namespace rc::engine {

@@ -24,23 +24,18 @@ ObservedNode ClusterObserver::ObserveOne(const PodInfo& pod) {
     node.error = "pod has no IP yet";
     return node;
   }
-  std::string address = pod.Address();
-  auto& client = clients_[address];
-  if (!client) {
-    auto connected = connector_.Connect(pod.ip, pod.port);
-    if (!connected.ok()) {
-      node.error = connected.status().message();
-      node.auth_refused = connected.status().code() == ErrorCode::kPermissionDenied;
-      clients_.erase(address);
-      return node;
-    }
-    client = std::move(*connected);
+  auto connected = connections_.Get(pod.ip, pod.port);
+  if (!connected.ok()) {
+    node.error = connected.status().message();
+    node.auth_refused = connected.status().code() == ErrorCode::kPermissionDenied;
+    return node;
   }
+  RedisClient* client = *connected;
   auto replies = client->Pipeline(
       {{"CLUSTER", "NODES"}, {"CLUSTER", "INFO"}, {"INFO", "server"}, {"INFO", "replication"}});
   if (!replies.ok()) {
     node.error = replies.status().message();
-    clients_.erase(address);
+    connections_.Drop(pod.ip, pod.port);
     return node;
   }
   const auto& nodes = (*replies)[0];

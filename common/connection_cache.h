@@ -1,5 +1,6 @@
-// ConnectionCache: one connection per node address, opened on first use.
-// Internal to the engine; each worker thread owns its own cache.
+// ConnectionCache: one connection per node address, opened on first use and
+// kept until Drop(). Not thread-safe: each thread owns its own (the engine's
+// workers, the agent's observer).
 #pragma once
 
 #include <map>
@@ -8,7 +9,7 @@
 
 #include "common/redis_client.h"
 
-namespace rc::engine {
+namespace rc {
 
 class ConnectionCache {
  public:
@@ -16,7 +17,7 @@ class ConnectionCache {
 
   // The cached connection to host:port, connecting when there is none.
   Result<RedisClient*> Get(const std::string& host, int port) {
-    std::string key = host + ":" + std::to_string(port);
+    const std::string key = Key(host, port);
     auto it = clients_.find(key);
     if (it != clients_.end()) return it->second.get();
     auto client = connector_.Connect(host, port);
@@ -26,9 +27,16 @@ class ConnectionCache {
     return raw;
   }
 
+  // Forgets the connection to host:port (after an error: the next Get reconnects).
+  void Drop(const std::string& host, int port) { clients_.erase(Key(host, port)); }
+
  private:
+  static std::string Key(const std::string& host, int port) {
+    return host + ":" + std::to_string(port);
+  }
+
   RedisConnector& connector_;
   std::map<std::string, std::unique_ptr<RedisClient>> clients_;
 };
 
-}  // namespace rc::engine
+}  // namespace rc
