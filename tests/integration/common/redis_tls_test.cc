@@ -13,6 +13,7 @@
 
 #include "common/redis_client.h"
 #include "common/tls_context.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/redis_server_process.h"
 #include "tests/support/test_certs.h"
 #include "tests/support/wait_for.h"
@@ -34,6 +35,7 @@ constexpr char kSans[] = "DNS:redis.test,DNS:*.redis.test";
 class RedisTls : public ::testing::Test {
  protected:
   void SetUp() override {
+    RC_SKIP_UNLESS_SERVER_AT_LEAST(6, 0, "TLS");
     char tmpl[] = "/tmp/rc-tls-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
