@@ -72,8 +72,18 @@ int InitCommand(int argc, char** argv) {
                       ? std::string()
                       : ", keeping the container's own " + settings->conf.user.config_file)
               << ")"
-              << (left_out.empty() ? std::string()
-                                   : "; the sidecar applies at run time: " + left_out);
+              << (left_out.empty() || conf->rendered_for.known
+                      ? std::string()
+                      : "; the sidecar applies at run time what the server accepts: " + left_out);
+  if (!left_out.empty() && conf->rendered_for.known) {
+    bool acl = false;
+    for (const auto& d : conf->left_out) acl = acl || d.name == "user";
+    RC_LOG_WARNING << conf->rendered_for.ToString() << " does not have " << left_out
+                   << ": left out of redis.conf"
+                   << (acl ? "; without ACL (Redis < 6.0) the agent works as the default user, "
+                             "with all its rights"
+                           : "");
+  }
   for (const auto& name : conf->overridden) {
     RC_LOG_WARNING << "the cluster setting '" << name
                    << "' replaces the value from the user's configuration";

@@ -202,10 +202,14 @@ void ReconcileLoop::ReloadServerTls(const ObservedNode& self) {
     }
     self_link_ = std::move(*link);
   }
-  // Setting a file to its own path makes redis read it again (6.0+).
-  auto reply = CommandChecked(*self_link_,
-                              {"CONFIG", "SET", "tls-cert-file", TlsCertFile(dir), "tls-key-file",
-                               TlsKeyFile(dir), "tls-ca-cert-file", TlsCaFile(dir)});
+  // Setting a file to its own path makes redis read all its TLS files again
+  // (6.0+). CONFIG SET takes several parameters at once only from 7.0 on; on
+  // 6.x the one parameter reloads the key and CA file too.
+  RedisCommand reload = {"CONFIG", "SET", "tls-cert-file", TlsCertFile(dir)};
+  if (self.version.AtLeast(7, 0))
+    reload.insert(reload.end(),
+                  {"tls-key-file", TlsKeyFile(dir), "tls-ca-cert-file", TlsCaFile(dir)});
+  auto reply = CommandChecked(*self_link_, reload);
   if (!reply.ok()) {
     RC_LOG_WARNING << "the TLS files in " << dir
                    << " changed but redis did not reload them: " << reply.status().message()

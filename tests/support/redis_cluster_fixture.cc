@@ -11,6 +11,7 @@
 #include "common/slot_hash.h"
 #include "common/slot_set.h"
 #include "tests/support/redis_cli_check.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -126,9 +127,13 @@ Status RedisClusterFixture::Create() {
     auto client = Connect(m);
     if (!client.ok()) return client.status();
     const auto& r = ranges[static_cast<size_t>(m)];
-    RC_RETURN_IF_ERROR(CommandChecked(**client, {"CLUSTER", "ADDSLOTSRANGE",
-                                                 std::to_string(r.first), std::to_string(r.last)})
-                           .status());
+    RedisCommand add = {"CLUSTER", "ADDSLOTSRANGE", std::to_string(r.first),
+                        std::to_string(r.last)};
+    if (!TestServer().AtLeast(7, 0)) {  // ADDSLOTSRANGE arrived in 7.0
+      add = {"CLUSTER", "ADDSLOTS"};
+      for (int s = r.first; s <= r.last; ++s) add.push_back(std::to_string(s));
+    }
+    RC_RETURN_IF_ERROR(CommandChecked(**client, add).status());
     RC_RETURN_IF_ERROR(
         CommandChecked(**client, {"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(m + 1)}).status());
   }

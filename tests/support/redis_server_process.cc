@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/redis_client.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -54,21 +55,23 @@ bool RedisServerProcess::Start(std::string* error) {
       out << "cluster-enabled yes\n"
           << "cluster-config-file nodes.conf\n"
           << "cluster-node-timeout " << options_.node_timeout_ms << "\n"
-          << "cluster-announce-ip " << options_.ip << "\n"
-          << "bind-source-addr " << options_.ip << "\n"
-          << "cluster-allow-replica-migration no\n";
+          << "cluster-announce-ip " << options_.ip << "\n";
+      // Younger directives: an older server refuses to start on an unknown one.
+      if (TestServer().AtLeast(7, 0)) out << "bind-source-addr " << options_.ip << "\n";
+      if (TestServer().AtLeast(6, 2)) out << "cluster-allow-replica-migration no\n";
     }
     if (!options_.password.empty())
       out << "requirepass " << options_.password << "\nmasterauth " << options_.password << "\n";
     for (const auto& line : options_.extra) out << line << "\n";
   }
+  const std::string binary = RedisServerBinary();
   pid_t pid = fork();
   if (pid < 0) {
     *error = "fork failed";
     return false;
   }
   if (pid == 0) {
-    execlp("redis-server", "redis-server", conf.c_str(), static_cast<char*>(nullptr));
+    execlp(binary.c_str(), binary.c_str(), conf.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   pid_ = pid;
@@ -92,7 +95,7 @@ bool RedisServerProcess::Start(std::string* error) {
       },
       std::chrono::seconds(10));
   if (!up || pid_ < 0) {
-    *error = "redis-server on " + address() + " did not start; see " + options_.dir + "/redis.log";
+    *error = binary + " on " + address() + " did not start; see " + options_.dir + "/redis.log";
     return false;
   }
   return true;

@@ -74,7 +74,8 @@ bind-source-addr $ip
 cluster-allow-replica-migration no
 repl-diskless-sync-delay 0
 EOF
-  redis-server "$dir/redis.conf" &
+  # RC_REDIS_SERVER: another build (>= 7.0: the file sets bind-source-addr).
+  "${RC_REDIS_SERVER:-redis-server}" "$dir/redis.conf" &
   PIDS+=($!)
 done
 for i in 1 2 3 4 5 6 7 8; do wait_until 10 redis-cli -h "$(addr $i)" ping; done

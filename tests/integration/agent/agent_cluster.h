@@ -16,6 +16,7 @@
 #include "common/redis_client.h"
 #include "common/status.h"
 #include "tests/integration/agent/child_process.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/redis_server_process.h"
 
 namespace rc::testing {
@@ -31,10 +32,11 @@ struct AgentClusterOptions {
   std::string password;  // "" none
   // With a password, each redis has the agent's ACL user as `init` renders it;
   // false: the default user only (a node an older agent started, Redis 5).
-  bool agent_user = true;
+  // Default: when the server under test has ACL (Redis >= 6.0).
+  bool agent_user = TestServer().AtLeast(6, 0);
   int node_timeout_ms = 2000;
-  std::string image = "redis:7.0";
-  std::vector<std::string> agent_args;  // more `run` flags for every agent
+  std::string image = TestServer().Image();  // the version under test (RC_REDIS_SERVER)
+  std::vector<std::string> agent_args;       // more `run` flags for every agent
   // TLS only: every redis serves tls-port (port 0) with a certificate for the
   // subnet's addresses, made at test time in DIR/tls (tls.crt, tls.key,
   // ca.crt, as the Secret is mounted); agents get --tls-dir DIR/tls.

@@ -14,6 +14,7 @@
 #include "agent/config/agent_user.h"
 #include "common/redis_client.h"
 #include "tests/integration/agent/child_process.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::testing {
@@ -77,7 +78,9 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
   TempDir dir;
   std::filesystem::create_directories(dir.path + "/data");
   std::ofstream(dir.path + "/user.conf") << "maxmemory 7mb\nport 7777\ncluster-enabled no\n";
-  auto env = PodEnv(dir, "redis:7.0");
+  // The image names the version under test, so init renders what it accepts.
+  const TestServerVersion& version = TestServer();
+  auto env = PodEnv(dir, version.Image());
   env["REDIS_PASSWORD"] = "init-pw-5be2";
   env["REDIS_USER_ARGS"] =
       R"(["redis-server", ")" + dir.path + R"(/user.conf", "--maxmemory-policy", "allkeys-lru"])";
@@ -88,8 +91,8 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
   EXPECT_NE(out.find("wrote " + dir.path + "/config/redis.conf"), std::string::npos) << out;
 
   ChildProcess server;
-  ASSERT_TRUE(
-      server.Start({"redis-server", dir.path + "/config/redis.conf"}, {}, dir.path + "/redis.out"));
+  ASSERT_TRUE(server.Start({RedisServerBinary(), dir.path + "/config/redis.conf"}, {},
+                           dir.path + "/redis.out"));
   std::unique_ptr<RedisClient> client;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -108,9 +111,13 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
   EXPECT_EQ(ConfigGet(*client, "port"), "6379") << "cluster settings win";
   EXPECT_EQ(ConfigGet(*client, "appendonly"), "yes");
   EXPECT_EQ(ConfigGet(*client, "cluster-announce-ip"), kIp);
-  EXPECT_EQ(ConfigGet(*client, "cluster-announce-hostname"),
-            "redis-0.redis.shop.svc.cluster.local");
-  EXPECT_EQ(ConfigGet(*client, "cluster-allow-replica-migration"), "no");
+  if (version.AtLeast(7, 0)) {
+    EXPECT_EQ(ConfigGet(*client, "cluster-announce-hostname"),
+              "redis-0.redis.shop.svc.cluster.local");
+  }
+  if (version.AtLeast(6, 2)) {
+    EXPECT_EQ(ConfigGet(*client, "cluster-allow-replica-migration"), "no");
+  }
   auto info = client->Command({"INFO", "cluster"});
   ASSERT_TRUE(info.ok());
   EXPECT_NE(info->str.find("cluster_enabled:1"), std::string::npos);
@@ -119,6 +126,12 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
   auto refused = (*anonymous)->Command({"GET", "x"});
   ASSERT_TRUE(refused.ok());
   EXPECT_TRUE(refused->ErrorStartsWith("NOAUTH")) << refused->str;
+  if (!version.AtLeast(6, 0)) {
+    EXPECT_NE(out.find("without ACL (Redis < 6.0) the agent works as the default user"),
+              std::string::npos)
+        << out;
+  }
+  RC_SKIP_UNLESS_SERVER_AT_LEAST(6, 0, "the rest (the agent's ACL user)");
   // The agent's own user exists, with only the agent's commands.
   RedisOptions agent;
   agent.host = kIp;
@@ -136,6 +149,7 @@ TEST(AgentInit, RendersAConfigARealServerStartsWithClusterSettingsWinning) {
 }
 
 TEST(AgentInit, AnUnknownTagLeavesNewerSettingsToTheSidecar) {
+  RC_SKIP_UNLESS_SERVER_AT_LEAST(7, 0, "cluster-announce-hostname set at run time");
   TempDir dir;
   std::filesystem::create_directories(dir.path + "/data");
   auto env = PodEnv(dir, "redis:latest");
@@ -148,8 +162,8 @@ TEST(AgentInit, AnUnknownTagLeavesNewerSettingsToTheSidecar) {
   EXPECT_EQ(conf.str().find("\ncluster-announce-hostname"), std::string::npos) << conf.str();
 
   ChildProcess server;
-  ASSERT_TRUE(
-      server.Start({"redis-server", dir.path + "/config/redis.conf"}, {}, dir.path + "/redis.out"));
+  ASSERT_TRUE(server.Start({RedisServerBinary(), dir.path + "/config/redis.conf"}, {},
+                           dir.path + "/redis.out"));
   ASSERT_TRUE(WaitFor([&] { return Connect("").ok(); }, seconds(10))) << server.LogTail();
   auto client = Connect("");
   ASSERT_TRUE(client.ok());

@@ -13,6 +13,7 @@
 
 #include "common/redis_client.h"
 #include "common/tls_context.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/redis_server_process.h"
 #include "tests/support/test_certs.h"
 #include "tests/support/wait_for.h"
@@ -34,6 +35,7 @@ constexpr char kSans[] = "DNS:redis.test,DNS:*.redis.test";
 class RedisTls : public ::testing::Test {
  protected:
   void SetUp() override {
+    RC_SKIP_UNLESS_SERVER_AT_LEAST(6, 0, "TLS");
     char tmpl[] = "/tmp/rc-tls-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -197,9 +199,20 @@ TEST_F(RedisTls, RotatedFilesAreUsedByNewConnectionsWithoutARestart) {
   // then the client's CA file is replaced the way a Secret update does it.
   auto next = testing::MakeTestCerts(dir_, kSans, "next-");
   ASSERT_TRUE(next.ok()) << next.status().ToString();
-  auto set = (*before)->Pipeline(
-      {{"CONFIG", "SET", "tls-ca-cert-file", next->ca},
-       {"CONFIG", "SET", "tls-cert-file", next->server_cert, "tls-key-file", next->server_key}});
+  std::vector<RedisCommand> reload = {
+      {"CONFIG", "SET", "tls-ca-cert-file", next->ca},
+      {"CONFIG", "SET", "tls-cert-file", next->server_cert, "tls-key-file", next->server_key}};
+  if (!testing::TestServer().AtLeast(7, 0)) {
+    // One parameter per CONFIG SET before 7.0, and a new cert path with the old
+    // key fails: write the new files over the old paths, then one SET of a
+    // file to its own path reloads them all (as the agent does).
+    for (auto [from, to] : {std::pair{next->server_cert, certs_.server_cert},
+                            std::pair{next->server_key, certs_.server_key}})
+      std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+    reload = {{"CONFIG", "SET", "tls-ca-cert-file", next->ca},
+              {"CONFIG", "SET", "tls-cert-file", certs_.server_cert}};
+  }
+  auto set = (*before)->Pipeline(reload);
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   for (const auto& r : *set) ASSERT_TRUE(r.IsOk()) << r.str;
   auto stale = ConnectRedis(Options(tls));

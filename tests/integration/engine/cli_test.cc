@@ -10,6 +10,7 @@
 
 #include "common/tls_context.h"
 #include "tests/support/redis_cluster_fixture.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/run_command.h"
 #include "tests/support/test_certs.h"
 
@@ -129,6 +130,7 @@ TEST(CliTest, AuthFromAPasswordFileOrTheEnvironmentNeverTheCommandLine) {
 // command works with --tls --cacert as redis-cli spells them, and a plain-text
 // attempt fails with a message, not a hang.
 TEST(CliTest, StatusRebalanceDrainCoverSlotsOverTls) {
+  RC_SKIP_UNLESS_SERVER_AT_LEAST(6, 0, "TLS");
   char tmpl[] = "/tmp/rc-cli-tls-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string dir = tmpl;

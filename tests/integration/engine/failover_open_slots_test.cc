@@ -18,6 +18,7 @@
 #include "agent/engine/migration_engine.h"
 #include "common/slot_hash.h"
 #include "tests/support/redis_cluster_fixture.h"
+#include "tests/support/redis_server_binary.h"
 #include "tests/support/wait_for.h"
 
 namespace rc::engine {
@@ -25,6 +26,7 @@ namespace {
 
 using rc::testing::ClusterFixtureOptions;
 using rc::testing::RedisClusterFixture;
+using rc::testing::TestServer;
 using rc::testing::WaitFor;
 using namespace std::chrono_literals;
 
@@ -91,6 +93,8 @@ class FailoverOpenSlotsTest : public ::testing::Test {
     auto acked = CommandChecked(**source, {"WAIT", "1", "20000"});
     ASSERT_TRUE(acked.ok() && acked->integer == 1);
   }
+
+  static bool ValkeyAtLeast8() { return TestServer().valkey && TestServer().major >= 8; }
 
   bool ReplicaTookOver() {
     auto topo = cluster_->TopologyOf(4);
@@ -159,8 +163,13 @@ class FailoverOpenSlotsTest : public ::testing::Test {
 TEST_F(FailoverOpenSlotsTest, RerunClosesTargetImportingFromDeadSourceOnThePromotedReplica) {
   cluster_->node(1).Kill(SIGKILL);
   ASSERT_TRUE(WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms));
-  EXPECT_TRUE(WaitFor([&] { return TargetStuck(); }, 20s, 50ms))
-      << "the target did not get stuck as expected";
+  // Valkey 8 points the target's IMPORTING at the promoted replica itself
+  // ("Failover occurred in migration source"): the target never gets stuck
+  // there, but the rerun must still close both slots.
+  if (!ValkeyAtLeast8()) {
+    EXPECT_TRUE(WaitFor([&] { return TargetStuck(); }, 20s, 50ms))
+        << "the target did not get stuck as expected";
+  }
   RebalanceAndCheck();
 }
 
@@ -172,6 +181,10 @@ TEST_F(FailoverOpenSlotsTest, RerunClosesTargetImportingFromDeadSourceOnThePromo
 // rerun compares the two copies (the target answers a read only after
 // ASKING) and keeps one, instead of retrying BUSYKEY until it timed out.
 TEST_F(FailoverOpenSlotsTest, RerunClosesTheSlotWhenThePromotedReplicaMissedTheDels) {
+  if (ValkeyAtLeast8())
+    GTEST_SKIP() << "cannot build this state on " << TestServer().ToString()
+                 << ": Valkey 8 replicates CLUSTER SETSLOT MIGRATING to replicas, so the "
+                    "promoted replica answers ASK instead of taking the keys written back";
   cluster_->node(1).Kill(SIGKILL);
   ASSERT_TRUE(WaitFor([&] { return ReplicaTookOver(); }, 30s, 50ms));
   auto replica = cluster_->Connect(4);

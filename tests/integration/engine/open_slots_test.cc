@@ -8,12 +8,14 @@
 #include "agent/engine/migration_engine.h"
 #include "common/slot_hash.h"
 #include "tests/support/redis_cluster_fixture.h"
+#include "tests/support/redis_server_binary.h"
 
 namespace rc::engine {
 namespace {
 
 using rc::testing::ClusterFixtureOptions;
 using rc::testing::RedisClusterFixture;
+using rc::testing::TestServer;
 
 class OpenSlotsTest : public ::testing::Test {
  protected:
@@ -102,7 +104,15 @@ TEST_F(OpenSlotsTest, OneRebalanceClosesEveryKindOfOpenSlotWithoutLosingAKey) {
   MigrationEngine engine(cluster_->connector(), EngineOptions{});
   auto outcome = engine.Rebalance(cluster_->seed(), PlanOptions{}, false, nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
-  EXPECT_EQ(outcome->fix.slots_fixed, 4);
+  if (TestServer().valkey && TestServer().major >= 8) {
+    // Valkey 8 clears the source's MIGRATING itself once gossip shows the
+    // target's shard owns the slot ("Slot N is no longer being migrated"), so
+    // `target` may be closed before the engine looks.
+    EXPECT_GE(outcome->fix.slots_fixed, 3);
+    EXPECT_LE(outcome->fix.slots_fixed, 4);
+  } else {
+    EXPECT_EQ(outcome->fix.slots_fixed, 4);
+  }
   EXPECT_TRUE(outcome->before.open_slots.empty());
 
   EXPECT_EQ(OwnerOf(both), ids_[1]);

@@ -15,8 +15,21 @@ def _image_base(image):
     return last.split("@")[0].split(":")[0]
 
 
+REDIS_SERVER_NAMES = ("redis-server", "valkey-server")
+
+
+def redis_server_override():
+    """$RC_REDIS_SERVER (a path): the server redis images run, instead of redis-server on PATH."""
+    path = os.environ.get("RC_REDIS_SERVER", "")
+    return os.path.abspath(path) if path else ""
+
+
 def find_binary(name, bin_dir):
     base = os.path.basename(name)
+    if base in REDIS_SERVER_NAMES and redis_server_override():
+        if not os.access(redis_server_override(), os.X_OK):
+            raise ImageError(f"RC_REDIS_SERVER={redis_server_override()} is not an executable")
+        return redis_server_override()
     if base in PROJECT_BINARIES or "/" not in name:
         if bin_dir and os.access(os.path.join(bin_dir, base), os.X_OK):
             return os.path.join(bin_dir, base)

@@ -180,7 +180,8 @@ class PodWorker(threading.Thread):
         mounts = self._mounts(vol_dirs, sa_files)
         spec = {"scratch": os.path.join(self.dir, "scratch"), "rootfs": self.rootfs, "mounts": mounts,
                 "hostname": self.pod["spec"].get("hostname") or self.name,
-                "host_dirs": [d for d in [k.bin_dir, KUBESIM_DIR] if d and os.path.isdir(d)],
+                "host_dirs": [d for d in [k.bin_dir, KUBESIM_DIR, os.path.dirname(images.redis_server_override())]
+                              if d and os.path.isdir(d)],
                 "links": {f"/usr/local/bin/{b}": os.path.join(k.bin_dir, b) for b in images.PROJECT_BINARIES
                           if k.bin_dir and os.path.exists(os.path.join(k.bin_dir, b))},
                 "files": {"/etc/hosts": self._hosts(), "/etc/resolv.conf": self._resolv(),

@@ -44,7 +44,8 @@ def start(ip, announce=True, fresh=False, extra=()):
         conf.append(f"cluster-announce-ip {ip}")
     with open(os.path.join(d, "redis.conf"), "w") as f:
         f.write("\n".join(conf) + "\n")
-    procs[ip] = subprocess.Popen(["redis-server", os.path.join(d, "redis.conf")])
+    server = os.environ.get("RC_REDIS_SERVER") or "redis-server"
+    procs[ip] = subprocess.Popen([server, os.path.join(d, "redis.conf")])
     wait(lambda: cli(ip, "PING", check=False).strip() == "PONG", f"{ip} answers PING")
 
 
