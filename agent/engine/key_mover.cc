@@ -175,6 +175,11 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
     // clients get a turn in between.
     size_t begin = 0;
     while (begin < migrates.size()) {
+      // The rest of a slot that went the careful way: MoveSlot moved it all.
+      if (gone_careful.count(slot_of[begin]) > 0) {
+        ++begin;
+        continue;
+      }
       size_t end = begin;
       size_t keys_in_round = 0;
       while (end < migrates.size() &&
@@ -202,12 +207,12 @@ long long KeyMover::MoveSlots(const std::vector<int>& slots, std::map<int, Statu
         }
         // BUSYKEY, IOERR, big keys: this slot goes the careful way.
         RC_VLOG(1) << "slot " << slot_of[i] << ": " << reply.str << "; retrying carefully";
-        next.erase(std::remove(next.begin(), next.end(), slot_of[i]), next.end());
         careful(slot_of[i]);
       }
       begin = end;
     }
-    // A slot that went the careful way is finished (or failed) already.
+    // A slot that went the careful way is finished (or failed) already: no
+    // second page for it.
     next.erase(
         std::remove_if(next.begin(), next.end(), [&](int s) { return gone_careful.count(s) > 0; }),
         next.end());
