@@ -4,8 +4,8 @@
 
 #include "agent/cli/cluster_flags.h"
 #include "agent/cli/commands.h"
-#include "common/flag_parser.h"
 #include "agent/engine/cover/slot_coverer.h"
+#include "common/flag_parser.h"
 
 namespace rc::agent {
 namespace {

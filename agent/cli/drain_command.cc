@@ -4,8 +4,8 @@
 #include "agent/cli/cluster_flags.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/engine_flags.h"
-#include "common/flag_parser.h"
 #include "agent/engine/migration_engine.h"
+#include "common/flag_parser.h"
 
 namespace rc::agent {
 

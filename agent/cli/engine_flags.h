@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "common/flag_parser.h"
 #include "agent/engine/migration_engine.h"
+#include "common/flag_parser.h"
 #include "common/redis_client.h"
 
 namespace rc::agent {

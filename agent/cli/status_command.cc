@@ -3,10 +3,10 @@
 
 #include "agent/cli/cluster_flags.h"
 #include "agent/cli/commands.h"
-#include "common/flag_parser.h"
 #include "agent/engine/cluster_status.h"
 #include "agent/engine/cluster_view.h"
 #include "agent/engine/cover/slot_cover_plan.h"
+#include "common/flag_parser.h"
 
 namespace rc::agent {
 
