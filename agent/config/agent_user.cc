@@ -22,10 +22,13 @@ std::string Hex(const unsigned char* data, size_t n) {
 
 // Every command the agent sends, and nothing else. AUTH and HELLO are always
 // allowed by redis; SELECT is not sent by the agent. MIGRATE authenticates the
-// source's own connection to the target, see MigrationEngine.
+// source's own connection to the target, see MigrationEngine. EVAL runs the
+// whole-slot move (agent/engine/whole_slot_move.h); redis checks the commands
+// a script calls against this same list.
 constexpr const char* kAllowed[] = {
-    "+cluster",    "+asking", "+migrate", "+info",     "+ping",    "+dbsize", "+config|get",
-    "+config|set", "+type",   "+dump",    "+smembers", "+hgetall", "+zrange", "+lrange",
+    "+cluster",  "+asking",     "+migrate",    "+info",   "+ping",
+    "+dbsize",   "+config|get", "+config|set", "+type",   "+dump",
+    "+smembers", "+hgetall",    "+zrange",     "+lrange", "+eval",
 };
 
 }  // namespace

@@ -34,6 +34,10 @@ class KeyMover {
   // One slot, carefully (batch by batch), with BUSYKEY and IOERR handling.
   Result<long long> MoveSlot(int slot);
 
+  // Keys per MIGRATE, bounded by batch_keys and by batch_bytes / the source's
+  // average key size (INFO memory / DBSIZE, read once).
+  int KeysPerBatch();
+
  private:
   // How long to wait for a reply on the source: a MIGRATE's own timeout, and
   // never less than what another worker's MIGRATE on the same source may
@@ -42,8 +46,6 @@ class KeyMover {
   // Waits after a round of MIGRATEs that kept the source `busy`, so that
   // rounds take at most EngineOptions::pace_percent of the time.
   void Pace(std::chrono::steady_clock::duration busy) const;
-  // Keys per MIGRATE, bounded by batch_keys and by batch_bytes / average key size.
-  int KeysPerBatch();
   RedisCommand MigrateCommand(const std::vector<std::string>& keys, bool replace,
                               int timeout_ms) const;
   // Replaces keys that exist on both sides with the same value; kConflict otherwise.

@@ -160,8 +160,9 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
         GroupResult r;
         const MasterAddress& from = masters[unit.from_id];
         const MasterAddress& to = masters[unit.to_id];
-        if (!unit.empty_introduction || !mover.HandOverEmpty(from, to, unit.slots.front(), &r))
-          r = mover.Move(from, to, unit.slots, &keys_moved);
+        std::vector<int> rest = unit.slots;
+        if (options_.whole_slots) rest = mover.MoveWhole(from, to, unit.slots, &keys_moved, &r);
+        if (!rest.empty()) r.Add(mover.Move(from, to, rest, &keys_moved));
         slots_done += r.slots_moved;
         lock.lock();
         scheduler.Done(unit, r.slots_moved, Clock::now());

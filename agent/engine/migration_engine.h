@@ -46,6 +46,12 @@ struct EngineOptions {
   // 3 of 4 runs, 16 in 2 of 8, 4 in none of 10 (redis-cli, one slot at a time:
   // none of 4), at about the same speed as 512 on that data.
   int slots_in_flight = 4;
+  // Slots whose keys fit one MIGRATE (batch_keys, batch_bytes) move whole:
+  // one script on the source moves the keys and hands the slot over at once,
+  // so no client is ever sent an ASK for them (whole_slot_move.h). Larger
+  // slots, and every slot when false or when the source refuses EVAL, move
+  // the usual way (MIGRATING, MIGRATE batches, NODE).
+  bool whole_slots = true;
   // Toward a master that owned no slots when the move started (clients do not
   // know it yet), see move_scheduler.h: its first slots go one at a time, this
   // far apart, then nothing for introduce_hold_ms, then open slots stay below

@@ -70,7 +70,6 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
       if (introducing) FewestKeysNext(p);
       const size_t n = std::min(p.slots.size() - p.next,
                                 static_cast<size_t>(std::min(room, options_.slots_in_flight)));
-      unit->empty_introduction = introducing && n == 1 && p.slots[p.next].keys == 0;
       unit->from_id = p.from_id;
       unit->to_id = p.to_id;
       unit->slots.clear();

@@ -3,16 +3,14 @@
 //
 // Why: a client learns a node it has never seen from a MOVED reply or from a
 // fresh slot map, not from ASK. Some clients (redis-py 4.3, redis-py#2432)
-// fail the command when an ASK names a node they do not know yet. While a
-// slot is open toward a node that owned nothing when the move started, every
-// client that has not yet met a slot that node owns may hit an ASK to it. So
-// toward such a node the scheduler
-//   1. introduces it: its first `introduce_slots` slots go one at a time, each
-//      closed everywhere before the next opens and `introduce_gap` apart, so
-//      that clients meet it through MOVED while almost nothing is open; the
-//      slots of the run with the fewest keys go first (a slot is open, and
-//      ASK possible, for as long as its keys take to move), and an empty one
-//      is handed over without being opened at all;
+// fail the command when an ASK names a node they do not know yet. Slots with
+// few keys move whole (whole_slot_move.h) and never produce an ASK; a slot
+// too big for that is open, and answers ASK, while its keys move. So toward
+// a node that owned nothing when the move started the scheduler
+//   1. introduces it: its first `introduce_slots` slots go one at a time,
+//      `introduce_gap` apart, the slots of the run with the fewest keys first
+//      (they are the ones that fit a whole move), so that clients meet the
+//      node through MOVED before any slot toward it is open;
 //   2. holds: nothing opens toward it for `introduce_hold`, while every
 //      client that touches one of those slots learns it (a client at 1000
 //      ops/s meets one of 64 slots ~4 times a second);
@@ -20,11 +18,12 @@
 //      of the slots it already owns (up to `units_per_target` groups of
 //      `slots_in_flight`), so a client that still does not know it meets a
 //      MOVED to it far more often than an ASK.
-// No schedule makes that certain for a client that never touches the new
-// node's slots. Measured with tests/integration/engine/real_clients_test.cc
-// (ten scale-outs, redis-py flat out): with a 500 ms hold and 1/32, redis-py
-// failed once in two of three runs with a CPU hog beside it; with 2 s and
-// 1/64, none of two such runs and none without the hog.
+// Only a slot too big to move whole can still send an ASK to a client that
+// never touched the new node's slots during 1 and 2; with whole moves off,
+// every slot can. Measured before whole moves with
+// tests/integration/engine/real_clients_test.cc (ten scale-outs, redis-py
+// flat out): redis-py failed once in about one of three CI runs, on an ASK
+// for an introductory slot that was open.
 // Targets that owned slots when the move started are known to every client
 // and get up to `units_per_target` groups of `slots_in_flight` at once.
 // Several small groups at once, rather than one big group, because what a
@@ -60,9 +59,6 @@ struct MoveUnit {
   std::string from_id;
   std::string to_id;
   std::vector<int> slots;  // ascending, all from_id -> to_id
-  // One slot the plan counted no key in, introducing a new node: hand it over
-  // without opening it (SlotGroupMover::HandOverEmpty), so no ASK at all.
-  bool empty_introduction = false;
 };
 
 class MoveScheduler {

@@ -4,9 +4,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "agent/engine/key_mover.h"
+#include "agent/engine/whole_slot_move.h"
 #include "common/log.h"
 
 namespace rc::engine {
@@ -52,6 +55,14 @@ bool RaiseEpochAbove(RedisClient& target, long long source_epoch) {
   }
 }
 
+// True the first time this process asks about `address` (log once per node).
+bool FirstTimeFor(const std::string& address) {
+  static std::mutex mu;
+  static std::set<std::string> seen;
+  std::lock_guard<std::mutex> lock(mu);
+  return seen.insert(address).second;
+}
+
 std::string SlotError(int slot, const std::string& what) {
   return "slot " + std::to_string(slot) + ": " + what;
 }
@@ -78,36 +89,135 @@ void SlotGroupMover::TellOthers(const MasterAddress& source, const MasterAddress
   }
 }
 
-bool SlotGroupMover::HandOverEmpty(const MasterAddress& source, const MasterAddress& target,
-                                   int slot, GroupResult* result) {
+std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const MasterAddress& target,
+                                           const std::vector<int>& slots,
+                                           std::atomic<long long>* keys_moved,
+                                           GroupResult* result) {
+  if (slots.empty()) return slots;
   auto src = connections_.Get(source.host, source.port);
   auto dst = connections_.Get(target.host, target.port);
-  if (!src.ok() || !dst.ok()) return false;  // Move reports it
+  if (!src.ok() || !dst.ok()) return slots;  // Move reports it
   RedisClient& s = **src;
   RedisClient& d = **dst;
-  const std::string n = std::to_string(slot);
-  // IMPORTING on the target, so that its SETSLOT NODE below bumps its epoch
-  // and tells every node at once; and an epoch above the source's.
-  if (!CommandChecked(d, {"CLUSTER", "SETSLOT", n, "IMPORTING", source.id}).ok()) return false;
-  auto given = RaiseEpochAbove(d, MyEpoch(s))
-                   ? s.Command({"CLUSTER", "SETSLOT", n, "NODE", target.id})
-                   : Result<RedisReply>(Internal("no epoch above the source's"));
-  if (!given.ok() || given->IsError()) {  // a key is there (redis refuses): the usual way
-    (void)d.Command({"CLUSTER", "SETSLOT", n, "STABLE"});
-    return false;
+  auto known = support_.find(source.id);
+  if (known == support_.end()) {
+    auto info = s.Command({"INFO", "server"});
+    if (!info.ok()) return slots;
+    const auto version = agent::ParseInfoServer(info->IsError() ? "" : info->str);
+    known = support_.emplace(source.id, WholeSlotSupportOf(version)).first;
+    if (known->second == WholeSlotSupport::kNo && FirstTimeFor(s.address()))
+      RC_LOG_INFO << "source " << s.address() << " runs " << version.ToString()
+                  << ", which cannot move a slot whole; its slots move the usual way "
+                     "(clients may see ASK redirections)";
   }
-  // From here the source sends the slot's clients to the target with MOVED;
-  // the target sends them back until it claims the slot, one round trip.
-  auto claimed = d.Pipeline({{"PING"}, {"CLUSTER", "SETSLOT", n, "NODE", target.id}});
-  if (!claimed.ok() || claimed->back().IsError()) {
-    result->errors.push_back(SlotError(
-        slot, "SETSLOT NODE on " + d.address() + " after the source gave the empty slot up: " +
-                  (claimed.ok() ? claimed->back().str : claimed.status().ToString())));
-    return true;  // open on the target: FixOpenSlots settles it
+  const WholeSlotSupport support = known->second;
+  if (support == WholeSlotSupport::kNo) return slots;
+  const int patience = options_.migrate_timeout_ms * 3 + 5000;
+  s.SetCommandTimeout(patience);
+  d.SetCommandTimeout(patience);
+
+  // IMPORTING on the target, and whether it already holds keys of the slot
+  // (left by an interrupted move: the careful way compares them).
+  std::vector<RedisCommand> prepare;
+  for (int slot : slots) {
+    const std::string n = std::to_string(slot);
+    prepare.push_back({"CLUSTER", "SETSLOT", n, "IMPORTING", source.id});
+    prepare.push_back({"CLUSTER", "COUNTKEYSINSLOT", n});
   }
-  TellOthers(source, target, {slot}, result);
-  result->slots_moved++;
-  return true;
+  auto prepared = d.Pipeline(prepare);
+  if (!prepared.ok()) return slots;
+  std::vector<int> rest, candidates;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const RedisReply& importing = (*prepared)[2 * i];
+    const RedisReply& count = (*prepared)[2 * i + 1];
+    if (importing.IsError() && importing.str.find("already the owner") != std::string::npos) {
+      result->slots_moved++;  // moved by an earlier run
+    } else if (importing.IsError() || count.type != RedisReply::Type::kInteger ||
+               count.integer != 0) {
+      rest.push_back(slots[i]);  // Move reports the error, or compares the keys
+    } else {
+      candidates.push_back(slots[i]);
+    }
+  }
+  // The target's claims must win over the source's (see RaiseEpochAbove).
+  if (candidates.empty() || !RaiseEpochAbove(d, MyEpoch(s))) {
+    rest.insert(rest.end(), candidates.begin(), candidates.end());
+    std::sort(rest.begin(), rest.end());
+    return rest;
+  }
+
+  KeyMover batches(s, d, target.host, target.port, options_);
+  WholeSlotMove move;
+  move.max_keys = batches.KeysPerBatch();
+  move.target_host = target.host;
+  move.target_port = target.port;
+  move.target_id = target.id;
+  move.timeout_ms = options_.migrate_timeout_ms;
+  move.username = options_.username;
+  move.password = options_.password;
+  move.pre_7_script = support == WholeSlotSupport::kPre7Script;
+  std::vector<int> owned;
+  size_t next = 0;
+  while (next < candidates.size()) {
+    move.slots.assign(candidates.begin() + static_cast<long>(next), candidates.end());
+    auto reply = s.Command(WholeSlotMoveCommand(move));
+    auto outcome =
+        reply.ok() ? ParseWholeSlotReply(*reply) : Result<WholeSlotOutcome>(reply.status());
+    if (!outcome.ok()) {  // refused (NOPERM...) or unreachable: Move reports or copes
+      if (reply.ok() && !script_refused_warned_) {
+        script_refused_warned_ = true;
+        RC_LOG_WARNING << "source " << s.address() << " cannot move slots whole ("
+                       << outcome.status().ToString()
+                       << "); moving them the usual way (clients may see ASK redirections)";
+      }
+      rest.insert(rest.end(), candidates.begin() + static_cast<long>(next), candidates.end());
+      break;
+    }
+    const auto taken = static_cast<size_t>(outcome->slots_moved);
+    result->keys_moved += outcome->keys_moved;
+    if (keys_moved) *keys_moved += outcome->keys_moved;
+    // The source now sends those slots' clients to the target with MOVED,
+    // and the target sends them back until it claims them: claim at once.
+    // The last one the importing way, whose epoch bump broadcasts every
+    // claim so far to all nodes, replicas included.
+    std::vector<RedisCommand> claim;
+    for (size_t i = next; i < next + taken; ++i) {
+      const std::string n = std::to_string(candidates[i]);
+      claim.push_back(i + 1 < next + taken ? RedisCommand{"CLUSTER", "SETSLOT", n, "STABLE"}
+                                           : RedisCommand{"PING"});
+      claim.push_back({"CLUSTER", "SETSLOT", n, "NODE", target.id});
+    }
+    auto claimed = claim.empty() ? Result<std::vector<RedisReply>>(std::vector<RedisReply>{})
+                                 : d.Pipeline(claim);
+    for (size_t i = 0; i < taken; ++i) {
+      const int slot = candidates[next + i];
+      const RedisReply* bad = nullptr;
+      if (claimed.ok()) {
+        if ((*claimed)[2 * i].IsError()) bad = &(*claimed)[2 * i];
+        if ((*claimed)[2 * i + 1].IsError()) bad = &(*claimed)[2 * i + 1];
+      }
+      if (!claimed.ok() || bad) {  // open on the target: FixOpenSlots settles it
+        result->errors.push_back(SlotError(
+            slot, "SETSLOT NODE on " + d.address() + " after the source handed it over: " +
+                      (bad ? bad->str : claimed.status().ToString())));
+      } else {
+        owned.push_back(slot);
+      }
+    }
+    next += taken;
+    if (next >= candidates.size()) break;
+    // The next slot was refused (more keys than one MIGRATE) or its MIGRATE
+    // failed (it is MIGRATING now): the usual way finishes it.
+    if (!outcome->migrate_error.empty())
+      RC_LOG_WARNING << "slot " << candidates[next] << ": MIGRATE " << s.address() << " -> "
+                     << d.address() << " failed (" << outcome->migrate_error
+                     << "); finishing the slot the usual way";
+    if (taken == 0 || !outcome->migrate_error.empty()) rest.push_back(candidates[next++]);
+  }
+  TellOthers(source, target, owned, result);
+  result->slots_moved += static_cast<int>(owned.size());
+  std::sort(rest.begin(), rest.end());
+  return rest;
 }
 
 GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddress& target,

@@ -3,15 +3,19 @@
 // them on the target (one pipeline), MIGRATING on the source (one pipeline),
 // the keys (KeyMover, pipelined GETKEYSINSLOT + MIGRATE; empty slots cost
 // nothing), then SETSLOT NODE on the target, the source and every other
-// master (one pipeline each). Internal to the engine.
+// master (one pipeline each). Or, for slots with few keys, whole: one script
+// on the source each (whole_slot_move.h), so no client meets an ASK.
+// Internal to the engine.
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "agent/engine/migration_engine.h"
+#include "agent/engine/whole_slot_move.h"
 #include "common/connection_cache.h"
 
 namespace rc::engine {
@@ -29,6 +33,15 @@ struct GroupResult {
   std::vector<std::string> errors;  // one line per failed slot (or the whole group)
   std::string unreachable_id;       // source or target id that could not be reached
   std::vector<std::string> untold;  // ids of other masters that could not be told (newly)
+
+  // Adds `other` (a second step of the same group) to this one.
+  void Add(GroupResult other) {
+    slots_moved += other.slots_moved;
+    keys_moved += other.keys_moved;
+    for (auto& e : other.errors) errors.push_back(std::move(e));
+    if (unreachable_id.empty()) unreachable_id = std::move(other.unreachable_id);
+    for (auto& u : other.untold) untold.push_back(std::move(u));
+  }
 };
 
 class SlotGroupMover {
@@ -43,13 +56,15 @@ class SlotGroupMover {
   GroupResult Move(const MasterAddress& source, const MasterAddress& target,
                    const std::vector<int>& slots, std::atomic<long long>* keys_moved);
 
-  // Moves an empty slot without ever opening it (MIGRATING), so no client can
-  // meet an ASK for it: the source gives it up first, which redis refuses
-  // while the slot holds a key, then the target claims it. False when the
-  // source refused (or could not be asked): nothing changed, use Move.
-  // True when done, or when the target could not claim it (in the errors).
-  bool HandOverEmpty(const MasterAddress& source, const MasterAddress& target, int slot,
-                     GroupResult* result);
+  // Moves each slot of `slots` whole (whole_slot_move.h): no client ever
+  // gets an ASK for it. Returns the slots it did not move, for Move: those
+  // holding more keys than one MIGRATE batch, those the target already holds
+  // keys of, and every slot when the source refuses the script (a user
+  // without EVAL, an ACL from an older agent); failures on the way are in
+  // `result`.
+  std::vector<int> MoveWhole(const MasterAddress& source, const MasterAddress& target,
+                             const std::vector<int>& slots, std::atomic<long long>* keys_moved,
+                             GroupResult* result);
 
  private:
   // SETSLOT NODE target for `slots` on every master but source and target
@@ -61,6 +76,8 @@ class SlotGroupMover {
   const EngineOptions& options_;
   std::vector<MasterAddress> masters_;
   std::set<std::string> unreachable_;  // other masters already reported down (warn once)
+  std::map<std::string, WholeSlotSupport> support_;  // per source id, from its INFO server
+  bool script_refused_warned_ = false;
 };
 
 }  // namespace rc::engine

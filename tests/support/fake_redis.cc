@@ -209,9 +209,9 @@ RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv, bool 
   if (cmd == "INFO") {
     long long bytes = 0;
     for (const auto& [k, v] : self.keys) bytes += static_cast<long long>(k.size() + v.size() + 50);
-    return RedisReply::String("# Memory\r\nused_memory:" + std::to_string(bytes + 1000000) +
-                              "\r\n# Keyspace\r\ndb0:keys=" + std::to_string(self.keys.size()) +
-                              ",expires=0,avg_ttl=0\r\n");
+    return RedisReply::String("# Server\r\nredis_version:7.0.15\r\n# Memory\r\nused_memory:" +
+                              std::to_string(bytes + 1000000) + "\r\n# Keyspace\r\ndb0:keys=" +
+                              std::to_string(self.keys.size()) + ",expires=0,avg_ttl=0\r\n");
   }
   if ((cmd == "DUMP" || cmd == "GET") && argv.size() == 2) {
     if (auto redirect = Redirect(self, argv[1], asking)) return *redirect;
@@ -226,7 +226,71 @@ RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv, bool 
   }
   if (cmd == "MIGRATE") return RunMigrate(self, argv);
   if (cmd == "CLUSTER" && argv.size() >= 2) return RunCluster(self, argv);
+  if (cmd == "EVAL") return RunWholeSlotScript(self, argv);
   return Err("ERR unknown command '" + argv[0] + "' (fake)");
+}
+
+RedisReply FakeRedisCluster::RunInScript(FakeNode& self, const RedisCommand& argv) {
+  {
+    std::lock_guard<std::mutex> log_lock(mu_);
+    log_[self.Address()].push_back(argv);
+  }
+  if (hook_) {
+    if (auto reply = hook_(self, argv)) {
+      if (reply->type == RedisReply::Type::kNil && reply->str == "DISCONNECT")
+        return Err("IOERR error or timeout (fake: a hook disconnected a script's command)");
+      return *reply;
+    }
+  }
+  return Run(self, argv, false);
+}
+
+// What agent/engine/whole_slot_move.cc's script does, step by step, each
+// command logged and offered to the hook like a client's.
+RedisReply FakeRedisCluster::RunWholeSlotScript(FakeNode& self, const RedisCommand& argv) {
+  if (argv.size() < 9 || argv[1].find("GETKEYSINSLOT") == std::string::npos || argv[2] != "0")
+    return Err("ERR fake EVAL runs only the whole-slot move script");
+  const long long max = std::stoll(argv[3]);
+  const std::string& target = argv[7];
+  const size_t n = std::stoul(argv[8]);
+  if (argv.size() < 9 + n) return Err("ERR fake EVAL: fewer slots than announced");
+  const std::vector<std::string> auth(argv.begin() + static_cast<long>(9 + n), argv.end());
+  std::vector<std::string> taken;
+  std::vector<std::vector<std::string>> batches;
+  long long total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    RedisReply keys = RunInScript(
+        self, {"CLUSTER", "GETKEYSINSLOT", argv[9 + i], std::to_string(max - total + 1)});
+    if (keys.IsError()) return keys;
+    if (total + static_cast<long long>(keys.elements.size()) > max) break;
+    total += static_cast<long long>(keys.elements.size());
+    taken.push_back(argv[9 + i]);
+    batches.emplace_back();
+    for (const auto& k : keys.elements) batches.back().push_back(k.str);
+  }
+  auto reply = [](const char* kind, size_t slots, long long keys, const std::string& error) {
+    return RedisReply::Array({RedisReply::String(kind),
+                              RedisReply::Integer(static_cast<long long>(slots)),
+                              RedisReply::Integer(keys), RedisReply::String(error)});
+  };
+  long long moved = 0;
+  for (size_t i = 0; i < taken.size(); ++i) {
+    if (batches[i].empty()) continue;
+    RedisCommand migrate = {"MIGRATE", argv[4], argv[5], "", "0", argv[6]};
+    migrate.insert(migrate.end(), auth.begin(), auth.end());
+    migrate.push_back("KEYS");
+    migrate.insert(migrate.end(), batches[i].begin(), batches[i].end());
+    RedisReply r = RunInScript(self, migrate);
+    if (r.IsError()) {
+      for (size_t j = 0; j < i; ++j)
+        RunInScript(self, {"CLUSTER", "SETSLOT", taken[j], "NODE", target});
+      RunInScript(self, {"CLUSTER", "SETSLOT", taken[i], "MIGRATING", target});
+      return reply("migrate-failed", i, moved, r.str);
+    }
+    moved += static_cast<long long>(batches[i].size());
+  }
+  for (const auto& slot : taken) RunInScript(self, {"CLUSTER", "SETSLOT", slot, "NODE", target});
+  return reply("moved", taken.size(), moved, "");
 }
 
 RedisReply FakeRedisCluster::RunCluster(FakeNode& self, const RedisCommand& argv) {

@@ -89,6 +89,10 @@ class FakeRedisCluster {
   std::string MovedText(int slot, const std::string& owner_id);
   RedisReply RunCluster(FakeNode& self, const RedisCommand& argv);
   RedisReply RunMigrate(FakeNode& self, const RedisCommand& argv);
+  // EVAL of the whole-slot move script (agent/engine/whole_slot_move.h), and
+  // one command the script calls (logged, offered to the hook).
+  RedisReply RunWholeSlotScript(FakeNode& self, const RedisCommand& argv);
+  RedisReply RunInScript(FakeNode& self, const RedisCommand& argv);
   std::string ClusterNodesText(const FakeNode& self) const;
   long long CountKeys(FakeNode& n, int slot);
   const std::vector<std::string>& KeysInSlot(FakeNode& n, int slot);

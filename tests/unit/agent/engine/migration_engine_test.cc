@@ -65,7 +65,9 @@ class MigrationEngineTest : public ::testing::Test {
       return std::nullopt;
     });
     ClusterView view = Observe();
-    MigrationEngine engine(connector_, EngineOptions{});
+    EngineOptions options;
+    options.whole_slots = false;  // the usual way's retries (whole moves: WholeMove* tests)
+    MigrationEngine engine(connector_, options);
     auto report = engine.Execute(view, DensePlan(), nullptr);
     EXPECT_TRUE(report.ok() && report->errors.empty()) << error;
     EXPECT_EQ(failures, 0) << error;
@@ -182,43 +184,106 @@ std::set<std::string> MigratingSlots(FakeRedisCluster& cluster) {
   return out;
 }
 
-TEST_F(MigrationEngineTest, AnEmptySlotIntroducingANewMasterIsNeverOpened) {
-  // Without MIGRATING no client can meet an ASK for it.
+TEST_F(MigrationEngineTest, SlotsThatFitOneMigrateMoveWholeAndAreNeverOpened) {
+  // Without MIGRATING no client can meet an ASK for them (whole_slot_move.h).
   ClusterView view = Observe();
+  EngineOptions options;
+  options.batch_keys = 3;
   MigrationPlan plan;
-  int empty = -1, full = -1;
-  for (int s = 5000; s < 5461 && (empty < 0 || full < 0); ++s) {
+  int empty = -1, small = -1, big = -1;
+  for (int s = 0; s < 5461 && (empty < 0 || small < 0 || big < 0); ++s) {  // 0..1023: dense
     long long keys = view.slot_keys[static_cast<size_t>(s)];
     if (keys == 0 && empty < 0) empty = s;
-    if (keys > 0 && full < 0) full = s;
+    if (keys > 0 && keys <= 3 && small < 0) small = s;
+    if (keys > 3 && big < 0) big = s;
   }
-  ASSERT_TRUE(empty >= 0 && full >= 0);
-  // `late` is empty when planned, and gets a key before it moves.
+  ASSERT_TRUE(empty >= 0 && small >= 0 && big >= 0);
+  // `late` is empty when planned, and gets four keys before it moves.
   int late = -1;
   for (int s = empty + 1; s < 5461 && late < 0; ++s)
     if (view.slot_keys[static_cast<size_t>(s)] == 0) late = s;
   ASSERT_GE(late, 0);
-  std::string late_key;
-  for (int i = 0; late_key.empty(); ++i)
-    if (KeySlot("late:" + std::to_string(i)) == late) late_key = "late:" + std::to_string(i);
-  cluster_.PutKey(0, late_key, "v");
-  for (int s : {empty, full, late})
+  std::vector<std::string> late_keys;
+  for (int i = 0; late_keys.size() < 4; ++i)
+    if (KeySlot("late:" + std::to_string(i)) == late)
+      late_keys.push_back("late:" + std::to_string(i));
+  for (const auto& k : late_keys) cluster_.PutKey(0, k, "v");
+  for (int s : {empty, small, big, late})
     plan.moves.push_back(
         {s, cluster_.node(0).id, cluster_.node(3).id, view.slot_keys[static_cast<size_t>(s)]});
   std::sort(plan.moves.begin(), plan.moves.end(),
             [](const SlotMove& a, const SlotMove& b) { return a.slot < b.slot; });
+  const auto before = cluster_.AllKeys();
   cluster_.ClearLog();
-  MigrationEngine engine(connector_, EngineOptions{});
+  MigrationEngine engine(connector_, options);
   auto report = engine.Execute(view, plan, nullptr);
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->errors.empty()) << report->errors.front();
-  EXPECT_EQ(report->slots_moved, 3);
+  EXPECT_EQ(report->slots_moved, 4);
   auto opened = MigratingSlots(cluster_);
   EXPECT_EQ(opened.count(std::to_string(empty)), 0u) << "the empty slot was opened";
-  EXPECT_EQ(opened.count(std::to_string(full)), 1u);
-  EXPECT_EQ(opened.count(std::to_string(late)), 1u) << "refused hand-over: the usual way";
-  EXPECT_EQ(cluster_.node(3).keys.count(late_key), 1u);
+  EXPECT_EQ(opened.count(std::to_string(small)), 0u) << "a slot of <= 3 keys was opened";
+  EXPECT_EQ(opened.count(std::to_string(big)), 1u) << "more keys than a batch: the usual way";
+  EXPECT_EQ(opened.count(std::to_string(late)), 1u) << "refused by the script: the usual way";
+  for (const auto& k : late_keys) EXPECT_EQ(cluster_.node(3).keys.count(k), 1u) << k;
+  EXPECT_EQ(cluster_.AllKeys(), before);
   EXPECT_TRUE(Observe().Consistent());
+}
+
+TEST_F(MigrationEngineTest, AWholeMoveWhoseMigrateFailsIsOpenedAndFinishedTheUsualWay) {
+  // The script's MIGRATE may have moved some keys: the slot turns MIGRATING
+  // (ASK reaches them) and the usual move takes over.
+  ClusterView view = Observe();
+  int slot = -1;
+  for (int s = 100; s < 5461 && slot < 0; ++s)
+    if (view.slot_keys[static_cast<size_t>(s)] > 0) slot = s;
+  ASSERT_GE(slot, 0);
+  bool failed = false;
+  cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
+    if (argv[0] == "MIGRATE" && !failed) {
+      failed = true;
+      return RedisReply::Error("IOERR error or timeout reading to target instance");
+    }
+    return std::nullopt;
+  });
+  MigrationPlan plan;
+  plan.moves.push_back(
+      {slot, cluster_.node(0).id, cluster_.node(3).id, view.slot_keys[static_cast<size_t>(slot)]});
+  const auto before = cluster_.AllKeys();
+  cluster_.ClearLog();
+  MigrationEngine engine(connector_, EngineOptions{});
+  auto report = engine.Execute(view, plan, nullptr);
+  cluster_.set_hook(nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(failed);
+  EXPECT_TRUE(report->errors.empty()) << report->errors.front();
+  EXPECT_EQ(report->slots_moved, 1);
+  EXPECT_EQ(MigratingSlots(cluster_).count(std::to_string(slot)), 1u);
+  EXPECT_EQ(KeysOn(3, slot, slot), view.slot_keys[static_cast<size_t>(slot)]);
+  EXPECT_EQ(cluster_.AllKeys(), before);
+  EXPECT_TRUE(Observe().Consistent());
+}
+
+TEST_F(MigrationEngineTest, ASourceThatRefusesTheScriptMovesEverySlotTheUsualWay) {
+  ClusterView view = Observe();
+  cluster_.set_hook([&](const FakeNode&, const RedisCommand& argv) -> std::optional<RedisReply> {
+    if (argv[0] == "EVAL")
+      return RedisReply::Error("NOPERM this user has no permissions to run the 'eval' command");
+    return std::nullopt;
+  });
+  MigrationPlan plan;
+  for (int s = 0; s < 64; ++s)
+    plan.moves.push_back(
+        {s, cluster_.node(0).id, cluster_.node(3).id, view.slot_keys[static_cast<size_t>(s)]});
+  const auto before = cluster_.AllKeys();
+  MigrationEngine engine(connector_, EngineOptions{});
+  auto report = engine.Execute(view, plan, nullptr);
+  cluster_.set_hook(nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->errors.empty()) << report->errors.front();
+  EXPECT_EQ(report->slots_moved, 64);
+  EXPECT_EQ(KeysOn(3, 0, 63), KeysOn(3, 0, 16383));
+  EXPECT_EQ(cluster_.AllKeys(), before);
 }
 
 TEST_F(MigrationEngineTest, AnIoErrorIsRetriedWithAGrowingTimeoutAndTheMoveCompletes) {

@@ -1,0 +1,89 @@
+// Whole-slot move: one slot and all of its keys go from the source to the
+// target in one step that no client can observe half done, so no client is
+// ever sent an ASK for it. Internal to the engine; pure (builds the command,
+// reads the reply), the caller sends it.
+//
+// Why: during the usual move (SETSLOT MIGRATING, MIGRATE batches, SETSLOT
+// NODE) the source answers ASK for every key it no longer has. A client that
+// has not yet met the target fails on that ASK when the target is new to it
+// (redis-py 4.3: AttributeError 'NoneType' ... 'server_type', redis-py#2432),
+// and clients with many requests in flight can lose the ASKING in between
+// (valkey-glide, lettuce#1218). A whole-slot move never opens the slot on the
+// source: a Lua script on the source lists the slot's keys, MIGRATEs them
+// (one MIGRATE per slot) and hands the slot to the target, atomically (redis
+// runs a script to its end before serving anyone else). Clients see the source own
+// the slot with every key, then MOVED to the target. Until the target claims
+// the slot (the caller's next command to it) the target sends them back with
+// MOVED: one round trip of ping-pong, no error.
+//
+// Several slots may go in one script, as many of the offered ones as fit:
+// the keys of all of them together fit one MIGRATE batch (`max_keys`), so
+// the source is blocked about as long as for one ordinary MIGRATE, and the
+// nodes save their config once per script, not once per slot. A slot whose
+// keys alone exceed that is refused and left untouched, for the usual move.
+// If a MIGRATE fails (target gone, out of memory...) some of that slot's
+// keys may already be on the target: the script then marks that slot
+// MIGRATING, so the source sends clients to the target for those keys with
+// ASK, and the usual move finishes it; the slots before it are handed over,
+// those after it are left untouched.
+//
+// Preconditions (the caller's): the target is IMPORTING the slots from the
+// source and holds no key of them (MIGRATE is sent without REPLACE), the
+// target's config epoch is above the source's, and the source can run the
+// script (WholeSlotSupportOf).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/config/server_version.h"
+#include "common/redis_client.h"
+#include "common/status.h"
+
+namespace rc::engine {
+
+struct WholeSlotMove {
+  std::vector<int> slots;  // offered, in order; the script takes a prefix
+  int max_keys = 0;        // keys of all the slots taken together, at most
+  std::string target_host;
+  int target_port = 0;
+  std::string target_id;
+  int timeout_ms = 10000;  // MIGRATE's own timeout
+  std::string username;    // MIGRATE AUTH2 user; empty: AUTH password only
+  std::string password;    // empty: no AUTH
+  // Redis 7 refuses a script that touches keys of several slots unless its
+  // first line (`#!lua flags=allow-cross-slot-keys`) allows it; servers
+  // before 7.0 cannot compile that line and need no permission.
+  bool pre_7_script = false;
+};
+
+// EVAL <script> 0 <arguments>: the command to send to the source.
+RedisCommand WholeSlotMoveCommand(const WholeSlotMove& move);
+
+struct WholeSlotOutcome {
+  // The first `slots_moved` offered slots, with `keys_moved` keys, belong to
+  // the target now (0: the first offered slot holds more than max_keys).
+  int slots_moved = 0;
+  long long keys_moved = 0;
+  // Not empty: MIGRATE failed with this on the next offered slot, which is
+  // MIGRATING on the source now.
+  std::string migrate_error;
+};
+
+// The script's reply. An error reply (EVAL refused: NOPERM, scripts
+// disabled...) or a reply of another shape is an error status naming it.
+Result<WholeSlotOutcome> ParseWholeSlotReply(const RedisReply& reply);
+
+enum class WholeSlotSupport {
+  kNo,          // move every slot the usual way
+  kPre7Script,  // WholeSlotMove::pre_7_script
+  kScript,
+};
+// What a source running `version` (its INFO server) can do. Valkey 8 cannot:
+// it replicates CLUSTER SETSLOT to the replicas and makes the caller wait for
+// them, which a script cannot do (valkey-server 8.0.1 with a replica online
+// aborts on the assertion 'c->flag.blocked == 0', script.c). Unknown
+// versions are not tried either.
+WholeSlotSupport WholeSlotSupportOf(const agent::ServerVersion& version);
+
+}  // namespace rc::engine
