@@ -128,6 +128,8 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   schedule.units_per_target = options_.units_per_target;
   MoveScheduler scheduler(view.topology, plan, schedule);
 
+  std::vector<long long> planned_keys(kSlotCount, -1);  // -1: not counted
+  for (const auto& mv : plan.moves) planned_keys[static_cast<size_t>(mv.slot)] = mv.keys;
   std::vector<MasterAddress> all_masters;
   for (const auto& [id, m] : masters) all_masters.push_back(m);
   std::atomic<int> slots_done{0};
@@ -160,8 +162,19 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
         GroupResult r;
         const MasterAddress& from = masters[unit.from_id];
         const MasterAddress& to = masters[unit.to_id];
-        std::vector<int> rest = unit.slots;
-        if (options_.whole_slots) rest = mover.MoveWhole(from, to, unit.slots, &keys_moved, &r);
+        // Slots the plan counted more keys in than one MIGRATE takes cannot
+        // move whole: not offered (the script would only refuse them).
+        std::vector<int> whole, rest;
+        for (int slot : unit.slots)
+          (options_.whole_slots && planned_keys[static_cast<size_t>(slot)] <= options_.batch_keys
+               ? whole
+               : rest)
+              .push_back(slot);
+        if (!whole.empty()) {
+          auto refused = mover.MoveWhole(from, to, whole, &keys_moved, &r);
+          rest.insert(rest.end(), refused.begin(), refused.end());
+          std::sort(rest.begin(), rest.end());
+        }
         if (!rest.empty()) r.Add(mover.Move(from, to, rest, &keys_moved));
         slots_done += r.slots_moved;
         lock.lock();

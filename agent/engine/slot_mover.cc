@@ -89,6 +89,38 @@ void SlotGroupMover::TellOthers(const MasterAddress& source, const MasterAddress
   }
 }
 
+void SlotGroupMover::ClaimWhole(RedisClient& d, const MasterAddress& target,
+                                const std::vector<int>& slots, std::vector<int>* owned,
+                                GroupResult* result) {
+  if (slots.empty()) return;
+  // The source now sends those slots' clients to the target with MOVED, and
+  // the target sends them back until it claims them: claim at once. The last
+  // one the importing way, whose epoch bump broadcasts every claim so far to
+  // all nodes, replicas included.
+  std::vector<RedisCommand> claim;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const std::string n = std::to_string(slots[i]);
+    claim.push_back(i + 1 < slots.size() ? RedisCommand{"CLUSTER", "SETSLOT", n, "STABLE"}
+                                         : RedisCommand{"PING"});
+    claim.push_back({"CLUSTER", "SETSLOT", n, "NODE", target.id});
+  }
+  auto claimed = d.Pipeline(claim);
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const RedisReply* bad = nullptr;
+    if (claimed.ok()) {
+      if ((*claimed)[2 * i].IsError()) bad = &(*claimed)[2 * i];
+      if ((*claimed)[2 * i + 1].IsError()) bad = &(*claimed)[2 * i + 1];
+    }
+    if (!claimed.ok() || bad) {  // open on the target: FixOpenSlots settles it
+      result->errors.push_back(SlotError(
+          slots[i], "SETSLOT NODE on " + d.address() + " after the source handed it over: " +
+                        (bad ? bad->str : claimed.status().ToString())));
+    } else {
+      owned->push_back(slots[i]);
+    }
+  }
+}
+
 std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const MasterAddress& target,
                                            const std::vector<int>& slots,
                                            std::atomic<long long>* keys_moved,
@@ -157,62 +189,41 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
   move.password = options_.password;
   move.pre_7_script = support == WholeSlotSupport::kPre7Script;
   std::vector<int> owned;
-  size_t next = 0;
-  while (next < candidates.size()) {
-    move.slots.assign(candidates.begin() + static_cast<long>(next), candidates.end());
+  std::vector<int> offer = candidates;
+  while (!offer.empty()) {
+    move.slots = offer;
     auto reply = s.Command(WholeSlotMoveCommand(move));
     auto outcome =
         reply.ok() ? ParseWholeSlotReply(*reply) : Result<WholeSlotOutcome>(reply.status());
     if (!outcome.ok()) {  // refused (NOPERM...) or unreachable: Move reports or copes
-      if (reply.ok() && !script_refused_warned_) {
-        script_refused_warned_ = true;
+      if (reply.ok() && FirstTimeFor("script " + s.address()))
         RC_LOG_WARNING << "source " << s.address() << " cannot move slots whole ("
                        << outcome.status().ToString()
                        << "); moving them the usual way (clients may see ASK redirections)";
-      }
-      rest.insert(rest.end(), candidates.begin() + static_cast<long>(next), candidates.end());
+      rest.insert(rest.end(), offer.begin(), offer.end());
       break;
     }
-    const auto taken = static_cast<size_t>(outcome->slots_moved);
     result->keys_moved += outcome->keys_moved;
     if (keys_moved) *keys_moved += outcome->keys_moved;
-    // The source now sends those slots' clients to the target with MOVED,
-    // and the target sends them back until it claims them: claim at once.
-    // The last one the importing way, whose epoch bump broadcasts every
-    // claim so far to all nodes, replicas included.
-    std::vector<RedisCommand> claim;
-    for (size_t i = next; i < next + taken; ++i) {
-      const std::string n = std::to_string(candidates[i]);
-      claim.push_back(i + 1 < next + taken ? RedisCommand{"CLUSTER", "SETSLOT", n, "STABLE"}
-                                           : RedisCommand{"PING"});
-      claim.push_back({"CLUSTER", "SETSLOT", n, "NODE", target.id});
+    ClaimWhole(d, target, outcome->moved, &owned, result);
+    rest.insert(rest.end(), outcome->too_many_keys.begin(), outcome->too_many_keys.end());
+    std::set<int> settled(outcome->moved.begin(), outcome->moved.end());
+    settled.insert(outcome->too_many_keys.begin(), outcome->too_many_keys.end());
+    std::vector<int> left;
+    for (int slot : offer)
+      if (!settled.count(slot)) left.push_back(slot);
+    if (outcome->failed_slot >= 0 || outcome->moved.empty()) {
+      // MIGRATE failed (that slot is MIGRATING now): the usual way finishes
+      // it and the rest. (Nothing moved and nothing refused cannot happen:
+      // a slot that fits alone is always taken.)
+      if (outcome->failed_slot >= 0)
+        RC_LOG_WARNING << "slot " << outcome->failed_slot << ": MIGRATE " << s.address() << " -> "
+                       << d.address() << " failed (" << outcome->migrate_error
+                       << "); finishing it the usual way";
+      rest.insert(rest.end(), left.begin(), left.end());
+      break;
     }
-    auto claimed = claim.empty() ? Result<std::vector<RedisReply>>(std::vector<RedisReply>{})
-                                 : d.Pipeline(claim);
-    for (size_t i = 0; i < taken; ++i) {
-      const int slot = candidates[next + i];
-      const RedisReply* bad = nullptr;
-      if (claimed.ok()) {
-        if ((*claimed)[2 * i].IsError()) bad = &(*claimed)[2 * i];
-        if ((*claimed)[2 * i + 1].IsError()) bad = &(*claimed)[2 * i + 1];
-      }
-      if (!claimed.ok() || bad) {  // open on the target: FixOpenSlots settles it
-        result->errors.push_back(SlotError(
-            slot, "SETSLOT NODE on " + d.address() + " after the source handed it over: " +
-                      (bad ? bad->str : claimed.status().ToString())));
-      } else {
-        owned.push_back(slot);
-      }
-    }
-    next += taken;
-    if (next >= candidates.size()) break;
-    // The next slot was refused (more keys than one MIGRATE) or its MIGRATE
-    // failed (it is MIGRATING now): the usual way finishes it.
-    if (!outcome->migrate_error.empty())
-      RC_LOG_WARNING << "slot " << candidates[next] << ": MIGRATE " << s.address() << " -> "
-                     << d.address() << " failed (" << outcome->migrate_error
-                     << "); finishing the slot the usual way";
-    if (taken == 0 || !outcome->migrate_error.empty()) rest.push_back(candidates[next++]);
+    offer = std::move(left);
   }
   TellOthers(source, target, owned, result);
   result->slots_moved += static_cast<int>(owned.size());

@@ -67,6 +67,10 @@ class SlotGroupMover {
                              GroupResult* result);
 
  private:
+  // The target claims `slots`, which its source has just handed over (whole
+  // moves); those it could claim are added to `owned`.
+  void ClaimWhole(RedisClient& d, const MasterAddress& target, const std::vector<int>& slots,
+                  std::vector<int>* owned, GroupResult* result);
   // SETSLOT NODE target for `slots` on every master but source and target
   // (best effort: one that cannot be told learns by gossip).
   void TellOthers(const MasterAddress& source, const MasterAddress& target,
@@ -77,7 +81,6 @@ class SlotGroupMover {
   std::vector<MasterAddress> masters_;
   std::set<std::string> unreachable_;  // other masters already reported down (warn once)
   std::map<std::string, WholeSlotSupport> support_;  // per source id, from its INFO server
-  bool script_refused_warned_ = false;
 };
 
 }  // namespace rc::engine

@@ -4,7 +4,8 @@ namespace rc::engine {
 namespace {
 
 // ARGV: max_keys, host, port, timeout_ms, target_id, n, n slots, then
-// MIGRATE's AUTH / AUTH2 arguments if any. Replies {kind, slots, keys, error}.
+// MIGRATE's AUTH / AUTH2 arguments if any. Replies
+// {kind, keys moved, error, {slots moved}, {slots with too many keys}, failed slot or -1}.
 // redis.replicate_commands: before redis 7 a script is replicated as its text
 // by default, and a replica must not run this one (it would MIGRATE too); with
 // it, replicas get the DELs MIGRATE makes. From redis 7 it is the only mode.
@@ -15,14 +16,17 @@ local max = tonumber(ARGV[1])
 local n = tonumber(ARGV[6])
 local auth = {}
 for i = 7 + n, #ARGV do auth[#auth + 1] = ARGV[i] end
-local taken, batches, total = {}, {}, 0
+local taken, batches, big, total = {}, {}, {}, 0
 for i = 1, n do
   local slot = ARGV[6 + i]
-  local keys = redis.call('CLUSTER', 'GETKEYSINSLOT', slot, max - total + 1)
-  if total + #keys > max then break end
-  total = total + #keys
-  taken[#taken + 1] = slot
-  batches[#batches + 1] = keys
+  local keys = redis.call('CLUSTER', 'GETKEYSINSLOT', slot, max + 1)
+  if #keys > max then
+    big[#big + 1] = tonumber(slot)
+  elseif total + #keys <= max then
+    total = total + #keys
+    taken[#taken + 1] = tonumber(slot)
+    batches[#batches + 1] = keys
+  end
 end
 local moved = 0
 for i, slot in ipairs(taken) do
@@ -34,15 +38,19 @@ for i, slot in ipairs(taken) do
     for _, k in ipairs(keys) do cmd[#cmd + 1] = k end
     local r = redis.pcall(unpack(cmd))
     if type(r) == 'table' and r.err then
-      for j = 1, i - 1 do redis.call('CLUSTER', 'SETSLOT', taken[j], 'NODE', ARGV[5]) end
+      local handed = {}
+      for j = 1, i - 1 do
+        redis.call('CLUSTER', 'SETSLOT', taken[j], 'NODE', ARGV[5])
+        handed[j] = taken[j]
+      end
       redis.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', ARGV[5])
-      return {'migrate-failed', i - 1, moved, r.err}
+      return {'migrate-failed', moved, r.err, handed, big, slot}
     end
     moved = moved + #keys
   end
 end
 for _, slot in ipairs(taken) do redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', ARGV[5]) end
-return {'moved', #taken, moved, ''}
+return {'moved', moved, '', taken, big, -1}
 )lua";
 
 }  // namespace
@@ -70,17 +78,27 @@ RedisCommand WholeSlotMoveCommand(const WholeSlotMove& move) {
 
 Result<WholeSlotOutcome> ParseWholeSlotReply(const RedisReply& reply) {
   if (reply.IsError()) return Internal("whole-slot move script: " + reply.str);
+  using T = RedisReply::Type;
   const auto& e = reply.elements;
-  if (reply.type != RedisReply::Type::kArray || e.size() != 4 ||
-      e[0].type != RedisReply::Type::kString || e[1].type != RedisReply::Type::kInteger ||
-      e[2].type != RedisReply::Type::kInteger || e[3].type != RedisReply::Type::kString ||
-      (e[0].str != "moved" && e[0].str != "migrate-failed"))
-    return Internal("whole-slot move script: unexpected reply");
+  auto slots = [](const RedisReply& r, std::vector<int>* out) {
+    // An empty Lua table comes back as an empty array.
+    if (r.type != T::kArray) return false;
+    for (const auto& x : r.elements) {
+      if (x.type != T::kInteger || x.integer < 0 || x.integer >= 16384) return false;
+      out->push_back(static_cast<int>(x.integer));
+    }
+    return true;
+  };
   WholeSlotOutcome out;
-  out.slots_moved = static_cast<int>(e[1].integer);
-  out.keys_moved = e[2].integer;
+  if (reply.type != T::kArray || e.size() != 6 || e[0].type != T::kString ||
+      (e[0].str != "moved" && e[0].str != "migrate-failed") || e[1].type != T::kInteger ||
+      e[2].type != T::kString || !slots(e[3], &out.moved) || !slots(e[4], &out.too_many_keys) ||
+      e[5].type != T::kInteger)
+    return Internal("whole-slot move script: unexpected reply");
+  out.keys_moved = e[1].integer;
   if (e[0].str == "migrate-failed") {
-    out.migrate_error = e[3].str.empty() ? "MIGRATE failed" : e[3].str;
+    out.failed_slot = static_cast<int>(e[5].integer);
+    out.migrate_error = e[2].str.empty() ? "MIGRATE failed" : e[2].str;
   }
   return out;
 }

@@ -16,16 +16,17 @@
 // the slot (the caller's next command to it) the target sends them back with
 // MOVED: one round trip of ping-pong, no error.
 //
-// Several slots may go in one script, as many of the offered ones as fit:
-// the keys of all of them together fit one MIGRATE batch (`max_keys`), so
-// the source is blocked about as long as for one ordinary MIGRATE, and the
-// nodes save their config once per script, not once per slot. A slot whose
-// keys alone exceed that is refused and left untouched, for the usual move.
+// Several slots may go in one script: every offered slot whose keys fit
+// what is left of one MIGRATE batch (`max_keys` for all of them together),
+// so the source is blocked about as long as for one ordinary MIGRATE, and
+// the nodes save their config once per script, not once per slot. A slot
+// whose keys alone exceed `max_keys` is left untouched, for the usual move;
+// one that fits alone but not beside the others is left for the next script.
 // If a MIGRATE fails (target gone, out of memory...) some of that slot's
 // keys may already be on the target: the script then marks that slot
 // MIGRATING, so the source sends clients to the target for those keys with
 // ASK, and the usual move finishes it; the slots before it are handed over,
-// those after it are left untouched.
+// the rest are left untouched.
 //
 // Preconditions (the caller's): the target is IMPORTING the slots from the
 // source and holds no key of them (MIGRATE is sent without REPLACE), the
@@ -43,7 +44,7 @@
 namespace rc::engine {
 
 struct WholeSlotMove {
-  std::vector<int> slots;  // offered, in order; the script takes a prefix
+  std::vector<int> slots;  // offered, in order
   int max_keys = 0;        // keys of all the slots taken together, at most
   std::string target_host;
   int target_port = 0;
@@ -61,13 +62,13 @@ struct WholeSlotMove {
 RedisCommand WholeSlotMoveCommand(const WholeSlotMove& move);
 
 struct WholeSlotOutcome {
-  // The first `slots_moved` offered slots, with `keys_moved` keys, belong to
-  // the target now (0: the first offered slot holds more than max_keys).
-  int slots_moved = 0;
-  long long keys_moved = 0;
-  // Not empty: MIGRATE failed with this on the next offered slot, which is
-  // MIGRATING on the source now.
+  std::vector<int> moved;          // belong to the target now (in the offered order)
+  long long keys_moved = 0;        // with this many keys
+  std::vector<int> too_many_keys;  // more than max_keys each: untouched
+  // MIGRATE failed on this slot (-1: none), which is MIGRATING on the source now.
+  int failed_slot = -1;
   std::string migrate_error;
+  // Offered slots in none of the above were left for another script.
 };
 
 // The script's reply. An error reply (EVAL refused: NOPERM, scripts

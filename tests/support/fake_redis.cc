@@ -257,21 +257,32 @@ RedisReply FakeRedisCluster::RunWholeSlotScript(FakeNode& self, const RedisComma
   const std::vector<std::string> auth(argv.begin() + static_cast<long>(9 + n), argv.end());
   std::vector<std::string> taken;
   std::vector<std::vector<std::string>> batches;
+  std::vector<RedisReply> big;
   long long total = 0;
   for (size_t i = 0; i < n; ++i) {
-    RedisReply keys = RunInScript(
-        self, {"CLUSTER", "GETKEYSINSLOT", argv[9 + i], std::to_string(max - total + 1)});
+    RedisReply keys =
+        RunInScript(self, {"CLUSTER", "GETKEYSINSLOT", argv[9 + i], std::to_string(max + 1)});
     if (keys.IsError()) return keys;
-    if (total + static_cast<long long>(keys.elements.size()) > max) break;
-    total += static_cast<long long>(keys.elements.size());
-    taken.push_back(argv[9 + i]);
-    batches.emplace_back();
-    for (const auto& k : keys.elements) batches.back().push_back(k.str);
+    const auto count = static_cast<long long>(keys.elements.size());
+    if (count > max) {
+      big.push_back(RedisReply::Integer(std::stoll(argv[9 + i])));
+    } else if (total + count <= max) {
+      total += count;
+      taken.push_back(argv[9 + i]);
+      batches.emplace_back();
+      for (const auto& k : keys.elements) batches.back().push_back(k.str);
+    }
   }
-  auto reply = [](const char* kind, size_t slots, long long keys, const std::string& error) {
-    return RedisReply::Array({RedisReply::String(kind),
-                              RedisReply::Integer(static_cast<long long>(slots)),
-                              RedisReply::Integer(keys), RedisReply::String(error)});
+  auto slot_list = [&taken](size_t count) {
+    std::vector<RedisReply> out;
+    for (size_t i = 0; i < count; ++i) out.push_back(RedisReply::Integer(std::stoll(taken[i])));
+    return RedisReply::Array(std::move(out));
+  };
+  auto reply = [&](const char* kind, long long keys, const std::string& error, size_t handed,
+                   long long failed) {
+    return RedisReply::Array({RedisReply::String(kind), RedisReply::Integer(keys),
+                              RedisReply::String(error), slot_list(handed), RedisReply::Array(big),
+                              RedisReply::Integer(failed)});
   };
   long long moved = 0;
   for (size_t i = 0; i < taken.size(); ++i) {
@@ -285,12 +296,12 @@ RedisReply FakeRedisCluster::RunWholeSlotScript(FakeNode& self, const RedisComma
       for (size_t j = 0; j < i; ++j)
         RunInScript(self, {"CLUSTER", "SETSLOT", taken[j], "NODE", target});
       RunInScript(self, {"CLUSTER", "SETSLOT", taken[i], "MIGRATING", target});
-      return reply("migrate-failed", i, moved, r.str);
+      return reply("migrate-failed", moved, r.str, i, std::stoll(taken[i]));
     }
     moved += static_cast<long long>(batches[i].size());
   }
   for (const auto& slot : taken) RunInScript(self, {"CLUSTER", "SETSLOT", slot, "NODE", target});
-  return reply("moved", taken.size(), moved, "");
+  return reply("moved", moved, "", taken.size(), -1);
 }
 
 RedisReply FakeRedisCluster::RunCluster(FakeNode& self, const RedisCommand& argv) {

@@ -45,26 +45,34 @@ TEST(WholeSlotMoveTest, PasswordGoesAsAuthOrAuth2AfterTheSlots) {
   EXPECT_EQ((RedisCommand{cmd.end() - 3, cmd.end()}), (RedisCommand{"AUTH2", "agent", "secret"}));
 }
 
-RedisReply Reply(const char* kind, long long slots, long long keys, const char* error) {
-  return RedisReply::Array({RedisReply::String(kind), RedisReply::Integer(slots),
-                            RedisReply::Integer(keys), RedisReply::String(error)});
+RedisReply Slots(std::vector<long long> slots) {
+  std::vector<RedisReply> out;
+  for (long long s : slots) out.push_back(RedisReply::Integer(s));
+  return RedisReply::Array(std::move(out));
+}
+
+RedisReply Reply(const char* kind, long long keys, const char* error, std::vector<long long> moved,
+                 std::vector<long long> big, long long failed) {
+  return RedisReply::Array({RedisReply::String(kind), RedisReply::Integer(keys),
+                            RedisReply::String(error), Slots(std::move(moved)),
+                            Slots(std::move(big)), RedisReply::Integer(failed)});
 }
 
 TEST(WholeSlotMoveTest, ParsesMovedAndFailedReplies) {
-  auto moved = ParseWholeSlotReply(Reply("moved", 3, 41, ""));
+  auto moved = ParseWholeSlotReply(Reply("moved", 41, "", {7, 9}, {8}, -1));
   ASSERT_TRUE(moved.ok());
-  EXPECT_EQ(moved->slots_moved, 3);
+  EXPECT_EQ(moved->moved, (std::vector<int>{7, 9}));
   EXPECT_EQ(moved->keys_moved, 41);
+  EXPECT_EQ(moved->too_many_keys, (std::vector<int>{8}));
+  EXPECT_EQ(moved->failed_slot, -1);
   EXPECT_TRUE(moved->migrate_error.empty());
 
-  auto none = ParseWholeSlotReply(Reply("moved", 0, 0, ""));
-  ASSERT_TRUE(none.ok());
-  EXPECT_EQ(none->slots_moved, 0);  // the first slot holds too many keys
-
-  auto failed = ParseWholeSlotReply(Reply("migrate-failed", 1, 5, "IOERR error or timeout"));
+  auto failed =
+      ParseWholeSlotReply(Reply("migrate-failed", 5, "IOERR error or timeout", {7}, {}, 8));
   ASSERT_TRUE(failed.ok());
-  EXPECT_EQ(failed->slots_moved, 1);
+  EXPECT_EQ(failed->moved, (std::vector<int>{7}));
   EXPECT_EQ(failed->keys_moved, 5);
+  EXPECT_EQ(failed->failed_slot, 8);
   EXPECT_EQ(failed->migrate_error, "IOERR error or timeout");
 }
 
@@ -74,7 +82,8 @@ TEST(WholeSlotMoveTest, ErrorsAndOddRepliesAreErrorsNamingWhatCame) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("NOPERM"), std::string::npos);
   EXPECT_FALSE(ParseWholeSlotReply(RedisReply::Status("OK")).ok());
-  EXPECT_FALSE(ParseWholeSlotReply(Reply("teleported", 1, 1, "")).ok());
+  EXPECT_FALSE(ParseWholeSlotReply(Reply("teleported", 1, "", {1}, {}, -1)).ok());
+  EXPECT_FALSE(ParseWholeSlotReply(Reply("moved", 1, "", {16384}, {}, -1)).ok());
   EXPECT_FALSE(ParseWholeSlotReply(RedisReply::Array({RedisReply::String("moved")})).ok());
 }
 
