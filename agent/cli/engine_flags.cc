@@ -49,6 +49,10 @@ void EngineFlags::Register(FlagParser& parser) {
                  "unless given), every worker may move out of one source and into one target; "
                  "clients see a higher "
                  "latency during the move (a new master is still introduced one slot at a time)");
+  parser.AddBool("no-whole-slots", &no_whole_slots,
+                 "move every slot the usual way (MIGRATING, MIGRATE batches, NODE), also those "
+                 "whose keys fit one MIGRATE, which by default move whole in one script on the "
+                 "source so that no client sees an ASK for them");
 }
 
 Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* options) const {
@@ -64,6 +68,7 @@ Status EngineFlags::Resolve(const RedisOptions& redis, engine::EngineOptions* op
   options->slots_in_flight = slots_in_flight;
   options->migrate_timeout_ms = migrate_timeout_ms;
   options->pace_percent = pace_percent;
+  options->whole_slots = !no_whole_slots;
   options->batch_keys = batch;
   options->batch_bytes = static_cast<long long>(batch_kb) * 1024;
   if (fast) {

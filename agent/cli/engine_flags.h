@@ -19,6 +19,7 @@ struct EngineFlags {
   int migrate_timeout_ms = engine::EngineOptions{}.migrate_timeout_ms;
   int pace_percent = engine::EngineOptions{}.pace_percent;
   bool fast = false;
+  bool no_whole_slots = false;
 
   void Register(FlagParser& parser);
   // Validates (kInvalidArgument) and fills `options`, AUTH for MIGRATE included.

@@ -90,18 +90,20 @@ void SlotGroupMover::TellOthers(const MasterAddress& source, const MasterAddress
 }
 
 void SlotGroupMover::ClaimWhole(RedisClient& d, const MasterAddress& target,
-                                const std::vector<int>& slots, std::vector<int>* owned,
-                                GroupResult* result) {
+                                const std::vector<int>& slots, bool broadcast,
+                                std::vector<int>* owned, GroupResult* result) {
   if (slots.empty()) return;
   // The source now sends those slots' clients to the target with MOVED, and
-  // the target sends them back until it claims them: claim at once. The last
-  // one the importing way, whose epoch bump broadcasts every claim so far to
-  // all nodes, replicas included.
+  // the target sends them back until it claims them: claim at once. With
+  // `broadcast`, the last one the importing way, whose epoch bump broadcasts
+  // every claim so far to all nodes, replicas included (once per group: each
+  // costs the target a config save and a message to every node).
   std::vector<RedisCommand> claim;
   for (size_t i = 0; i < slots.size(); ++i) {
     const std::string n = std::to_string(slots[i]);
-    claim.push_back(i + 1 < slots.size() ? RedisCommand{"CLUSTER", "SETSLOT", n, "STABLE"}
-                                         : RedisCommand{"PING"});
+    claim.push_back(i + 1 < slots.size() || !broadcast
+                        ? RedisCommand{"CLUSTER", "SETSLOT", n, "STABLE"}
+                        : RedisCommand{"PING"});
     claim.push_back({"CLUSTER", "SETSLOT", n, "NODE", target.id});
   }
   auto claimed = d.Pipeline(claim);
@@ -205,13 +207,14 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
     }
     result->keys_moved += outcome->keys_moved;
     if (keys_moved) *keys_moved += outcome->keys_moved;
-    ClaimWhole(d, target, outcome->moved, &owned, result);
     rest.insert(rest.end(), outcome->too_many_keys.begin(), outcome->too_many_keys.end());
     std::set<int> settled(outcome->moved.begin(), outcome->moved.end());
     settled.insert(outcome->too_many_keys.begin(), outcome->too_many_keys.end());
     std::vector<int> left;
     for (int slot : offer)
       if (!settled.count(slot)) left.push_back(slot);
+    const bool last = left.empty() || outcome->failed_slot >= 0;
+    ClaimWhole(d, target, outcome->moved, /*broadcast=*/last, &owned, result);
     if (outcome->failed_slot >= 0 || outcome->moved.empty()) {
       // MIGRATE failed (that slot is MIGRATING now): the usual way finishes
       // it and the rest. (Nothing moved and nothing refused cannot happen:

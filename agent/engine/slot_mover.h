@@ -70,7 +70,7 @@ class SlotGroupMover {
   // The target claims `slots`, which its source has just handed over (whole
   // moves); those it could claim are added to `owned`.
   void ClaimWhole(RedisClient& d, const MasterAddress& target, const std::vector<int>& slots,
-                  std::vector<int>* owned, GroupResult* result);
+                  bool broadcast, std::vector<int>* owned, GroupResult* result);
   // SETSLOT NODE target for `slots` on every master but source and target
   // (best effort: one that cannot be told learns by gossip).
   void TellOthers(const MasterAddress& source, const MasterAddress& target,
