@@ -49,8 +49,11 @@ struct EngineOptions {
   // Slots whose keys fit one MIGRATE (batch_keys, batch_bytes) move whole:
   // one script on the source moves the keys and hands the slot over at once,
   // so no client is ever sent an ASK for them (whole_slot_move.h). Larger
-  // slots, and every slot when false or when the source refuses EVAL, move
-  // the usual way (MIGRATING, MIGRATE batches, NODE).
+  // slots, and every slot when false, when the source refuses EVAL or runs a
+  // version that cannot (Valkey 8), move the usual way (MIGRATING, MIGRATE
+  // batches, NODE). On Redis 7.0.13 - 7.2.3 the source keeps claiming the
+  // slots until the target has (WholeSlotSupport::kKeepClaiming): an ASK is
+  // possible there for one round trip per script.
   bool whole_slots = true;
   // Toward a master that owned no slots when the move started (clients do not
   // know it yet), see move_scheduler.h: its first slots go one at a time, this

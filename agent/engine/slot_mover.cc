@@ -141,8 +141,13 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
     known = support_.emplace(source.id, WholeSlotSupportOf(version)).first;
     if (known->second == WholeSlotSupport::kNo && FirstTimeFor(s.address()))
       RC_LOG_INFO << "source " << s.address() << " runs " << version.ToString()
-                  << ", which cannot move a slot whole; its slots move the usual way "
-                     "(clients may see ASK redirections)";
+                  << ", which cannot move a slot whole (agent/engine/whole_slot_move.h); "
+                     "its slots move the usual way (clients may see ASK redirections)";
+    if (known->second == WholeSlotSupport::kKeepClaiming && FirstTimeFor(s.address()))
+      RC_LOG_INFO << "source " << s.address() << " runs " << version.ToString()
+                  << ": its small slots move their keys at once but stay claimed until the "
+                     "target claims them (agent/engine/whole_slot_move.h); clients may see an "
+                     "ASK for them during one round trip";
   }
   const WholeSlotSupport support = known->second;
   if (support == WholeSlotSupport::kNo) return slots;
@@ -190,6 +195,7 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
   move.username = options_.username;
   move.password = options_.password;
   move.pre_7_script = support == WholeSlotSupport::kPre7Script;
+  move.keep_claiming = support == WholeSlotSupport::kKeepClaiming;
   std::vector<int> owned;
   std::vector<int> offer = candidates;
   while (!offer.empty()) {
@@ -214,7 +220,23 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
     for (int slot : offer)
       if (!settled.count(slot)) left.push_back(slot);
     const bool last = left.empty() || outcome->failed_slot >= 0;
+    const size_t before = owned.size();
     ClaimWhole(d, target, outcome->moved, /*broadcast=*/last, &owned, result);
+    if (move.keep_claiming && owned.size() > before) {
+      // The target claims them: now the source may stop claiming them.
+      std::vector<int> claimed(owned.begin() + static_cast<long>(before), owned.end());
+      owned.resize(before);
+      auto given = SetSlots(s, claimed, "NODE", target.id);
+      for (size_t i = 0; i < claimed.size(); ++i) {
+        if (given.ok() && !(*given)[i].IsError()) {
+          owned.push_back(claimed[i]);
+        } else {  // MIGRATING on the source, no key left: FixOpenSlots settles it
+          result->errors.push_back(SlotError(
+              claimed[i], "SETSLOT NODE on source " + s.address() + ": " +
+                              (given.ok() ? (*given)[i].str : given.status().ToString())));
+        }
+      }
+    }
     if (outcome->failed_slot >= 0 || outcome->moved.empty()) {
       // MIGRATE failed (that slot is MIGRATING now): the usual way finishes
       // it and the rest. (Nothing moved and nothing refused cannot happen:

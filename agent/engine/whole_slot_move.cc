@@ -3,8 +3,8 @@
 namespace rc::engine {
 namespace {
 
-// ARGV: max_keys, host, port, timeout_ms, target_id, n, n slots, then
-// MIGRATE's AUTH / AUTH2 arguments if any. Replies
+// ARGV: max_keys, host, port, timeout_ms, target_id, last verb (NODE or
+// MIGRATING), n, n slots, then MIGRATE's AUTH / AUTH2 arguments if any. Replies
 // {kind, keys moved, error, {slots moved}, {slots with too many keys}, failed slot or -1}.
 // redis.replicate_commands: before redis 7 a script is replicated as its text
 // by default, and a replica must not run this one (it would MIGRATE too); with
@@ -13,12 +13,12 @@ constexpr char kShebang[] = "#!lua flags=allow-cross-slot-keys\n";
 constexpr char kBody[] = R"lua(
 if redis.replicate_commands then redis.replicate_commands() end
 local max = tonumber(ARGV[1])
-local n = tonumber(ARGV[6])
+local n = tonumber(ARGV[7])
 local auth = {}
-for i = 7 + n, #ARGV do auth[#auth + 1] = ARGV[i] end
+for i = 8 + n, #ARGV do auth[#auth + 1] = ARGV[i] end
 local taken, batches, big, total = {}, {}, {}, 0
 for i = 1, n do
-  local slot = ARGV[6 + i]
+  local slot = ARGV[7 + i]
   local keys = redis.call('CLUSTER', 'GETKEYSINSLOT', slot, max + 1)
   if #keys > max then
     big[#big + 1] = tonumber(slot)
@@ -40,7 +40,7 @@ for i, slot in ipairs(taken) do
     if type(r) == 'table' and r.err then
       local handed = {}
       for j = 1, i - 1 do
-        redis.call('CLUSTER', 'SETSLOT', taken[j], 'NODE', ARGV[5])
+        redis.call('CLUSTER', 'SETSLOT', taken[j], ARGV[6], ARGV[5])
         handed[j] = taken[j]
       end
       redis.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', ARGV[5])
@@ -49,7 +49,7 @@ for i, slot in ipairs(taken) do
     moved = moved + #keys
   end
 end
-for _, slot in ipairs(taken) do redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', ARGV[5]) end
+for _, slot in ipairs(taken) do redis.call('CLUSTER', 'SETSLOT', slot, ARGV[6], ARGV[5]) end
 return {'moved', moved, '', taken, big, -1}
 )lua";
 
@@ -64,6 +64,7 @@ RedisCommand WholeSlotMoveCommand(const WholeSlotMove& move) {
                       std::to_string(move.target_port),
                       std::to_string(move.timeout_ms),
                       move.target_id,
+                      move.keep_claiming ? "MIGRATING" : "NODE",
                       std::to_string(move.slots.size())};
   for (int slot : move.slots) cmd.push_back(std::to_string(slot));
   if (!move.password.empty()) {
@@ -105,6 +106,12 @@ Result<WholeSlotOutcome> ParseWholeSlotReply(const RedisReply& reply) {
 
 WholeSlotSupport WholeSlotSupportOf(const agent::ServerVersion& version) {
   if (!version.known || (version.valkey && version.major >= 8)) return WholeSlotSupport::kNo;
+  // Valkey 7.2 started from Redis 7.2.4, which has the fix.
+  const bool unclaimed_mark_bug =
+      !version.valkey && version.major == 7 &&
+      ((version.minor == 0 && version.patch >= 13) || version.minor == 1 ||
+       (version.minor == 2 && version.patch <= 3));
+  if (unclaimed_mark_bug) return WholeSlotSupport::kKeepClaiming;
   return version.AtLeast(7, 0) ? WholeSlotSupport::kScript : WholeSlotSupport::kPre7Script;
 }
 

@@ -56,6 +56,10 @@ struct WholeSlotMove {
   // first line (`#!lua flags=allow-cross-slot-keys`) allows it; servers
   // before 7.0 cannot compile that line and need no permission.
   bool pre_7_script = false;
+  // Leave the slots taken MIGRATING to the target instead of handing them
+  // over: the caller has the target claim them, then the source (see
+  // WholeSlotSupport::kKeepClaiming).
+  bool keep_claiming = false;
 };
 
 // EVAL <script> 0 <arguments>: the command to send to the source.
@@ -79,12 +83,24 @@ enum class WholeSlotSupport {
   kNo,          // move every slot the usual way
   kPre7Script,  // WholeSlotMove::pre_7_script
   kScript,
+  // The script with WholeSlotMove::keep_claiming: the keys move at once, but
+  // the source keeps claiming the slots (MIGRATING, no key left) until the
+  // target has claimed them. Clients may meet an ASK in that one round trip.
+  kKeepClaiming,
 };
-// What a source running `version` (its INFO server) can do. Valkey 8 cannot:
-// it replicates CLUSTER SETSLOT to the replicas and makes the caller wait for
-// them, which a script cannot do (valkey-server 8.0.1 with a replica online
-// aborts on the assertion 'c->flag.blocked == 0', script.c). Unknown
-// versions are not tried either.
+// What a source running `version` (its INFO server) can do.
+// - Valkey 8 cannot: it replicates CLUSTER SETSLOT to the replicas and makes
+//   the caller wait for them, which a script cannot do (valkey-server 8.0.1
+//   with a replica online aborts on 'c->flag.blocked == 0', script.c).
+// - Redis 7.0.13 to 7.2.3 must not hand a slot over source first: a target
+//   that hears the source stop claiming a slot it still maps to the source
+//   marks it "owner not claiming", and those versions never clear that mark
+//   when the node then claims the slot itself (SETSLOT NODE; fixed in 7.2.4,
+//   clusterDelSlot). Any later claim of the slot, even a stale one from a
+//   master back from a partition with an old epoch, then takes it from the
+//   target and deletes its keys there (seen in the e2e story: pod-0 cut off
+//   during a scale-out, then back). So there: kKeepClaiming.
+// - Unknown versions are not tried.
 WholeSlotSupport WholeSlotSupportOf(const agent::ServerVersion& version);
 
 }  // namespace rc::engine

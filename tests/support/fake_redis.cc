@@ -209,7 +209,7 @@ RedisReply FakeRedisCluster::Run(FakeNode& self, const RedisCommand& argv, bool 
   if (cmd == "INFO") {
     long long bytes = 0;
     for (const auto& [k, v] : self.keys) bytes += static_cast<long long>(k.size() + v.size() + 50);
-    return RedisReply::String("# Server\r\nredis_version:7.0.15\r\n# Memory\r\nused_memory:" +
+    return RedisReply::String("# Server\r\nredis_version:7.2.4\r\n# Memory\r\nused_memory:" +
                               std::to_string(bytes + 1000000) + "\r\n# Keyspace\r\ndb0:keys=" +
                               std::to_string(self.keys.size()) + ",expires=0,avg_ttl=0\r\n");
   }
@@ -248,27 +248,28 @@ RedisReply FakeRedisCluster::RunInScript(FakeNode& self, const RedisCommand& arg
 // What agent/engine/whole_slot_move.cc's script does, step by step, each
 // command logged and offered to the hook like a client's.
 RedisReply FakeRedisCluster::RunWholeSlotScript(FakeNode& self, const RedisCommand& argv) {
-  if (argv.size() < 9 || argv[1].find("GETKEYSINSLOT") == std::string::npos || argv[2] != "0")
+  if (argv.size() < 10 || argv[1].find("GETKEYSINSLOT") == std::string::npos || argv[2] != "0")
     return Err("ERR fake EVAL runs only the whole-slot move script");
   const long long max = std::stoll(argv[3]);
   const std::string& target = argv[7];
-  const size_t n = std::stoul(argv[8]);
-  if (argv.size() < 9 + n) return Err("ERR fake EVAL: fewer slots than announced");
-  const std::vector<std::string> auth(argv.begin() + static_cast<long>(9 + n), argv.end());
+  const std::string& last_verb = argv[8];  // NODE, or MIGRATING (keep claiming)
+  const size_t n = std::stoul(argv[9]);
+  if (argv.size() < 10 + n) return Err("ERR fake EVAL: fewer slots than announced");
+  const std::vector<std::string> auth(argv.begin() + static_cast<long>(10 + n), argv.end());
   std::vector<std::string> taken;
   std::vector<std::vector<std::string>> batches;
   std::vector<RedisReply> big;
   long long total = 0;
   for (size_t i = 0; i < n; ++i) {
     RedisReply keys =
-        RunInScript(self, {"CLUSTER", "GETKEYSINSLOT", argv[9 + i], std::to_string(max + 1)});
+        RunInScript(self, {"CLUSTER", "GETKEYSINSLOT", argv[10 + i], std::to_string(max + 1)});
     if (keys.IsError()) return keys;
     const auto count = static_cast<long long>(keys.elements.size());
     if (count > max) {
-      big.push_back(RedisReply::Integer(std::stoll(argv[9 + i])));
+      big.push_back(RedisReply::Integer(std::stoll(argv[10 + i])));
     } else if (total + count <= max) {
       total += count;
-      taken.push_back(argv[9 + i]);
+      taken.push_back(argv[10 + i]);
       batches.emplace_back();
       for (const auto& k : keys.elements) batches.back().push_back(k.str);
     }
@@ -294,13 +295,13 @@ RedisReply FakeRedisCluster::RunWholeSlotScript(FakeNode& self, const RedisComma
     RedisReply r = RunInScript(self, migrate);
     if (r.IsError()) {
       for (size_t j = 0; j < i; ++j)
-        RunInScript(self, {"CLUSTER", "SETSLOT", taken[j], "NODE", target});
+        RunInScript(self, {"CLUSTER", "SETSLOT", taken[j], last_verb, target});
       RunInScript(self, {"CLUSTER", "SETSLOT", taken[i], "MIGRATING", target});
       return reply("migrate-failed", moved, r.str, i, std::stoll(taken[i]));
     }
     moved += static_cast<long long>(batches[i].size());
   }
-  for (const auto& slot : taken) RunInScript(self, {"CLUSTER", "SETSLOT", slot, "NODE", target});
+  for (const auto& slot : taken) RunInScript(self, {"CLUSTER", "SETSLOT", slot, last_verb, target});
   return reply("moved", moved, "", taken.size(), -1);
 }
 

@@ -3,8 +3,10 @@
 // open on a source (an open slot answers ASK for a key it does not hold) and
 // into random slots. With whole moves no node ever answers ASK (INFO
 // errorstats); with them turned off the same prober meets ASKs, which shows
-// the check can fail. Either way every acknowledged write reads back, and
-// each replica ends with as many keys as its master.
+// the check can fail. On Redis 7.0.13 - 7.2.3 (Debian's 7.0.15) the source
+// keeps claiming the slots for one round trip, so there the prober meets
+// fewer ASKs than with the usual move, not none. Either way every acknowledged write reads back,
+// and each replica ends with as many keys as its master.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "agent/engine/migration_engine.h"
+#include "agent/engine/whole_slot_move.h"
 #include "common/slot_hash.h"
 #include "tests/support/redis_cluster_fixture.h"
 #include "tests/support/redis_server_binary.h"
@@ -245,12 +248,35 @@ void ScaleOutUnderProber(bool whole_slots, long long* server_asks, long long* pr
 // replies is checked there, the servers' count from 6.2 on.
 bool HasErrorStats() { return rc::testing::TestServer().AtLeast(6, 2); }
 
+WholeSlotSupport SupportOfTestServer() {
+  const auto& t = rc::testing::TestServer();
+  agent::ServerVersion v;
+  v.known = true;
+  v.valkey = t.valkey;
+  v.major = t.major;
+  v.minor = t.minor;
+  v.patch = t.patch;
+  return WholeSlotSupportOf(v);
+}
+
 TEST(WholeSlotsTest, NoNodeAnswersAskDuringAScaleOut) {
-  if (rc::testing::TestServer().valkey && rc::testing::TestServer().major >= 8)
+  const WholeSlotSupport support = SupportOfTestServer();
+  if (support == WholeSlotSupport::kNo)
     GTEST_SKIP() << "whole-slot moves are off on " << rc::testing::TestServer().ToString()
                  << " (it cannot run CLUSTER SETSLOT in a script; whole_slot_move.h)";
   long long server_asks = -1, prober_asks = -1, open_seen = -1;
   ScaleOutUnderProber(/*whole_slots=*/true, &server_asks, &prober_asks, &open_seen);
+  if (support == WholeSlotSupport::kKeepClaiming) {
+    // Redis 7.0.13 - 7.2.3: the source keeps claiming each script's slots
+    // until the target has claimed them, one round trip during which the
+    // slots are open (whole_slot_move.h). ASK is possible then, so compare
+    // with the usual move under the same prober.
+    long long usual_server = -1, usual_prober = -1, usual_open = -1;
+    ScaleOutUnderProber(/*whole_slots=*/false, &usual_server, &usual_prober, &usual_open);
+    EXPECT_LT(prober_asks, usual_prober)
+        << "keys moved at once should leave slots open less than the usual move";
+    return;
+  }
   if (HasErrorStats()) {
     EXPECT_EQ(server_asks, 0);
   }

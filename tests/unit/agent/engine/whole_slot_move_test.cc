@@ -18,12 +18,18 @@ WholeSlotMove Move() {
 
 TEST(WholeSlotMoveTest, CommandCarriesTheLimitTheTargetAndTheSlotsInOrder) {
   RedisCommand cmd = WholeSlotMoveCommand(Move());
-  ASSERT_EQ(cmd.size(), 12u);
+  ASSERT_EQ(cmd.size(), 13u);
   EXPECT_EQ(cmd[0], "EVAL");
   EXPECT_EQ(cmd[1].rfind("#!lua flags=allow-cross-slot-keys\n", 0), 0u);
   EXPECT_EQ(cmd[2], "0");  // no declared keys: the script finds them itself
   EXPECT_EQ((RedisCommand{cmd.begin() + 3, cmd.end()}),
-            (RedisCommand{"20", "10.0.0.4", "6380", "5000", "abcd", "3", "7", "8", "9"}));
+            (RedisCommand{"20", "10.0.0.4", "6380", "5000", "abcd", "NODE", "3", "7", "8", "9"}));
+}
+
+TEST(WholeSlotMoveTest, KeepClaimingLeavesTheSlotsMigratingInsteadOfHandingThemOver) {
+  WholeSlotMove m = Move();
+  m.keep_claiming = true;
+  EXPECT_EQ(WholeSlotMoveCommand(m)[8], "MIGRATING");
 }
 
 TEST(WholeSlotMoveTest, Pre7ScriptHasNoShebangAndTheSameBody) {
@@ -91,7 +97,13 @@ TEST(WholeSlotMoveTest, ScriptVariantFollowsTheServerVersion) {
   auto of = [](const char* info) { return WholeSlotSupportOf(agent::ParseInfoServer(info)); };
   EXPECT_EQ(of("redis_version:5.0.14\r\n"), WholeSlotSupport::kPre7Script);
   EXPECT_EQ(of("redis_version:6.2.16\r\n"), WholeSlotSupport::kPre7Script);
-  EXPECT_EQ(of("redis_version:7.0.15\r\n"), WholeSlotSupport::kScript);
+  EXPECT_EQ(of("redis_version:7.0.12\r\n"), WholeSlotSupport::kScript);
+  // 7.0.13 - 7.2.3 keep a stale "owner not claiming" mark (whole_slot_move.h).
+  for (const char* v : {"redis_version:7.0.13\r\n", "redis_version:7.0.15\r\n",
+                        "redis_version:7.2.0\r\n", "redis_version:7.2.3\r\n"})
+    EXPECT_EQ(of(v), WholeSlotSupport::kKeepClaiming) << v;
+  EXPECT_EQ(of("redis_version:7.2.4\r\n"), WholeSlotSupport::kScript);
+  EXPECT_EQ(of("redis_version:7.4.1\r\n"), WholeSlotSupport::kScript);
   EXPECT_EQ(of("redis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:7.2.5\r\n"),
             WholeSlotSupport::kScript);
   // Valkey 8 replicates SETSLOT and blocks the caller: no SETSLOT in a script.
