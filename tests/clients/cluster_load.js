@@ -6,7 +6,9 @@
 // Creates READY_FILE once the first 200 writes were tried. Then reads every
 // acknowledged write back and prints ONE JSON object on stdout:
 //   {"client", "writes", "reads", "acked", "errors", "wrong", "lost", "p99_ms", "max_ms",
-//    "first_error"}
+//    "first_error", "error_log"}
+// error_log holds the first 10 errors as "ISO-time operation: error", to be
+// lined up with the agent's or engine's log.
 // Every rejected promise, thrown exception or client 'error' event counts in
 // `errors` (the first one's text is kept): no retry wrapper, nothing swallowed.
 // A key whose read-back fails during the final check counts in `errors` and in
@@ -21,6 +23,7 @@
 //        LOAD_DEADLINE_S  stop by itself after this many seconds (default 120)
 //        LOAD_IN_FLIGHT   operations in flight at once (default 1): that many workers,
 //                         each one operation at a time, sharing the key numbers
+//        LOAD_GLIDE_LOG   glide only: write glide core's own log (level info) to this file
 // glide keeps its own default request timeout (250 ms): a request that waits longer
 // is an error like any other. `max_ms` in the JSON shows the longest wait.
 'use strict';
@@ -99,7 +102,11 @@ async function connectIoredis(host, port, password, onError) {
 async function connectGlide(host, port, password) {
   const {GlideClusterClient, Logger} = require('@valkey/valkey-glide');
   // Glide's core logs to stdout by default; errors reach us as rejections.
-  Logger.setLoggerConfig('off');
+  if (process.env.LOAD_GLIDE_LOG) {
+    Logger.setLoggerConfig('info', process.env.LOAD_GLIDE_LOG);
+  } else {
+    Logger.setLoggerConfig('off');
+  }
   const config = {addresses: [{host, port}]};
   if (password) config.credentials = {password};
   const client = await GlideClusterClient.createClient(config);
@@ -133,10 +140,14 @@ function errorText(e) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const password = process.env.LOAD_PASSWORD || '';
-  const stats = {errors: 0, firstError: ''};
+  const stats = {errors: 0, firstError: '', log: []};
+  let pending = '';  // the operation awaited now, for the watchdog's message and the error log
   const countError = (e) => {
     stats.errors++;
     if (!stats.firstError) stats.firstError = errorText(e);
+    if (stats.log.length < 10) {
+      stats.log.push(`${new Date().toISOString()} ${pending || '-'}: ${errorText(e)}`);
+    }
   };
   process.on('unhandledRejection', countError);
   process.on('uncaughtException', countError);
@@ -150,7 +161,7 @@ async function main() {
     countError(e);
     fs.writeFileSync(args.readyFile, '');  // let the test see the failure now
     print({client: args.client, writes: 0, reads: 0, acked: 0, errors: stats.errors, wrong: 0,
-           lost: 0, p99_ms: 0, first_error: stats.firstError});
+           lost: 0, p99_ms: 0, first_error: stats.firstError, error_log: stats.log});
     process.exitCode = 1;
     return;
   }
@@ -158,13 +169,12 @@ async function main() {
   const acked = [];
   const latencies = [];
   let writes = 0, reads = 0, wrong = 0, lost = 0;
-  let pending = '';  // the operation awaited now, for the watchdog's message
   const deadline = Date.now() + DEADLINE_MS;
   const result = () => ({client: client.name, writes, reads, acked: acked.length,
                          errors: stats.errors, wrong, lost,
                          p99_ms: Math.round(p99(latencies) * 1000) / 1000,
                          max_ms: Math.round(latencies.reduce((a, b) => Math.max(a, b), 0) * 1000) / 1000,
-                         first_error: stats.firstError});
+                         first_error: stats.firstError, error_log: stats.log});
   setTimeout(() => {
     countError(`still waiting for ${pending} ${HANG_GRACE_MS / 1000} s after the ` +
                `${DEADLINE_MS / 1000} s deadline`);

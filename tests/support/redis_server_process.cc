@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +27,12 @@ RedisServerProcess::RedisServerProcess(RedisServerOptions options) : options_(st
 
 RedisServerProcess::~RedisServerProcess() {
   Kill(SIGKILL);
-  if (own_dir_) {
+  // RC_KEEP_TEST_DIRS=1 keeps each server's directory (redis.log, nodes.conf)
+  // for a look after a failed run.
+  const char* keep = std::getenv("RC_KEEP_TEST_DIRS");
+  if (own_dir_ && keep != nullptr && *keep != '\0') {
+    std::fprintf(stderr, "kept %s (RC_KEEP_TEST_DIRS)\n", options_.dir.c_str());
+  } else if (own_dir_) {
     std::error_code ec;
     std::filesystem::remove_all(options_.dir, ec);
   }
@@ -51,6 +57,9 @@ bool RedisServerProcess::Start(std::string* error) {
     out << "dir " << options_.dir << "\n"
         << "daemonize no\nsave \"\"\nappendonly no\nprotected-mode no\n"
         << "logfile " << options_.dir << "/redis.log\n";
+    // RC_REDIS_LOGLEVEL=verbose (or debug) for a closer look, e.g. at epoch collisions.
+    if (const char* level = std::getenv("RC_REDIS_LOGLEVEL"); level != nullptr && *level != '\0')
+      out << "loglevel " << level << "\n";
     if (options_.cluster) {
       out << "cluster-enabled yes\n"
           << "cluster-config-file nodes.conf\n"

@@ -2,7 +2,8 @@
 """Client load on a Redis Cluster through redis-py's RedisCluster (follows
 MOVED/ASK, retries TRYAGAIN): writes unique keys and reads back earlier ones
 until STOP_FILE exists, then checks every acknowledged write. Creates
-READY_FILE after the first writes. Prints one JSON object. No workaround for
+READY_FILE after the first writes. Prints one JSON object; its error_log holds
+the first 10 errors as "ISO-time operation: error". No workaround for
 redis-py 4.3 failing an ASK to a node it has not cached (AttributeError
 'NoneType' ... 'server_type', https://github.com/redis/redis-py/issues/2432):
 the migration engine must not make clients meet that, so the load shows it.
@@ -13,6 +14,7 @@ env:   LOAD_PASSWORD  the cluster's password, when it has one
 """
 import json
 import os
+import datetime
 import random
 import sys
 import time
@@ -35,6 +37,12 @@ def main():
     acked = []
     writes = reads = errors = wrong = 0
     first_error = ""
+    error_log = []
+
+    def log_error(what, e):
+        if len(error_log) < 10:
+            now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+            error_log.append("%s %s: %r" % (now, what, e))
     latencies = []
     i = 0
     deadline = time.time() + float(os.environ.get("LOAD_DEADLINE_S", "120"))
@@ -54,6 +62,7 @@ def main():
         except Exception as e:  # noqa: BLE001 - every failure counts
             errors += 1
             first_error = first_error or repr(e)
+            log_error("SET " + key, e)
         latencies.append(time.perf_counter() - t0)
         i += 1
         if acked and i % 2 == 0:
@@ -67,6 +76,7 @@ def main():
             except Exception as e:  # noqa: BLE001
                 errors += 1
                 first_error = first_error or repr(e)
+                log_error("GET %s%d" % (prefix, j), e)
             latencies.append(time.perf_counter() - t0)
         if i == 200:
             open(ready_file, "w").close()
@@ -79,7 +89,7 @@ def main():
                 lost += 1
     print(json.dumps({"client": "redis-py " + redis.__version__, "writes": writes, "reads": reads,
                       "acked": len(acked), "errors": errors, "wrong": wrong, "lost": lost, "p99_ms": round(p99(latencies), 3),
-                      "first_error": first_error}))
+                      "first_error": first_error, "error_log": error_log}))
 
 
 if __name__ == "__main__":
