@@ -107,11 +107,41 @@ class RespClient : public RedisClient {
       if (cmd.empty())
         return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
     }
+    if (sent_ != 0) {  // a Send whose replies nobody read would answer these commands
+      sent_ = 0;
+      return Fail(Internal("redis " + address_ + ": " + Name(cmds) + " sent before Collect of " +
+                           sent_name_));
+    }
     if (!stream_) RC_RETURN_IF_ERROR(Connect());
     return Exchange(cmds, options_.command_timeout_ms);
   }
 
   void SetCommandTimeout(int ms) override { options_.command_timeout_ms = ms; }
+
+  Status Send(const std::vector<RedisCommand>& cmds) override {
+    for (const auto& cmd : cmds) {
+      if (cmd.empty())
+        return InvalidArgument("redis " + address_ + ": empty command in " + Name(cmds));
+    }
+    if (sent_ != 0) {
+      sent_ = 0;
+      return Fail(Internal("redis " + address_ + ": " + Name(cmds) + " sent before Collect of " +
+                           sent_name_));
+    }
+    if (!stream_) RC_RETURN_IF_ERROR(Connect());
+    RC_RETURN_IF_ERROR(Write(cmds, options_.command_timeout_ms));
+    sent_ = cmds.size();
+    sent_name_ = Name(cmds);
+    return Status::Ok();
+  }
+
+  Result<std::vector<RedisReply>> Collect() override {
+    const size_t n = sent_;
+    sent_ = 0;
+    if (n == 0) return std::vector<RedisReply>{};
+    if (!stream_) return Unavailable("redis " + address_ + ": " + sent_name_ + ": connection lost");
+    return Read(n, sent_name_, options_.command_timeout_ms);
+  }
 
   // Opens the connection and AUTHs, all under the connect timeout. Never
   // keeps a connection whose AUTH failed.
@@ -132,15 +162,22 @@ class RespClient : public RedisClient {
 
  private:
   Result<std::vector<RedisReply>> Exchange(const std::vector<RedisCommand>& cmds, int timeout_ms) {
-    const std::string what = Name(cmds);
+    RC_RETURN_IF_ERROR(Write(cmds, timeout_ms));
+    return Read(cmds.size(), Name(cmds), timeout_ms);
+  }
+
+  Status Write(const std::vector<RedisCommand>& cmds, int timeout_ms) {
     std::string out;
     for (const auto& cmd : cmds) RC_RETURN_IF_ERROR(AppendCommand(cmd, &out));
-    Status wrote = stream_->WriteAll(out, timeout_ms, what);
-    if (!wrote.ok()) return Fail(wrote);
+    Status wrote = stream_->WriteAll(out, timeout_ms, Name(cmds));
+    return wrote.ok() ? wrote : Fail(wrote);
+  }
+
+  Result<std::vector<RedisReply>> Read(size_t count, const std::string& what, int timeout_ms) {
     std::vector<RedisReply> replies;
-    replies.reserve(cmds.size());
+    replies.reserve(count);
     char buf[16 * 1024];
-    while (replies.size() < cmds.size()) {
+    while (replies.size() < count) {
       void* raw = nullptr;
       if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
         return Fail(Internal("redis " + address_ + ": " + what +
@@ -194,6 +231,8 @@ class RespClient : public RedisClient {
   std::string address_;
   std::unique_ptr<RedisStream> stream_;
   ReaderPtr reader_;
+  size_t sent_ = 0;        // replies a Send left for Collect
+  std::string sent_name_;  // what they answer, for errors
 };
 
 }  // namespace

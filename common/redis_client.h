@@ -64,6 +64,24 @@ class RedisClient {
   virtual Result<std::vector<RedisReply>> Pipeline(const std::vector<RedisCommand>& cmds) = 0;
   // Changes the reply timeout for later commands (MIGRATE of a big key).
   virtual void SetCommandTimeout(int ms) = 0;
+
+  // Pipeline in two halves, so that one caller can have several nodes work
+  // on their commands at the same time: Send to each, then Collect from each.
+  // Collect returns the replies to the last Send (an empty vector after
+  // none). This default sends nothing until Collect, which runs Pipeline.
+  virtual Status Send(const std::vector<RedisCommand>& cmds) {
+    unsent_ = cmds;
+    return Status::Ok();
+  }
+  virtual Result<std::vector<RedisReply>> Collect() {
+    std::vector<RedisCommand> cmds;
+    cmds.swap(unsent_);
+    if (cmds.empty()) return std::vector<RedisReply>{};
+    return Pipeline(cmds);
+  }
+
+ private:
+  std::vector<RedisCommand> unsent_;
 };
 
 // Opens connections; abstract so tests can hand out fakes.

@@ -305,5 +305,47 @@ TEST(RedisClient, AuthRunsUnderTheConnectTimeout) {
   EXPECT_LT(waited, std::chrono::seconds(10));
 }
 
+TEST(RedisClient, SendThenCollectLetsTwoServersWorkAtOnce) {
+  auto first = StartServer(24);
+  auto second = StartServer(25);
+  auto a = MustConnect(OptionsFor(*first));
+  auto b = MustConnect(OptionsFor(*second));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  // Both hold their commands before either is read; each gets its own replies.
+  ASSERT_TRUE(a->Send({{"SET", "k", "on-a"}, {"INCR", "n"}}).ok());
+  ASSERT_TRUE(b->Send({{"SET", "k", "on-b"}, {"INCR", "n"}, {"INCR", "n"}}).ok());
+  auto from_b = b->Collect();
+  auto from_a = a->Collect();
+  ASSERT_TRUE(from_a.ok()) << from_a.status().ToString();
+  ASSERT_TRUE(from_b.ok()) << from_b.status().ToString();
+  ASSERT_EQ(from_a->size(), 2u);
+  ASSERT_EQ(from_b->size(), 3u);
+  EXPECT_TRUE((*from_a)[0].IsOk());
+  EXPECT_EQ((*from_a)[1].integer, 1);
+  EXPECT_EQ((*from_b)[2].integer, 2);
+  // Nothing sent since: nothing to collect, and the connection goes on.
+  auto none = a->Collect();
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto k = a->Command({"GET", "k"});
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(k->str, "on-a");
+}
+
+TEST(RedisClient, ACommandBeforeCollectIsRefusedAndNeverGetsAnotherCommandsReply) {
+  auto server = StartServer(26);
+  auto client = MustConnect(OptionsFor(*server));
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send({{"SET", "k", "v"}}).ok());
+  auto early = client->Command({"GET", "k"});
+  ASSERT_FALSE(early.ok());
+  EXPECT_TRUE(Contains(early.status().message(), "before Collect")) << early.status().ToString();
+  // The connection was dropped with the unread reply; the next call reconnects.
+  auto k = client->Command({"GET", "k"});
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_EQ(k->str, "v");
+}
+
 }  // namespace
 }  // namespace rc
