@@ -132,6 +132,11 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   for (const auto& mv : plan.moves) planned_keys[static_cast<size_t>(mv.slot)] = mv.keys;
   std::vector<MasterAddress> all_masters;
   for (const auto& [id, m] : masters) all_masters.push_back(m);
+  // No target may bump into a source's epoch (RaiseEpochAbove, slot_mover.cc).
+  MoveShared shared;
+  shared.last_change = Clock::now();  // the first claims wait for a gap too
+  for (const auto& node : view.topology.nodes())
+    shared.epoch_floor = std::max(shared.epoch_floor, static_cast<long long>(node.config_epoch));
   std::atomic<int> slots_done{0};
   std::atomic<long long> keys_moved{0};
   std::mutex mu;  // guards scheduler, report, node_gone, running
@@ -143,7 +148,7 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
   for (int w = 0; w < worker_count; ++w) {
     threads.emplace_back([&] {
       ConnectionCache connections(connector_);
-      SlotGroupMover mover(connections, options_, all_masters);
+      SlotGroupMover mover(connections, options_, all_masters, shared);
       std::unique_lock<std::mutex> lock(mu);
       while (!stop_.load()) {
         MoveUnit unit;
@@ -171,11 +176,11 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
                : rest)
               .push_back(slot);
         if (!whole.empty()) {
-          auto refused = mover.MoveWhole(from, to, whole, &keys_moved, &r);
+          auto refused = mover.MoveWhole(from, to, whole, &keys_moved, unit.introduction, &r);
           rest.insert(rest.end(), refused.begin(), refused.end());
           std::sort(rest.begin(), rest.end());
         }
-        if (!rest.empty()) r.Add(mover.Move(from, to, rest, &keys_moved));
+        if (!rest.empty()) r.Add(mover.Move(from, to, rest, &keys_moved, unit.introduction));
         slots_done += r.slots_moved;
         lock.lock();
         scheduler.Done(unit, r.slots_moved, Clock::now());
@@ -240,6 +245,16 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
     }
   }
   for (auto& t : threads) t.join();
+  {
+    // Slots whose claims wait for the next batch (claim_gap_ms): claimed now.
+    ConnectionCache connections(connector_);
+    SlotGroupMover mover(connections, options_, all_masters, shared);
+    GroupResult last;
+    mover.FlushClaims(/*force=*/true, &last);
+    slots_done += last.slots_moved;
+    report.slots_moved += last.slots_moved;
+    for (auto& e : last.errors) report.errors.push_back(std::move(e));
+  }
   if (stop_.load() && scheduler.SlotsLeft() > 0)
     report.errors.push_back("stopped on request before all slots were moved");
   report.keys_moved = keys_moved.load();

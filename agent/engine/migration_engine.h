@@ -69,6 +69,15 @@ struct EngineOptions {
   // time. What sets client p99 is the length of one round (batch_keys /
   // batch_bytes), so the default does not pause.
   int pace_percent = 100;
+  // Moved slots are claimed for their targets (which changes the slot map
+  // the masters show clients) at most once per this many ms, all pending
+  // pairs together; meanwhile their keys are on the target, reached by ASK.
+  // Clients such as valkey-glide stall on a slot refresh that meets masters
+  // disagreeing (no view held by most): the rarer the changes, the rarer
+  // that. A target being introduced claims at once, and so does a source
+  // that hands its slots over inside the whole-move script. 0: every group
+  // claims its slots at once.
+  int claim_gap_ms = 250;
   int workers = 2;           // concurrent source->target pairs
   int units_per_source = 1;  // of them at once out of one source (its clients wait for each)
   // Groups open at once toward one target. Two at once move a new master's

@@ -72,6 +72,7 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
                                 static_cast<size_t>(std::min(room, options_.slots_in_flight)));
       unit->from_id = p.from_id;
       unit->to_id = p.to_id;
+      unit->introduction = introducing;
       unit->slots.clear();
       for (size_t i = p.next; i < p.next + n; ++i) unit->slots.push_back(p.slots[i].slot);
       p.next += n;

@@ -58,7 +58,8 @@ struct ScheduleOptions {
 struct MoveUnit {
   std::string from_id;
   std::string to_id;
-  std::vector<int> slots;  // ascending, all from_id -> to_id
+  std::vector<int> slots;     // ascending, all from_id -> to_id
+  bool introduction = false;  // one of a new target's first slots (clients must meet it by MOVED)
 };
 
 class MoveScheduler {

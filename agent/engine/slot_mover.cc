@@ -31,25 +31,46 @@ long long InfoNumber(const std::string& text, const std::string& field) {
   return std::atoll(text.c_str() + pos + field.size() + 1);
 }
 
-// The node's own config epoch (CLUSTER INFO), or -1 when it cannot be read.
-long long MyEpoch(RedisClient& node) {
+// The node's own config epoch and the highest epoch it knows of (CLUSTER
+// INFO); -1 each when they cannot be read.
+struct Epochs {
+  long long mine = -1;
+  long long current = -1;
+};
+Epochs EpochsOf(RedisClient& node) {
   auto info = node.Command({"CLUSTER", "INFO"});
-  return info.ok() ? InfoNumber(info->str, "cluster_my_epoch") : -1;
+  if (!info.ok() || info->IsError()) return {};
+  return {InfoNumber(info->str, "cluster_my_epoch"),
+          InfoNumber(info->str, "cluster_current_epoch")};
 }
 
 // Makes the target's config epoch higher than the source's, so that its
-// claims win over the source's everywhere (a ping from the source can then
-// never take a slot back from the target, which would make redis delete the
-// slot's keys on the target). BUMPEPOCH only bumps when the target does not
-// already hold the highest epoch it knows of, so it is retried until the
-// target has learned the source's epoch by gossip. False when it never does.
-bool RaiseEpochAbove(RedisClient& target, long long source_epoch) {
+// claims win over the source's everywhere: a ping from the source, which
+// still claims the slots until its own SETSLOT NODE, can then never take a
+// slot back from the target (redis would delete the slot's keys there).
+//
+// The source's epoch must also stay where it is. Redis resolves two masters
+// holding the same epoch by bumping the one with the smaller node id: had a
+// target bumped into a source's epoch, that source could jump above its own
+// targets mid-move. So a target only bumps once it has learned `floor`, the
+// highest epoch any master held when the moves began: its new epoch is then
+// above every source's. BUMPEPOCH only bumps when the target does not
+// already hold the highest epoch it knows of. False when the target does not
+// get there within 3 s (it has not learned the epochs by gossip).
+bool RaiseEpochAbove(RedisClient& target, long long source_epoch, long long floor) {
+  if (source_epoch < 0) return false;
+  floor = std::max(floor, source_epoch);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (true) {
-    auto r = target.Command({"CLUSTER", "BUMPEPOCH"});
-    if (!r.ok() || r->IsError()) return false;
-    long long epoch = InfoNumber(r->str, r->str.rfind("BUMPED", 0) == 0 ? "BUMPED" : "STILL");
-    if (source_epoch >= 0 && epoch > source_epoch) return true;
+    const Epochs epochs = EpochsOf(target);
+    if (epochs.current < 0) return false;
+    if (epochs.current >= floor) {
+      if (epochs.mine > source_epoch) return true;
+      auto r = target.Command({"CLUSTER", "BUMPEPOCH"});
+      if (!r.ok() || r->IsError()) return false;
+      if (InfoNumber(r->str, r->str.rfind("BUMPED", 0) == 0 ? "BUMPED" : "STILL") > source_epoch)
+        return true;
+    }
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -70,43 +91,62 @@ std::string SlotError(int slot, const std::string& what) {
 }  // namespace
 
 SlotGroupMover::SlotGroupMover(ConnectionCache& connections, const EngineOptions& options,
-                               std::vector<MasterAddress> masters)
-    : connections_(connections), options_(options), masters_(std::move(masters)) {}
+                               std::vector<MasterAddress> masters, MoveShared& shared)
+    : connections_(connections), options_(options), masters_(std::move(masters)), shared_(shared) {}
 
-void SlotGroupMover::TellOthers(const MasterAddress& source, const MasterAddress& target,
-                                const std::vector<int>& slots, GroupResult* result) {
-  for (const auto& m : masters_) {
-    if (m.id == source.id || m.id == target.id || unreachable_.count(m.id)) continue;
-    auto other = connections_.Get(m.host, m.port);
-    auto told = other.ok() ? SetSlots(**other, slots, "NODE", target.id)
-                           : Result<std::vector<RedisReply>>(other.status());
-    if (!told.ok()) {
-      unreachable_.insert(m.id);
-      result->untold.push_back(m.id);
-      RC_LOG_WARNING << "cannot tell master " << m.Address() << " about moved slots ("
-                     << told.status().ToString() << "); gossip will spread the new owners";
-    }
-  }
-}
-
-void SlotGroupMover::ClaimWhole(RedisClient& d, const MasterAddress& target,
-                                const std::vector<int>& slots, bool broadcast,
-                                std::vector<int>* owned, GroupResult* result) {
-  if (slots.empty()) return;
-  // The source now sends those slots' clients to the target with MOVED, and
-  // the target sends them back until it claims them: claim at once. With
-  // `broadcast`, the last one the importing way, whose epoch bump broadcasts
-  // every claim so far to all nodes, replicas included (once per group: each
-  // costs the target a config save and a message to every node).
-  std::vector<RedisCommand> claim;
+std::vector<int> SlotGroupMover::ClaimEverywhere(const MasterAddress& source,
+                                                 const MasterAddress& target, RedisClient& d,
+                                                 const std::vector<int>& slots,
+                                                 ClaimBroadcast broadcast, GroupResult* result) {
+  if (slots.empty()) return {};
+  // On the target, SETSLOT NODE of an IMPORTING slot bumps its epoch (when it
+  // does not hold the highest already: a config save with fsync) and sends a
+  // PONG to every node: ~1 ms each, the cost that dominates a move of many
+  // small slots. Once the target's epoch is above the source's
+  // (RaiseEpochAbove), per slot STABLE + NODE, which broadcasts nothing,
+  // except the group's last slot, closed the importing way: its one PONG
+  // carries all the group's claims to every node, replicas included.
+  // Otherwise every slot the importing way, as redis-cli does.
+  std::vector<RedisCommand> claim, node;
   for (size_t i = 0; i < slots.size(); ++i) {
     const std::string n = std::to_string(slots[i]);
-    claim.push_back(i + 1 < slots.size() || !broadcast
-                        ? RedisCommand{"CLUSTER", "SETSLOT", n, "STABLE"}
-                        : RedisCommand{"PING"});
+    const bool importing = broadcast == ClaimBroadcast::kEach ||
+                           (broadcast == ClaimBroadcast::kLast && i + 1 == slots.size());
+    claim.push_back(importing ? RedisCommand{"PING"}
+                              : RedisCommand{"CLUSTER", "SETSLOT", n, "STABLE"});
     claim.push_back({"CLUSTER", "SETSLOT", n, "NODE", target.id});
+    node.push_back({"CLUSTER", "SETSLOT", n, "NODE", target.id});
   }
-  auto claimed = d.Pipeline(claim);
+  auto untold = [&](const MasterAddress& m, const Status& why) {
+    unreachable_.insert(m.id);
+    result->untold.push_back(m.id);
+    RC_LOG_WARNING << "cannot tell master " << m.Address() << " about moved slots ("
+                   << why.ToString() << "); gossip will spread the new owners";
+  };
+  // Every command out before any reply is read: the target and the other
+  // masters change their view within microseconds of each other. Views that
+  // disagree for a round trip or more make clients such as valkey-glide
+  // stall (their slot refresh wants most nodes to agree).
+  Status to_target = d.Send(claim);
+  std::vector<std::pair<const MasterAddress*, RedisClient*>> told;
+  if (to_target.ok()) {
+    for (const auto& m : masters_) {
+      if (m.id == source.id || m.id == target.id || unreachable_.count(m.id)) continue;
+      auto other = connections_.Get(m.host, m.port);
+      Status sent = other.ok() ? (*other)->Send(node) : other.status();
+      if (sent.ok()) {
+        told.emplace_back(&m, *other);
+      } else {
+        untold(m, sent);
+      }
+    }
+  }
+  auto claimed = to_target.ok() ? d.Collect() : Result<std::vector<RedisReply>>(to_target);
+  for (const auto& [m, client] : told) {
+    auto reply = client->Collect();
+    if (!reply.ok()) untold(*m, reply.status());
+  }
+  std::vector<int> owned;
   for (size_t i = 0; i < slots.size(); ++i) {
     const RedisReply* bad = nullptr;
     if (claimed.ok()) {
@@ -114,18 +154,93 @@ void SlotGroupMover::ClaimWhole(RedisClient& d, const MasterAddress& target,
       if ((*claimed)[2 * i + 1].IsError()) bad = &(*claimed)[2 * i + 1];
     }
     if (!claimed.ok() || bad) {  // open on the target: FixOpenSlots settles it
-      result->errors.push_back(SlotError(
-          slots[i], "SETSLOT NODE on " + d.address() + " after the source handed it over: " +
-                        (bad ? bad->str : claimed.status().ToString())));
+      result->errors.push_back(
+          SlotError(slots[i], "SETSLOT NODE on target " + d.address() + ": " +
+                                  (bad ? bad->str : claimed.status().ToString())));
     } else {
-      owned->push_back(slots[i]);
+      owned.push_back(slots[i]);
     }
   }
+  return owned;
+}
+
+const MasterAddress* SlotGroupMover::FindMaster(const std::string& id) const {
+  for (const auto& m : masters_)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+
+void SlotGroupMover::ClaimLater(const MasterAddress& source, const MasterAddress& target,
+                                const std::vector<int>& slots, bool fast, bool now,
+                                GroupResult* result) {
+  if (!slots.empty()) {
+    std::lock_guard<std::mutex> lock(shared_.view_change);
+    auto& waiting = shared_.unclaimed[{source.id, target.id}];
+    waiting.slots.insert(waiting.slots.end(), slots.begin(), slots.end());
+    waiting.fast = waiting.fast && fast;
+  }
+  FlushClaims(now || options_.claim_gap_ms <= 0, result);
+}
+
+void SlotGroupMover::FlushClaims(bool force, GroupResult* result) {
+  std::lock_guard<std::mutex> lock(shared_.view_change);
+  if (shared_.unclaimed.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - shared_.last_change < std::chrono::milliseconds(options_.claim_gap_ms))
+    return;
+  auto pairs = std::move(shared_.unclaimed);
+  shared_.unclaimed.clear();
+  for (auto& [ids, waiting] : pairs) {
+    const MasterAddress* source = FindMaster(ids.first);
+    const MasterAddress* target = FindMaster(ids.second);
+    auto src = source ? connections_.Get(source->host, source->port)
+                      : Result<RedisClient*>(Internal("unknown source " + ids.first));
+    auto dst = target ? connections_.Get(target->host, target->port)
+                      : Result<RedisClient*>(Internal("unknown target " + ids.second));
+    if (!src.ok() || !dst.ok()) {  // open on both: FixOpenSlots settles them
+      for (int slot : waiting.slots)
+        result->errors.push_back(
+            SlotError(slot, (!src.ok() ? src.status() : dst.status()).ToString()));
+      continue;
+    }
+    RedisClient& s = **src;
+    RedisClient& d = **dst;
+    std::vector<int> owned =
+        ClaimEverywhere(*source, *target, d, waiting.slots,
+                        waiting.fast ? ClaimBroadcast::kLast : ClaimBroadcast::kEach, result);
+    auto on_source = SetSlots(s, owned, "NODE", target->id);
+    if (!on_source.ok()) {  // MIGRATING on the source, no key left: FixOpenSlots settles them
+      for (int slot : owned)
+        result->errors.push_back(SlotError(slot, on_source.status().ToString()));
+      continue;
+    }
+    for (size_t i = 0; i < owned.size(); ++i) {
+      const RedisReply& r = (*on_source)[i];
+      if (!r.IsError()) {
+        result->slots_moved++;
+        continue;
+      }
+      // A key arrived after the last GETKEYSINSLOT: move it and try once more.
+      KeyMover keys(s, d, target->host, target->port, options_);
+      auto again = keys.MoveSlot(owned[i]);
+      auto retry = again.ok() ? CommandChecked(s, {"CLUSTER", "SETSLOT", std::to_string(owned[i]),
+                                                   "NODE", target->id})
+                              : Result<RedisReply>(again.status());
+      if (!retry.ok()) {
+        result->errors.push_back(
+            SlotError(owned[i], "SETSLOT NODE on source " + s.address() + ": " + r.str));
+      } else {
+        result->keys_moved += *again;
+        result->slots_moved++;
+      }
+    }
+  }
+  shared_.last_change = std::chrono::steady_clock::now();
 }
 
 std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const MasterAddress& target,
                                            const std::vector<int>& slots,
-                                           std::atomic<long long>* keys_moved,
+                                           std::atomic<long long>* keys_moved, bool claim_now,
                                            GroupResult* result) {
   if (slots.empty()) return slots;
   auto src = connections_.Get(source.host, source.port);
@@ -179,7 +294,7 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
     }
   }
   // The target's claims must win over the source's (see RaiseEpochAbove).
-  if (candidates.empty() || !RaiseEpochAbove(d, MyEpoch(s))) {
+  if (candidates.empty() || !RaiseEpochAbove(d, EpochsOf(s).mine, shared_.epoch_floor)) {
     rest.insert(rest.end(), candidates.begin(), candidates.end());
     std::sort(rest.begin(), rest.end());
     return rest;
@@ -196,10 +311,13 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
   move.password = options_.password;
   move.pre_7_script = support == WholeSlotSupport::kPre7Script;
   move.keep_claiming = support == WholeSlotSupport::kKeepClaiming;
-  std::vector<int> owned;
   std::vector<int> offer = candidates;
   while (!offer.empty()) {
     move.slots = offer;
+    // A source that hands the slots over inside the script changes its view
+    // there: the round's view change starts with the script.
+    std::unique_lock<std::mutex> view_change(shared_.view_change, std::defer_lock);
+    if (!move.keep_claiming) view_change.lock();
     auto reply = s.Command(WholeSlotMoveCommand(move));
     auto outcome =
         reply.ok() ? ParseWholeSlotReply(*reply) : Result<WholeSlotOutcome>(reply.status());
@@ -219,23 +337,20 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
     std::vector<int> left;
     for (int slot : offer)
       if (!settled.count(slot)) left.push_back(slot);
-    const bool last = left.empty() || outcome->failed_slot >= 0;
-    const size_t before = owned.size();
-    ClaimWhole(d, target, outcome->moved, /*broadcast=*/last, &owned, result);
-    if (move.keep_claiming && owned.size() > before) {
-      // The target claims them: now the source may stop claiming them.
-      std::vector<int> claimed(owned.begin() + static_cast<long>(before), owned.end());
-      owned.resize(before);
-      auto given = SetSlots(s, claimed, "NODE", target.id);
-      for (size_t i = 0; i < claimed.size(); ++i) {
-        if (given.ok() && !(*given)[i].IsError()) {
-          owned.push_back(claimed[i]);
-        } else {  // MIGRATING on the source, no key left: FixOpenSlots settles it
-          result->errors.push_back(SlotError(
-              claimed[i], "SETSLOT NODE on source " + s.address() + ": " +
-                              (given.ok() ? (*given)[i].str : given.status().ToString())));
-        }
-      }
+    if (move.keep_claiming) {
+      // The source still claims them, without their keys: claimed with the
+      // next batch (ASK to the target meanwhile).
+      ClaimLater(source, target, outcome->moved, /*fast=*/true, claim_now, result);
+    } else {
+      // The source handed them over in the script: the target claims them
+      // at once while every other master learns it (the group's last claims
+      // broadcast them all, ClaimBroadcast::kLast).
+      const bool last = left.empty() || outcome->failed_slot >= 0;
+      auto round = ClaimEverywhere(source, target, d, outcome->moved,
+                                   last ? ClaimBroadcast::kLast : ClaimBroadcast::kNone, result);
+      shared_.last_change = std::chrono::steady_clock::now();
+      view_change.unlock();
+      result->slots_moved += static_cast<int>(round.size());
     }
     if (outcome->failed_slot >= 0 || outcome->moved.empty()) {
       // MIGRATE failed (that slot is MIGRATING now): the usual way finishes
@@ -250,15 +365,13 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
     }
     offer = std::move(left);
   }
-  TellOthers(source, target, owned, result);
-  result->slots_moved += static_cast<int>(owned.size());
   std::sort(rest.begin(), rest.end());
   return rest;
 }
 
 GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddress& target,
-                                 const std::vector<int>& slots,
-                                 std::atomic<long long>* keys_moved) {
+                                 const std::vector<int>& slots, std::atomic<long long>* keys_moved,
+                                 bool claim_now) {
   GroupResult result;
   auto fail_all = [&](const std::vector<int>& which, const std::string& why) {
     for (int s : which) result.errors.push_back(SlotError(s, why));
@@ -311,7 +424,7 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   };
   // 2. MIGRATING on the source (and its config epoch, for step 4).
   auto mig = SetSlots(s, active, "MIGRATING", target.id);
-  const long long source_epoch = MyEpoch(s);
+  const long long source_epoch = EpochsOf(s).mine;
   if (!mig.ok()) {
     fail_all(active, mig.status().ToString());
     result.unreachable_id = source.id;
@@ -357,72 +470,19 @@ GroupResult SlotGroupMover::Move(const MasterAddress& source, const MasterAddres
   }
 
   RC_VLOG(1) << "group: keys moved at " << ms() << " ms";
-  // 4. SETSLOT NODE: target first, then the source, then every other master.
-  // On the target, SETSLOT NODE of an IMPORTING slot bumps its epoch and
-  // broadcasts a PONG to every node, per slot: ~1 ms each, the cost that
-  // dominates a move of many small slots. Instead, once the target's epoch is
-  // above the source's (RaiseEpochAbove), per slot STABLE + NODE, which
-  // broadcasts nothing, except the last slot, closed the importing way: its
-  // one PONG carries all the new claims to every node, replicas included.
-  // When the epoch cannot be raised, every slot goes the importing way, as
-  // redis-cli does.
-  std::vector<int> owned;
+  // 4. SETSLOT NODE: the target and every other master at once
+  // (ClaimEverywhere), then the source; now or with the next batch of
+  // claims (FlushClaims).
+  bool fast = false;
   if (!done.empty()) {
-    const bool fast = RaiseEpochAbove(d, source_epoch);
+    fast = RaiseEpochAbove(d, source_epoch, shared_.epoch_floor);
     if (!fast) {
       RC_LOG_WARNING << "target " << d.address() << " could not get an epoch above source "
                      << s.address() << "'s; closing " << done.size()
                      << " slot(s) one broadcast each";
     }
-    std::vector<RedisCommand> claim;
-    for (size_t i = 0; i < done.size(); ++i) {
-      const std::string slot = std::to_string(done[i]);
-      claim.push_back(fast && i + 1 < done.size()
-                          ? RedisCommand{"CLUSTER", "SETSLOT", slot, "STABLE"}
-                          : RedisCommand{"PING"});
-      claim.push_back({"CLUSTER", "SETSLOT", slot, "NODE", target.id});
-    }
-    auto on_target = d.Pipeline(claim);
-    if (!on_target.ok()) {
-      fail_all(done, on_target.status().ToString());
-      return result;
-    }
-    for (size_t i = 0; i < done.size(); ++i) {
-      const RedisReply& stable = (*on_target)[2 * i];
-      const RedisReply& node = (*on_target)[2 * i + 1];
-      if (stable.IsError() || node.IsError()) {
-        result.errors.push_back(SlotError(done[i], "SETSLOT STABLE/NODE on " + d.address() + ": " +
-                                                       (stable.IsError() ? stable.str : node.str)));
-      } else {
-        owned.push_back(done[i]);
-      }
-    }
   }
-  auto on_source = SetSlots(s, owned, "NODE", target.id);
-  if (!on_source.ok()) {
-    fail_all(owned, on_source.status().ToString());
-    return result;
-  }
-  for (size_t i = 0; i < owned.size(); ++i) {
-    const RedisReply& r = (*on_source)[i];
-    if (!r.IsError()) continue;
-    // A key arrived after the last GETKEYSINSLOT: move it and try once more.
-    auto again = keys.MoveSlot(owned[i]);
-    auto retry =
-        again.ok()
-            ? CommandChecked(s, {"CLUSTER", "SETSLOT", std::to_string(owned[i]), "NODE", target.id})
-            : Result<RedisReply>(again.status());
-    if (!retry.ok()) {
-      result.errors.push_back(
-          SlotError(owned[i], "SETSLOT NODE on source " + s.address() + ": " + r.str));
-      owned[i] = -1;
-    } else {
-      result.keys_moved += *again;
-    }
-  }
-  owned.erase(std::remove(owned.begin(), owned.end(), -1), owned.end());
-  TellOthers(source, target, owned, &result);
-  result.slots_moved += static_cast<int>(owned.size());
+  ClaimLater(source, target, done, fast, claim_now, &result);
   RC_VLOG(1) << "group: closed everywhere at " << ms() << " ms";
   return result;
 }

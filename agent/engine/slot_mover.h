@@ -9,9 +9,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/engine/migration_engine.h"
@@ -44,17 +47,50 @@ struct GroupResult {
   }
 };
 
+// What every worker's SlotGroupMover shares during one run of the engine.
+struct MoveShared {
+  // The highest config epoch any master held when the moves began (see
+  // RaiseEpochAbove in slot_mover.cc).
+  long long epoch_floor = 0;
+
+  // Guards the rest. Held from the first node's change of view of a group's
+  // slots to the last's, so most nodes always agree on the slot map:
+  // valkey-glide stalls on a slot refresh where no view has a majority
+  // (e.g. 1-1-1-1 among four masters).
+  std::mutex view_change;
+  // When the masters' slot map last changed (a claim).
+  std::chrono::steady_clock::time_point last_change{};
+  // Slots whose keys are all on the target while the source still claims
+  // them (MIGRATING there, IMPORTING on the target), per (source, target):
+  // claimed together at most once per EngineOptions::claim_gap_ms.
+  struct Unclaimed {
+    std::vector<int> slots;
+    bool fast = true;  // the target's epoch is above the source's (ClaimBroadcast::kLast)
+  };
+  std::map<std::pair<std::string, std::string>, Unclaimed> unclaimed;
+};
+
+// How a target's claims spread (see ClaimEverywhere).
+enum class ClaimBroadcast {
+  kEach,  // every slot the importing way: an epoch bump and a PONG to every node each
+  kLast,  // STABLE + NODE, the last slot the importing way (its epoch is above the source's)
+  kNone,  // STABLE + NODE only (more claims of the same group follow)
+};
+
 class SlotGroupMover {
  public:
   // `masters`: every master to tell about new owners (SETSLOT NODE).
   SlotGroupMover(ConnectionCache& connections, const EngineOptions& options,
-                 std::vector<MasterAddress> masters);
+                 std::vector<MasterAddress> masters, MoveShared& shared);
 
   // Moves `slots` (all owned by `source`) to `target`. Slots that fail stay
   // open for FixOpenSlots; they are listed in the result's errors.
   // `keys_moved` (may be null) is increased as keys move, for progress.
+  // `claim_now`: claim them before returning (a new target's first slots),
+  // not with the next batch of claims (FlushClaims).
   GroupResult Move(const MasterAddress& source, const MasterAddress& target,
-                   const std::vector<int>& slots, std::atomic<long long>* keys_moved);
+                   const std::vector<int>& slots, std::atomic<long long>* keys_moved,
+                   bool claim_now);
 
   // Moves each slot of `slots` whole (whole_slot_move.h): no client ever
   // gets an ASK for it. Returns the slots it did not move, for Move: those
@@ -64,21 +100,33 @@ class SlotGroupMover {
   // `result`.
   std::vector<int> MoveWhole(const MasterAddress& source, const MasterAddress& target,
                              const std::vector<int>& slots, std::atomic<long long>* keys_moved,
-                             GroupResult* result);
+                             bool claim_now, GroupResult* result);
+
+  // Claims every slot waiting in MoveShared::unclaimed (target and every
+  // other master at once, then the source gives them up) when `force` or
+  // when claim_gap_ms passed since the masters' slot map last changed. The
+  // slots it closes count in `result` (slots_moved, errors).
+  void FlushClaims(bool force, GroupResult* result);
 
  private:
-  // The target claims `slots`, which its source has just handed over (whole
-  // moves); those it could claim are added to `owned`.
-  void ClaimWhole(RedisClient& d, const MasterAddress& target, const std::vector<int>& slots,
-                  bool broadcast, std::vector<int>* owned, GroupResult* result);
-  // SETSLOT NODE target for `slots` on every master but source and target
-  // (best effort: one that cannot be told learns by gossip).
-  void TellOthers(const MasterAddress& source, const MasterAddress& target,
-                  const std::vector<int>& slots, GroupResult* result);
+  // The target claims `slots` (SETSLOT NODE itself) while every master but
+  // the source is told the same, all sent before any reply is read. Returns
+  // the slots the target could claim; a master that cannot be told is
+  // reported once (it learns by gossip). The source is left to the caller:
+  // it gives the slots up after the target holds them.
+  std::vector<int> ClaimEverywhere(const MasterAddress& source, const MasterAddress& target,
+                                   RedisClient& d, const std::vector<int>& slots,
+                                   ClaimBroadcast broadcast, GroupResult* result);
+
+  // Queues `slots` for FlushClaims, then flushes (at once when `now`).
+  void ClaimLater(const MasterAddress& source, const MasterAddress& target,
+                  const std::vector<int>& slots, bool fast, bool now, GroupResult* result);
+  const MasterAddress* FindMaster(const std::string& id) const;
 
   ConnectionCache& connections_;
   const EngineOptions& options_;
   std::vector<MasterAddress> masters_;
+  MoveShared& shared_;
   std::set<std::string> unreachable_;  // other masters already reported down (warn once)
   std::map<std::string, WholeSlotSupport> support_;  // per source id, from its INFO server
 };

@@ -313,7 +313,11 @@ RedisReply FakeRedisCluster::RunCluster(FakeNode& self, const RedisCommand& argv
   if (sub == "INFO") {
     bool ok = std::none_of(self.owners.begin(), self.owners.end(),
                            [](const std::string& o) { return o.empty(); });
+    // Gossip is instant here: every node knows every epoch.
+    unsigned long long current = 0;
+    for (const auto& n : nodes_) current = std::max(current, n.epoch);
     return RedisReply::String(std::string("cluster_state:") + (ok ? "ok" : "fail") +
+                              "\r\ncluster_current_epoch:" + std::to_string(current) +
                               "\r\ncluster_known_nodes:" + std::to_string(nodes_.size()) +
                               "\r\ncluster_my_epoch:" + std::to_string(self.epoch) + "\r\n");
   }
