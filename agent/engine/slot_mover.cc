@@ -261,8 +261,8 @@ std::vector<int> SlotGroupMover::MoveWhole(const MasterAddress& source, const Ma
     if (known->second == WholeSlotSupport::kKeepClaiming && FirstTimeFor(s.address()))
       RC_LOG_INFO << "source " << s.address() << " runs " << version.ToString()
                   << ": its small slots move their keys at once but stay claimed until the "
-                     "target claims them (agent/engine/whole_slot_move.h); clients may see an "
-                     "ASK for them during one round trip";
+                     "target claims them with the next batch of claims "
+                     "(agent/engine/whole_slot_move.h); clients may see an ASK for them meanwhile";
   }
   const WholeSlotSupport support = known->second;
   if (support == WholeSlotSupport::kNo) return slots;

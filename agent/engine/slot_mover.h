@@ -2,9 +2,10 @@
 // handful of round trips whatever the group size: SETSLOT IMPORTING for all of
 // them on the target (one pipeline), MIGRATING on the source (one pipeline),
 // the keys (KeyMover, pipelined GETKEYSINSLOT + MIGRATE; empty slots cost
-// nothing), then SETSLOT NODE on the target, the source and every other
-// master (one pipeline each). Or, for slots with few keys, whole: one script
-// on the source each (whole_slot_move.h), so no client meets an ASK.
+// nothing), then SETSLOT NODE on the target and every other master at once,
+// then on the source (one pipeline each), with the next batch of claims
+// (MoveShared, EngineOptions::claim_gap_ms). Or, for slots with few keys,
+// whole: one script on the source each (whole_slot_move.h).
 // Internal to the engine.
 #pragma once
 

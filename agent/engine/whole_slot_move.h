@@ -85,7 +85,8 @@ enum class WholeSlotSupport {
   kScript,
   // The script with WholeSlotMove::keep_claiming: the keys move at once, but
   // the source keeps claiming the slots (MIGRATING, no key left) until the
-  // target has claimed them. Clients may meet an ASK in that one round trip.
+  // target has claimed them, with the engine's next batch of claims
+  // (EngineOptions::claim_gap_ms). Clients may meet an ASK meanwhile.
   kKeepClaiming,
 };
 // What a source running `version` (its INFO server) can do.
