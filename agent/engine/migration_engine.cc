@@ -176,11 +176,11 @@ Result<MigrationReport> MigrationEngine::Execute(const ClusterView& view, const 
                : rest)
               .push_back(slot);
         if (!whole.empty()) {
-          auto refused = mover.MoveWhole(from, to, whole, &keys_moved, unit.introduction, &r);
+          auto refused = mover.MoveWhole(from, to, whole, &keys_moved, unit.claim_now, &r);
           rest.insert(rest.end(), refused.begin(), refused.end());
           std::sort(rest.begin(), rest.end());
         }
-        if (!rest.empty()) r.Add(mover.Move(from, to, rest, &keys_moved, unit.introduction));
+        if (!rest.empty()) r.Add(mover.Move(from, to, rest, &keys_moved, unit.claim_now));
         slots_done += r.slots_moved;
         lock.lock();
         scheduler.Done(unit, r.slots_moved, Clock::now());

@@ -68,11 +68,13 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
       if (room <= 0) continue;
       const bool introducing = !t.known && t.moved < options_.introduce_slots;
       if (introducing) FewestKeysNext(p);
+      const bool ramping = !t.known && t.owned / options_.ramp_ratio <
+                                           options_.slots_in_flight * options_.units_per_target;
       const size_t n = std::min(p.slots.size() - p.next,
                                 static_cast<size_t>(std::min(room, options_.slots_in_flight)));
       unit->from_id = p.from_id;
       unit->to_id = p.to_id;
-      unit->introduction = introducing;
+      unit->claim_now = introducing || ramping;
       unit->slots.clear();
       for (size_t i = p.next; i < p.next + n; ++i) unit->slots.push_back(p.slots[i].slot);
       p.next += n;

@@ -17,7 +17,10 @@
 //   3. then ramps: slots open toward it at once stay at most 1/`ramp_ratio`
 //      of the slots it already owns (up to `units_per_target` groups of
 //      `slots_in_flight`), so a client that still does not know it meets a
-//      MOVED to it far more often than an ASK.
+//      MOVED to it far more often than an ASK. Units of 1 and 3 claim their
+//      slots before they end (MoveUnit::claim_now): a slot left for the
+//      next batch of claims has its keys on the target and answers ASK, so
+//      it still counts as open.
 // Only a slot too big to move whole can still send an ASK to a client that
 // never touched the new node's slots during 1 and 2; with whole moves off,
 // every slot can. Measured before whole moves with
@@ -58,8 +61,12 @@ struct ScheduleOptions {
 struct MoveUnit {
   std::string from_id;
   std::string to_id;
-  std::vector<int> slots;     // ascending, all from_id -> to_id
-  bool introduction = false;  // one of a new target's first slots (clients must meet it by MOVED)
+  std::vector<int> slots;  // ascending, all from_id -> to_id
+  // Claim the slots before the unit ends, not with the next batch of claims
+  // (EngineOptions::claim_gap_ms): a new target's first slots and its ramp.
+  // A slot whose keys have moved answers ASK until claimed, so the ramp's
+  // bound only holds when the slots it counts as owned are claimed.
+  bool claim_now = false;
 };
 
 class MoveScheduler {

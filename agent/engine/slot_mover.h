@@ -87,7 +87,7 @@ class SlotGroupMover {
   // Moves `slots` (all owned by `source`) to `target`. Slots that fail stay
   // open for FixOpenSlots; they are listed in the result's errors.
   // `keys_moved` (may be null) is increased as keys move, for progress.
-  // `claim_now`: claim them before returning (a new target's first slots),
+  // `claim_now`: claim them before returning (MoveUnit::claim_now),
   // not with the next batch of claims (FlushClaims).
   GroupResult Move(const MasterAddress& source, const MasterAddress& target,
                    const std::vector<int>& slots, std::atomic<long long>* keys_moved,

@@ -136,6 +136,39 @@ TEST(MoveSchedulerTest, AfterTheRampEachWorkerGetsItsOwnSmallGroupTowardANewTarg
   EXPECT_EQ(c.slots.size(), 4u);
 }
 
+// A slot left for the next batch of claims answers ASK (its keys are on the
+// target): toward a new target, the introduction and the ramp claim at once,
+// so the slots the ramp counts as owned are claimed. Once the ramp is over,
+// and toward a known target, units leave their claims to the batch.
+TEST(MoveSchedulerTest, ANewTargetsFirstSlotsAndRampClaimAtOnceTheRestInBatches) {
+  ScheduleOptions o;
+  o.introduce_slots = 2;
+  o.introduce_gap = 0ms;
+  o.introduce_hold = 0ms;
+  o.ramp_ratio = 4;
+  o.slots_in_flight = 4;  // the ramp ends when the target owns 16 slots
+  MigrationPlan plan = Moves(0, 3, 0, 99);
+  for (const auto& m : Moves(1, 2, 5461, 5560).moves) plan.moves.push_back(m);
+  MoveScheduler s(ThreeMastersAndANewOne(), plan, o);
+  const auto now = Clock::now();
+  Clock::time_point retry;
+  MoveUnit u;
+  int owned = 0, at_once = 0, batched = 0;
+  while (s.Next(now, &u, &retry) == MoveScheduler::Step::kUnit) {
+    if (u.to_id == TestId(2)) {
+      EXPECT_FALSE(u.claim_now) << "a known target claims in batches";
+    } else {
+      EXPECT_EQ(u.claim_now, owned < 16) << "node 3 owning " << owned << " slots";
+      ++(u.claim_now ? at_once : batched);
+      owned += static_cast<int>(u.slots.size());
+    }
+    s.Done(u, static_cast<int>(u.slots.size()), now);
+  }
+  EXPECT_EQ(owned, 100);
+  EXPECT_GE(at_once, 8);   // the 2 introductory slots, then groups of 1 to 3
+  EXPECT_GE(batched, 20);  // groups of 4
+}
+
 TEST(MoveSchedulerTest, ANewTargetIsIntroducedOneSlotAtATimeWithAGapHeldThenRamps) {
   ScheduleOptions o;
   o.introduce_slots = 4;
