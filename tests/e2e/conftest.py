@@ -87,10 +87,23 @@ class Story:
         kube.kubectl("-n", self.ns, "scale", "statefulset/redis", f"--replicas={replicas}")
 
 
+def example_dir(overlay):
+    """deploy/example/, or with E2E_REDIS_IMAGE an overlay of it in `overlay` that sets the redis
+    image the way a user would (kustomize `images`)."""
+    if kube.REDIS_IMAGE == kube.EXAMPLE_IMAGE:
+        return "deploy/example/"
+    name, _, tag = kube.REDIS_IMAGE.rpartition(":")
+    base = os.path.relpath(os.path.join(kube.REPO, "deploy", "example"), overlay)
+    with open(os.path.join(overlay, "kustomization.yaml"), "w") as f:
+        f.write(f"resources:\n- {base}\nimages:\n- name: redis\n  newName: {name}\n"
+                f"  newTag: \"{tag}\"\n")
+    return str(overlay)
+
+
 @pytest.fixture(scope="session")
-def story(install):
+def story(install, tmp_path_factory):
     """kubectl apply -k deploy/example/ (the labelled StatefulSet of 6) and its healthy cluster."""
-    kube.kubectl("apply", "-k", "deploy/example/")
+    kube.kubectl("apply", "-k", example_dir(tmp_path_factory.mktemp("example")))
     s = Story()
     s.started = time.monotonic()
     s.wait_healthy(3, timeout=300)

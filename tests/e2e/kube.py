@@ -16,6 +16,31 @@ class CommandFailed(AssertionError):
     pass
 
 
+# The image of every redis container the story creates: $E2E_REDIS_IMAGE (e.g. redis:6.2 or
+# valkey/valkey:8.0, with RC_REDIS_SERVER naming that server's binary on this machine), else
+# deploy/example's. The agent renders redis.conf by the version in its tag.
+EXAMPLE_IMAGE = "redis:7.0"
+REDIS_IMAGE = os.environ.get("E2E_REDIS_IMAGE") or EXAMPLE_IMAGE
+
+
+def redis_version():
+    """(major, minor) of REDIS_IMAGE's tag; Valkey 8 counts as Redis 7.2 (what it forked)."""
+    name, _, tag = REDIS_IMAGE.rpartition(":")
+    parts = [int(x) for x in tag.split("-")[0].split(".")[:2] if x.isdigit()]
+    major, minor = (parts + [0, 0])[:2]
+    return (7, 2) if "valkey" in name and major >= 7 else (major, minor)
+
+
+def with_redis_image(docs):
+    """`docs` with REDIS_IMAGE in every container named redis."""
+    for d in docs:
+        spec = d.get("spec", {}).get("template", {}).get("spec", {})
+        for c in spec.get("containers", []):
+            if c.get("name") == "redis":
+                c["image"] = REDIS_IMAGE
+    return docs
+
+
 def example_manifests(ns, annotations):
     """deploy/example's manifests moved to namespace `ns`, the StatefulSet with `annotations`."""
     with open(os.path.join(REPO, "deploy", "example", "redis-statefulset.yaml")) as f:
@@ -26,7 +51,7 @@ def example_manifests(ns, annotations):
             d["metadata"].setdefault("annotations", {}).update(annotations)
         for s in d.get("subjects", []):
             s["namespace"] = ns
-    return docs
+    return with_redis_image(docs)
 
 
 def kubectl(*args, input=None, check=True, timeout=90):

@@ -76,7 +76,7 @@ def test_api_server_calls_the_webhook_through_the_service(install):
            "metadata": {"name": "probe", "namespace": "default", "labels": {"redis-cluster": "managed"}},
            "spec": {"replicas": 6, "serviceName": "probe", "selector": {"matchLabels": {"app": "probe"}},
                     "template": {"metadata": {"labels": {"app": "probe"}},
-                                 "spec": {"containers": [{"name": "redis", "image": "redis:7.0"}]}}}}
+                                 "spec": {"containers": [{"name": "redis", "image": kube.REDIS_IMAGE}]}}}}
     p = kube.kubectl("create", "--dry-run=server", "-o", "json", "-f", "-", input=json.dumps(sts))
     out = json.loads(p.stdout)
     names = [c["name"] for c in out["spec"]["template"]["spec"].get("initContainers", [])]

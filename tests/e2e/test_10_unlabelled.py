@@ -14,7 +14,7 @@ def written():
                      "selector": {"matchLabels": {"app": "plain"}},
                      "template": {"metadata": {"labels": {"app": "plain"}},
                                   "spec": {"terminationGracePeriodSeconds": 5,
-                                           "containers": [{"name": "redis", "image": "redis:7.0",
+                                           "containers": [{"name": "redis", "image": kube.REDIS_IMAGE,
                                                            "ports": [{"containerPort": 6379}]}]}}}}
 
 

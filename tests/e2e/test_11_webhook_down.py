@@ -15,7 +15,7 @@ def statefulset(name, labelled):
             "metadata": {"name": name, "namespace": NS, "labels": labels},
             "spec": {"replicas": 6 if labelled else 0, "serviceName": name, "selector": {"matchLabels": {"app": name}},
                      "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "redis", "image": "redis:7.0"}]}}}}
+                                  "spec": {"containers": [{"name": "redis", "image": kube.REDIS_IMAGE}]}}}}
 
 
 def webhook_pods():
