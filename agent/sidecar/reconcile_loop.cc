@@ -1,6 +1,7 @@
 #include "agent/sidecar/reconcile_loop.h"
 
 #include <cstdio>
+#include <variant>
 
 #include "agent/config/agent_user.h"
 #include "agent/kube/kube_objects.h"
@@ -29,29 +30,28 @@ class ProgressLog : public engine::ProgressListener {
   AgentMetrics& metrics_;
 };
 
-const char* EventReason(ActionKind kind, bool ok) {
-  switch (kind) {
-    case ActionKind::kBootstrap:
-      return ok ? "ClusterCreated" : "ClusterCreateFailed";
-    case ActionKind::kDrainLeaving:
-      return ok ? "NodesDrained" : "DrainFailed";
-    case ActionKind::kRemoveLeaving:
-      return ok ? "NodesRemoved" : "RemoveFailed";
-    case ActionKind::kRebalance:
-      return ok ? "Rebalanced" : "RebalanceFailed";
-    case ActionKind::kMeet:
-      return ok ? "NodesJoined" : "JoinFailed";
-    case ActionKind::kForget:
-      return ok ? "StaleNodesForgotten" : "ForgetFailed";
-    case ActionKind::kPromoteReplica:
-      return ok ? "ReplicaPromoted" : "PromoteFailed";
-    case ActionKind::kFixOpenSlots:
-      return ok ? "OpenSlotsFixed" : "OpenSlotsFixFailed";
-    case ActionKind::kAssignReplicas:
-      return ok ? "ReplicasAssigned" : "ReplicaAssignFailed";
-    default:
-      return "";
-  }
+// The Event reasons of an action that succeeded and of one that failed ("" none).
+struct EventReasons {
+  const char* ok;
+  const char* failed;
+};
+EventReasons ReasonsFor(const NothingToDo&) { return {"", ""}; }
+EventReasons ReasonsFor(const Wait&) { return {"", ""}; }
+EventReasons ReasonsFor(const Bootstrap&) { return {"ClusterCreated", "ClusterCreateFailed"}; }
+EventReasons ReasonsFor(const DrainLeaving&) { return {"NodesDrained", "DrainFailed"}; }
+EventReasons ReasonsFor(const RemoveLeaving&) { return {"NodesRemoved", "RemoveFailed"}; }
+EventReasons ReasonsFor(const Rebalance&) { return {"Rebalanced", "RebalanceFailed"}; }
+EventReasons ReasonsFor(const Meet&) { return {"NodesJoined", "JoinFailed"}; }
+EventReasons ReasonsFor(const Forget&) { return {"StaleNodesForgotten", "ForgetFailed"}; }
+EventReasons ReasonsFor(const PromoteReplica&) { return {"ReplicaPromoted", "PromoteFailed"}; }
+EventReasons ReasonsFor(const FixOpenSlots&) { return {"OpenSlotsFixed", "OpenSlotsFixFailed"}; }
+EventReasons ReasonsFor(const AssignReplicas&) {
+  return {"ReplicasAssigned", "ReplicaAssignFailed"};
+}
+
+const char* EventReason(const Action& action, bool ok) {
+  EventReasons reasons = std::visit([](const auto& kind) { return ReasonsFor(kind); }, action.kind);
+  return ok ? reasons.ok : reasons.failed;
 }
 
 }  // namespace
@@ -287,7 +287,7 @@ void ReconcileLoop::PublishClusterState(const Observation& obs, const Action& ac
   const ObservedNode* ref = ReferenceNode(obs);
   if (ref == nullptr) return;
   ClusterSummary summary = SummarizeView(ref->view);
-  summary.balanced = action.kind == ActionKind::kNothing;
+  summary.balanced = Is<NothingToDo>(action);
   int masters = 0;
   for (const ClusterNode* m : ref->view.Masters()) masters += m->slots.Empty() ? 0 : 1;
   metrics_.SetCluster(masters, static_cast<int>(ref->view.nodes().size()), summary.balanced);
@@ -304,17 +304,14 @@ Action ReconcileLoop::RunOnce() {
       RC_LOG_WARNING << "cannot list the pods: " << snapshot.status().message();
     last_error_ = snapshot.status().message();
     metrics_.LoopDone(false);
-    Action wait;
-    wait.kind = ActionKind::kWait;
-    wait.reason = snapshot.status().message();
-    return wait;
+    return Action{Wait{}, snapshot.status().message()};
   }
   ApplyRuntimeSettings(*snapshot);
   bool coordinating = Coordinate(*snapshot);
   metrics_.SetCoordinator(coordinating);
   if (!coordinating) {
     metrics_.LoopDone(true);
-    return Action{ActionKind::kNothing, "not the coordinator", {}, {}, {}, {}, {}, {}, {}};
+    return Action{NothingToDo{}, "not the coordinator"};
   }
 
   if (chores_ != nullptr) chores_->Run();
@@ -328,9 +325,9 @@ Action ReconcileLoop::RunOnce() {
   }
   Action action = PlanNextAction(obs, options_.desired);
   PublishClusterState(obs, action);
-  if (action.kind == ActionKind::kNothing || action.kind == ActionKind::kWait) {
+  if (IsIdle(action)) {
     if (action.reason != last_reason_) {
-      if (action.kind == ActionKind::kWait) {
+      if (Is<Wait>(action)) {
         RC_LOG_INFO << "waiting: " << action.reason;
       } else {
         RC_LOG_INFO << action.reason;
@@ -342,27 +339,26 @@ Action ReconcileLoop::RunOnce() {
   }
   last_reason_.clear();
   RC_LOG_INFO << action.reason;
-  ProgressLog progress(ActionKindName(action.kind), metrics_);
-  const bool moves_slots =
-      action.kind == ActionKind::kDrainLeaving || action.kind == ActionKind::kRebalance;
+  ProgressLog progress(ActionName(action), metrics_);
+  const bool moves_slots = Is<DrainLeaving>(action) || Is<Rebalance>(action);
   if (moves_slots) metrics_.SetMigrationRunning(true);
   auto outcome = actuator_.Execute(action, &progress);
   if (moves_slots) metrics_.SetMigrationRunning(false);
-  metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
-  const char* reason = EventReason(action.kind, outcome.ok());
+  metrics_.ActionDone(ActionName(action), outcome.ok());
+  const char* reason = EventReason(action, outcome.ok());
   if (outcome.ok() && outcome->nothing_to_do) {
     // The planner looked at a view gossip had not settled yet; the engine's
     // fresh look found nothing to move: not an event the user needs to read.
-    RC_VLOG(1) << ActionKindName(action.kind) << ": nothing to move on a fresh look";
+    RC_VLOG(1) << ActionName(action) << ": nothing to move on a fresh look";
   } else if (outcome.ok()) {
     metrics_.Moved(outcome->slots_moved, outcome->keys_moved);
-    RC_LOG_INFO << ActionKindName(action.kind) << " done: " << outcome->summary;
-    last_action_ = std::string(ActionKindName(action.kind)) + ": " + outcome->summary;
+    RC_LOG_INFO << ActionName(action) << " done: " << outcome->summary;
+    last_action_ = std::string(ActionName(action)) + ": " + outcome->summary;
     last_action_ms_ = UnixNowMs();
-    if (*reason && action.kind != ActionKind::kAssignReplicas)
+    if (*reason && !Is<AssignReplicas>(action))
       events_.Record(false, reason, log::Redact(action.reason + ": " + outcome->summary));
   } else {
-    RC_LOG_ERROR << ActionKindName(action.kind) << " failed: " << outcome.status().message()
+    RC_LOG_ERROR << ActionName(action) << " failed: " << outcome.status().message()
                  << "; the next loop looks again";
     if (*reason) events_.Record(true, reason, log::Redact(outcome.status().message()));
   }
@@ -373,7 +369,7 @@ Action ReconcileLoop::RunOnce() {
 void ReconcileLoop::Run(const std::atomic<bool>& stop) {
   while (!stop) {
     Action action = RunOnce();
-    bool busy = action.kind != ActionKind::kNothing && action.kind != ActionKind::kWait;
+    bool busy = !IsIdle(action);
     // Agents that do not coordinate look less often (each look lists the pods
     // through the API); the preStop watcher has its own faster poll.
     auto pause = busy ? std::chrono::milliseconds(200)

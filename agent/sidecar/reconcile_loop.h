@@ -60,7 +60,7 @@ class ReconcileLoop {
   // The coordinator's summary on the StatefulSet (status_annotation.h); may be null.
   void set_status(StatusAnnotation* status) { status_ = status; }
 
-  // One pass; returns the action taken (kNothing / kWait when none).
+  // One pass; returns the action taken (NothingToDo / Wait when none).
   Action RunOnce();
   // Passes until `stop`; gives the lease up at the end.
   void Run(const std::atomic<bool>& stop);
