@@ -1,12 +1,11 @@
 #include "agent/sidecar/reconcile_loop.h"
 
 #include <cstdio>
+#include <thread>
 #include <variant>
 
 #include "agent/config/agent_user.h"
 #include "agent/kube/kube_objects.h"
-#include "agent/kube/kube_pod_source.h"
-#include "agent/reconcile/election.h"
 #include "agent/reconcile/readiness.h"
 #include "common/log.h"
 
@@ -54,6 +53,16 @@ const char* EventReason(const Action& action, bool ok) {
   return ok ? reasons.ok : reasons.failed;
 }
 
+CoordinatorOptions CoordinatorOptionsOf(const LoopOptions& loop) {
+  CoordinatorOptions options;
+  options.pod_name = loop.pod_name;
+  options.ordinal = loop.ordinal;
+  options.lease_duration = loop.lease_duration;
+  options.namespace_name = loop.facts.namespace_name;
+  options.service_account = loop.service_account;
+  return options;
+}
+
 }  // namespace
 
 ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
@@ -61,7 +70,7 @@ ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLe
                              EventRecorder& events, AgentMetrics& metrics)
     : options_(std::move(options)),
       pods_(pods),
-      lease_(lease),
+      coordinator_(CoordinatorOptionsOf(options_), lease),
       connector_(connector),
       engine_(engine),
       events_(events),
@@ -69,85 +78,6 @@ ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLe
       observer_(connector),
       actuator_(connector, engine),
       lost_slots_(options_.lost_slots) {}
-
-ReconcileLoop::~ReconcileLoop() { StopRenewer(); }
-
-void ReconcileLoop::StartRenewer() {
-  if (renewing_) return;
-  renewing_ = true;
-  renewer_ = std::thread([this] {
-    auto period = options_.lease_duration / 3;
-    auto next = std::chrono::steady_clock::now() + period;
-    while (renewing_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (std::chrono::steady_clock::now() < next) continue;
-      next = std::chrono::steady_clock::now() + period;
-      auto renewed = lease_.AcquireOrRenew(options_.pod_name);
-      if (!renewed.ok() || !*renewed)
-        RC_LOG_WARNING << "could not renew the coordinator lease: "
-                       << (renewed.ok() ? "held by " + lease_.Holder()
-                                        : renewed.status().message());
-    }
-  });
-}
-
-void ReconcileLoop::StopRenewer() {
-  renewing_ = false;
-  if (renewer_.joinable()) renewer_.join();
-}
-
-bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
-  auto now = std::chrono::steady_clock::now();
-  const PodInfo* pod0 = pods.FindOrdinal(0);
-  if (pod0 != nullptr && pod0->ready && !pod0->terminating) {
-    pod0_missing_since_.reset();
-  } else if (!pod0_missing_since_) {
-    pod0_missing_since_ = now;
-  }
-  auto missing =
-      pod0_missing_since_
-          ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *pod0_missing_since_)
-          : std::chrono::milliseconds(0);
-  bool wants = WantsToCoordinate(options_.ordinal, pods, missing, options_.lease_duration);
-  if (!wants) {
-    if (holding_) {
-      StopRenewer();
-      (void)lease_.Release(options_.pod_name);
-      holding_ = false;
-      RC_LOG_INFO << options_.pod_name << " hands coordination back (pod-0 is ready)";
-    }
-    return false;
-  }
-  auto acquired = lease_.AcquireOrRenew(options_.pod_name);
-  if (!acquired.ok() && acquired.status().code() == ErrorCode::kPermissionDenied &&
-      options_.ordinal == 0) {
-    // Without the right to use a Lease, pod-0 still coordinates (nobody else
-    // does without one); say once how to grant it.
-    if (!lease_forbidden_logged_)
-      RC_LOG_WARNING << "the coordinator lease is forbidden (" << acquired.status().message()
-                     << "); pod-0 coordinates without it. Grant it with: "
-                     << RbacGrantCommand(options_.facts.namespace_name, options_.service_account);
-    lease_forbidden_logged_ = true;
-    if (!holding_) RC_LOG_INFO << options_.pod_name << " coordinates the cluster (pod-0, no lease)";
-    holding_ = true;
-    return true;
-  }
-  if (!acquired.ok()) {
-    if (acquired.status().message() != last_error_)
-      RC_LOG_WARNING << "cannot take the coordinator lease: " << acquired.status().message();
-    last_error_ = acquired.status().message();
-    return false;
-  }
-  if (*acquired && !holding_) {
-    RC_LOG_INFO << options_.pod_name << " coordinates the cluster ("
-                << (options_.ordinal == 0 ? "pod-0" : "pod-0 has been gone longer than the lease")
-                << ")";
-    StartRenewer();
-  }
-  if (!*acquired && holding_) StopRenewer();
-  holding_ = *acquired;
-  return holding_;
-}
 
 void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
   last_pods_ = pods;
@@ -307,7 +237,7 @@ Action ReconcileLoop::RunOnce() {
     return Action{Wait{}, snapshot.status().message()};
   }
   ApplyRuntimeSettings(*snapshot);
-  bool coordinating = Coordinate(*snapshot);
+  bool coordinating = coordinator_.Update(*snapshot, std::chrono::steady_clock::now());
   metrics_.SetCoordinator(coordinating);
   if (!coordinating) {
     metrics_.LoopDone(true);
@@ -373,7 +303,7 @@ void ReconcileLoop::Run(const std::atomic<bool>& stop) {
     // Agents that do not coordinate look less often (each look lists the pods
     // through the API); the preStop watcher has its own faster poll.
     auto pause = busy ? std::chrono::milliseconds(200)
-                      : (holding_ ? options_.interval : options_.interval * 5);
+                      : (coordinator_.holding() ? options_.interval : options_.interval * 5);
     auto now = std::chrono::steady_clock::now();
     auto until = now + pause;
     auto next_look = now + options_.interval;
@@ -385,8 +315,7 @@ void ReconcileLoop::Run(const std::atomic<bool>& stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  StopRenewer();
-  if (holding_) (void)lease_.Release(options_.pod_name);
+  coordinator_.Resign();
 }
 
 }  // namespace rc::agent
