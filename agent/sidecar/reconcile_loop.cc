@@ -67,7 +67,8 @@ CoordinatorOptions CoordinatorOptionsOf(const LoopOptions& loop) {
 
 ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
                              RedisConnector& connector, engine::MigrationEngine& engine,
-                             EventRecorder& events, AgentMetrics& metrics)
+                             EventRecorder& events, AgentMetrics& metrics,
+                             PublishedReadiness& readiness)
     : options_(std::move(options)),
       pods_(pods),
       coordinator_(CoordinatorOptionsOf(options_), lease),
@@ -75,6 +76,7 @@ ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLe
       engine_(engine),
       events_(events),
       metrics_(metrics),
+      readiness_(readiness),
       observer_(connector),
       actuator_(connector, engine),
       lost_slots_(options_.lost_slots) {}
@@ -167,12 +169,12 @@ void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode&
     }
   }
   Readiness readiness = JudgeReadiness(self, cluster_exists);
-  std::string previous;
-  bool was_ready = metrics_.ready(&previous);
-  if (readiness.ready != was_ready || (!readiness.ready && readiness.reason != previous))
+  Readiness previous = readiness_.Get();
+  if (readiness.ready != previous.ready ||
+      (!readiness.ready && readiness.reason != previous.reason))
     RC_LOG_INFO << options_.pod_name << (readiness.ready ? " is ready: " : " is not ready: ")
                 << readiness.reason;
-  metrics_.SetReadiness(readiness.ready, readiness.reason);
+  readiness_.Set(readiness);
 }
 
 std::optional<ObservedNode> ReconcileLoop::LookAtSelf() {

@@ -27,6 +27,7 @@
 #include "agent/sidecar/agent_metrics.h"
 #include "agent/sidecar/cluster_observer.h"
 #include "agent/sidecar/coordinator.h"
+#include "agent/sidecar/published_readiness.h"
 #include "common/tls_context.h"
 
 namespace rc::agent {
@@ -53,7 +54,7 @@ class ReconcileLoop {
   // Every reference must outlive the loop.
   ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
                 RedisConnector& connector, engine::MigrationEngine& engine, EventRecorder& events,
-                AgentMetrics& metrics);
+                AgentMetrics& metrics, PublishedReadiness& readiness);
 
   // Chores the coordinator runs every loop (they rate-limit themselves); may be null.
   void set_chores(CoordinatorChores* chores) { chores_ = chores; }
@@ -92,6 +93,7 @@ class ReconcileLoop {
   engine::MigrationEngine& engine_;
   EventRecorder& events_;
   AgentMetrics& metrics_;
+  PublishedReadiness& readiness_;  // what /readyz answers
   ClusterObserver observer_;
   Actuator actuator_;
   CoordinatorChores* chores_ = nullptr;
