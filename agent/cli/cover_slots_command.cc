@@ -56,7 +56,7 @@ int CoverSlotsCommand(int argc, char** argv) {
     return 2;
   }
   HiredisConnector connector(redis);
-  auto plan = ObserveAndPlanSlotCover(connector, cluster.seed);
+  auto plan = engine::ObserveAndPlanSlotCover(connector, cluster.seed);
   if (!plan.ok()) {
     bool refused = plan.status().code() == ErrorCode::kFailedPrecondition;
     std::fprintf(
@@ -68,15 +68,15 @@ int CoverSlotsCommand(int argc, char** argv) {
     Print("every slot is served by a live master: nothing to cover");
     return 0;
   }
-  for (const auto& line : DescribeSlotCoverPlan(*plan)) Print(line);
+  for (const auto& line : engine::DescribeSlotCoverPlan(*plan)) Print(line);
   if (dry_run) {
     Print("dry run: nothing changed");
     return 0;
   }
   std::fflush(stdout);
-  SlotCoverOptions options;
+  engine::SlotCoverOptions options;
   options.settle_timeout = std::chrono::milliseconds(wait_ms);
-  Status done = ExecuteSlotCover(connector, *plan, options, [](const std::string& line) {
+  Status done = engine::ExecuteSlotCover(connector, *plan, options, [](const std::string& line) {
     Print(line);
     std::fflush(stdout);
   });

@@ -90,7 +90,7 @@ void PrintCoverSlotsHint(const std::string& what, RedisConnector& connector,
   quick.read_dbsize = false;
   auto view = engine::ObserveCluster(connector, seed, quick);
   if (!view.ok()) return;
-  std::string hint = CoverSlotsHint(*view);
+  std::string hint = engine::CoverSlotsHint(*view);
   if (!hint.empty())
     std::fprintf(stderr, "redis-cluster-agent %s: %s\n", what.c_str(), hint.c_str());
 }

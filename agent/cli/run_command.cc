@@ -51,7 +51,7 @@ int RunCommand(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
 
-  HealthServer health(w.metrics, std::chrono::seconds(120));
+  HealthServer health(w.metrics, w.readiness, std::chrono::seconds(120));
   Status listening = health.Start(w.http_address, w.http_port);
   if (!listening.ok()) {
     RC_LOG_ERROR << listening.message();
@@ -81,7 +81,7 @@ int RunCommand(int argc, char** argv) {
     w.engine->RequestStop();
   });
   ReconcileLoop loop(w.loop_options, *w.pods, *w.lease, *w.connector, *w.engine, *w.events,
-                     w.metrics);
+                     w.metrics, w.readiness);
   loop.set_chores(w.chores.get());
   loop.set_status(w.status.get());
   loop.Run(g_stop);

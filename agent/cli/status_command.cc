@@ -37,7 +37,7 @@ int StatusCommand(int argc, char** argv) {
   std::string text = json ? engine::RenderStatusJson(status) : engine::RenderStatusText(status);
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (!json) {
-    if (std::string hint = CoverSlotsHint(*view); !hint.empty())
+    if (std::string hint = engine::CoverSlotsHint(*view); !hint.empty())
       std::printf("\nnext step: %s\n", hint.c_str());
   }
   return status.healthy ? 0 : 1;

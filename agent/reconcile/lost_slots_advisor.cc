@@ -10,7 +10,7 @@ namespace {
 // The pod that ran `owner` ("" unknown): remembered (even when the pod has no
 // IP right now), else by its announced hostname ("redis-2.redis.shop.svc..."),
 // else by its IP.
-std::string PodNameOf(const Observation& obs, const LostOwner& owner,
+std::string PodNameOf(const Observation& obs, const engine::LostOwner& owner,
                       const PodsByNodeId& remembered) {
   if (auto it = remembered.find(owner.id); it != remembered.end()) return it->second;
   if (!owner.hostname.empty()) {
@@ -26,7 +26,7 @@ std::string PodNameOf(const Observation& obs, const LostOwner& owner,
 }
 
 std::string Whose(const LostShard& shard) {
-  const LostOwner& o = shard.owner;
+  const engine::LostOwner& o = shard.owner;
   std::string where = o.address;
   if (!shard.pod_name.empty()) where += (where.empty() ? "pod " : ", pod ") + shard.pod_name;
   std::string out = "master " + ShortId(o.id) + (where.empty() ? "" : " (" + where + ")");
@@ -58,7 +58,7 @@ void RememberPods(const Observation& obs, PodsByNodeId* pods) {
 LostSlots FindLostSlots(const Observation& obs, const ObservedNode& reference,
                         const PodsByNodeId& remembered) {
   LostSlots lost;
-  UncoveredSlots uncovered = FindUncoveredSlots(EngineView(obs, reference));
+  engine::UncoveredSlots uncovered = engine::FindUncoveredSlots(EngineView(obs, reference));
   // Only once the cluster agrees the owner is gone (what cover-slots checks
   // too): before that, the advice would be a command that refuses.
   lost.slots = uncovered.LostForGood();
@@ -87,14 +87,16 @@ std::string CoverSlotsCommandLine(const CoverCommandTarget& target) {
 
 std::string FormatLostSlotsWarning(const LostSlots& lost, std::chrono::seconds uncovered_for,
                                    const CoverCommandTarget& target) {
-  std::string out = "slots " + DescribeSlots(lost.slots) + " have been served by no master for " +
-                    std::to_string(uncovered_for.count()) + " s: ";
+  std::string out = "slots " + engine::DescribeSlots(lost.slots) +
+                    " have been served by no master for " + std::to_string(uncovered_for.count()) +
+                    " s: ";
   std::string whose;
   for (const auto& shard : lost.shards)
-    whose += (whose.empty() ? "" : "; ") + DescribeSlots(shard.owner.slots) + " belonged to " +
-             Whose(shard);
+    whose += (whose.empty() ? "" : "; ") + engine::DescribeSlots(shard.owner.slots) +
+             " belonged to " + Whose(shard);
   if (!lost.unowned.Empty())
-    whose += (whose.empty() ? "" : "; ") + DescribeSlots(lost.unowned) + " belong to no node";
+    whose +=
+        (whose.empty() ? "" : "; ") + engine::DescribeSlots(lost.unowned) + " belong to no node";
   out += whose +
          ". No replica answers to take over, so the keys in these slots are lost. "
          "With cluster-require-full-coverage yes (the default) the whole cluster "
@@ -109,8 +111,8 @@ std::string FormatLostSlotsEvent(const LostSlots& lost, const CoverCommandTarget
   for (const auto& shard : lost.shards)
     owners += (owners.empty() ? "" : ", ") + ShortId(shard.owner.id) +
               (shard.pod_name.empty() ? "" : " (pod " + shard.pod_name + ")");
-  return "slots " + DescribeSlots(lost.slots, 200) + " are served by no master and no replica" +
-         (owners.empty() ? "" : " of " + owners) +
+  return "slots " + engine::DescribeSlots(lost.slots, 200) +
+         " are served by no master and no replica" + (owners.empty() ? "" : " of " + owners) +
          " can take over: their keys are lost. To serve them again, empty, run: " +
          CoverSlotsCommandLine(target);
 }

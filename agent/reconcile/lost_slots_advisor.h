@@ -23,7 +23,7 @@
 namespace rc::agent {
 
 struct LostShard {
-  LostOwner owner;
+  engine::LostOwner owner;
   std::string pod_name;      // the pod that ran it ("" when unknown)
   bool pod_answers = false;  // that pod's redis answers, as another node (came back empty)
 };

@@ -9,12 +9,7 @@
 namespace rc::agent {
 namespace {
 
-Action Wait(std::string reason) {
-  Action a;
-  a.kind = ActionKind::kWait;
-  a.reason = std::move(reason);
-  return a;
-}
+Action Waiting(std::string reason) { return Action{Wait{}, std::move(reason)}; }
 
 // Slots of `id` per the reference view, falling back to the node's own line.
 int SlotCount(const Topology& ref, const std::string& id) {
@@ -45,29 +40,28 @@ Action PlanBootstrap(const Observation& obs, const DesiredState& desired) {
   for (const auto& n : obs.nodes)
     if (n.reachable && !obs.Leaving(n.pod)) answering.push_back(&n);
   if (static_cast<int>(answering.size()) < obs.spec_replicas || obs.spec_replicas == 0)
-    return Wait("no node holds cluster state yet; waiting for all " +
-                std::to_string(obs.spec_replicas) +
-                " pods to answer before creating the cluster (" + std::to_string(answering.size()) +
-                " answer" + NotAnswering(obs) + ")");
+    return Waiting("no node holds cluster state yet; waiting for all " +
+                   std::to_string(obs.spec_replicas) +
+                   " pods to answer before creating the cluster (" +
+                   std::to_string(answering.size()) + " answer" + NotAnswering(obs) + ")");
   int masters = obs.spec_replicas / (1 + desired.replicas_per_master);
   if (masters < desired.min_masters)
-    return Wait("cannot create the cluster: " + std::to_string(obs.spec_replicas) + " pods with " +
-                std::to_string(desired.replicas_per_master) + " replicas per master give " +
-                std::to_string(masters) + " masters; at least " +
-                std::to_string(desired.min_masters) + " are needed");
-  Action a;
-  a.kind = ActionKind::kBootstrap;
+    return Waiting("cannot create the cluster: " + std::to_string(obs.spec_replicas) +
+                   " pods with " + std::to_string(desired.replicas_per_master) +
+                   " replicas per master give " + std::to_string(masters) + " masters; at least " +
+                   std::to_string(desired.min_masters) + " are needed");
+  Bootstrap bootstrap;
   auto ranges = SplitEvenly(masters);
   for (int i = 0; i < masters; ++i)
-    a.masters.push_back(
+    bootstrap.masters.push_back(
         {answering[static_cast<size_t>(i)]->pod, ranges[static_cast<size_t>(i)], i + 1});
-  a.seed = answering[0]->pod.Address();
-  for (size_t i = 1; i < answering.size(); ++i) a.meet.push_back(answering[i]->pod);
-  a.reason = "all " + std::to_string(obs.spec_replicas) +
-             " pods answer and none holds cluster state: creating a cluster of " +
-             std::to_string(masters) + " masters with " +
-             std::to_string(desired.replicas_per_master) + " replica(s) each";
-  return a;
+  bootstrap.seed = answering[0]->pod.Address();
+  for (size_t i = 1; i < answering.size(); ++i) bootstrap.meet.push_back(answering[i]->pod);
+  return Action{std::move(bootstrap),
+                "all " + std::to_string(obs.spec_replicas) +
+                    " pods answer and none holds cluster state: creating a cluster of " +
+                    std::to_string(masters) + " masters with " +
+                    std::to_string(desired.replicas_per_master) + " replica(s) each"};
 }
 
 // Why the cluster cannot take a topology change now ("" when it can).
@@ -211,7 +205,7 @@ const ObservedNode* ReferenceNode(const Observation& obs) {
 Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
   bool any = std::any_of(obs.nodes.begin(), obs.nodes.end(),
                          [](const ObservedNode& n) { return n.reachable; });
-  if (!any) return Wait("no pod's redis answers yet");
+  if (!any) return Waiting("no pod's redis answers yet");
   const ObservedNode* reference = ReferenceNode(obs);
   if (reference == nullptr) return PlanBootstrap(obs, desired);
   const Topology& ref = reference->view;
@@ -223,13 +217,9 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     const ClusterNode* me = n.reachable ? n.Myself() : nullptr;
     if (me && IsMember(n, ref) && (!me->migrating.empty() || !me->importing.empty())) open = true;
   }
-  if (open) {
-    Action a;
-    a.kind = ActionKind::kFixOpenSlots;
-    a.seed = seed;
-    a.reason = "slots are left MIGRATING/IMPORTING (an interrupted move): closing them first";
-    return a;
-  }
+  if (open)
+    return Action{FixOpenSlots{seed},
+                  "slots are left MIGRATING/IMPORTING (an interrupted move): closing them first"};
 
   // 3b. A master with slots whose address now answers as another node (its pod
   // came back empty) is never detected as failed by redis (the node becomes
@@ -245,31 +235,22 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
       const ObservedNode* replica = obs.FindById(r->id);
       if (replica == nullptr || !replica->Myself() || replica->Myself()->master_id != m->id)
         continue;
-      Action a;
-      a.kind = ActionKind::kPromoteReplica;
-      a.seed = seed;
-      PodInfo old_master;
-      old_master.name = "(gone)";
-      old_master.ip = m->ip;
-      a.replicas.push_back({replica->pod, m->id, old_master});
-      a.reason = "master " + ShortId(m->id) + " owns " + std::to_string(m->slots.Count()) +
-                 " slots but its pod came back as a new node: promoting its replica " +
-                 Describe(replica->pod, replica->id) + " (CLUSTER FAILOVER FORCE)";
-      return a;
+      return Action{PromoteReplica{replica->pod, m->id},
+                    "master " + ShortId(m->id) + " owns " + std::to_string(m->slots.Count()) +
+                        " slots but its pod came back as a new node: promoting its replica " +
+                        Describe(replica->pod, replica->id) + " (CLUSTER FAILOVER FORCE)"};
     }
   }
 
   // 4. MEET pods the cluster does not know, or knows on another address.
-  Action meet;
-  meet.kind = ActionKind::kMeet;
-  meet.seed = seed;
+  Meet meet{seed, {}};
   std::vector<std::string> why;
   for (const auto& n : obs.nodes) {
     if (!n.reachable || n.id.empty() || obs.Leaving(n.pod) || n.id == reference->id) continue;
     const ClusterNode* known = ref.FindById(n.id);
     if (known) {
       if (known->ip != n.pod.ip || known->port != n.pod.port) {
-        meet.meet.push_back(n.pod);
+        meet.pods.push_back(n.pod);
         why.push_back(Describe(n.pod, n.id) + " is back on a new address (was " + known->Address() +
                       ")");
       }
@@ -281,22 +262,22 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
     if (handshaking) continue;
     const ClusterNode* me = n.Myself();
     if (me && !me->slots.Empty()) continue;  // owns slots of another cluster: never merged
-    meet.meet.push_back(n.pod);
+    meet.pods.push_back(n.pod);
     why.push_back(Describe(n.pod, n.id) + (n.HasClusterState() ? " lost the cluster" : " is new"));
   }
-  if (!meet.meet.empty()) {
-    for (const auto& w : why) meet.reason += (meet.reason.empty() ? "" : "; ") + w;
-    meet.reason += (meet.meet.size() == 1 ? ": meeting it through " : ": meeting them through ") +
-                   Describe(reference->pod, reference->id);
-    return meet;
+  if (!meet.pods.empty()) {
+    std::string reason;
+    for (const auto& w : why) reason += (reason.empty() ? "" : "; ") + w;
+    reason += (meet.pods.size() == 1 ? ": meeting it through " : ": meeting them through ") +
+              Describe(reference->pod, reference->id);
+    return Action{std::move(meet), std::move(reason)};
   }
 
   std::string unhealthy = Unhealthy(obs, ref);
 
   // 5. Forget nodes no pod runs any more.
   if (AllStayingPodsAnswer(obs)) {
-    Action forget;
-    forget.kind = ActionKind::kForget;
+    Forget forget;
     for (const auto& c : ref.nodes()) {
       if (c.id == reference->id || c.flags.handshake || !c.slots.Empty()) continue;
       if (obs.FindById(c.id)) continue;
@@ -305,30 +286,26 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
       for (const auto& n : obs.nodes)
         followed = followed || (n.reachable && n.Myself() && n.Myself()->master_id == c.id);
       if (followed) continue;
-      forget.forget.push_back({c.id, c.Address(), ""});
+      forget.nodes.push_back({c.id, c.Address(), ""});
     }
-    if (!forget.forget.empty()) {
+    if (!forget.nodes.empty()) {
       for (const auto& n : obs.nodes)
         if (n.reachable) forget.forget_on.push_back(n.pod.Address());
-      for (const auto& f : forget.forget)
-        forget.reason +=
-            (forget.reason.empty() ? "" : ", ") + ShortId(f.id) + " (" + f.address + ")";
-      forget.reason = "forgetting nodes no pod runs any more: " + forget.reason;
-      return forget;
+      std::string reason;
+      for (const auto& f : forget.nodes)
+        reason += (reason.empty() ? "" : ", ") + ShortId(f.id) + " (" + f.address + ")";
+      return Action{std::move(forget), "forgetting nodes no pod runs any more: " + reason};
     }
   }
 
   // 6. Roles.
   RolePlan roles = PlanRoles(obs, *reference, desired);
   if (!roles.assignments.empty()) {
-    Action a;
-    a.kind = ActionKind::kAssignReplicas;
-    a.seed = seed;
-    a.replicas = roles.assignments;
+    std::string reason;
     for (const auto& r : roles.assignments)
-      a.reason += (a.reason.empty() ? "" : "; ") + Describe(r.replica) + " becomes a replica of " +
-                  Describe(r.master, r.master_id);
-    return a;
+      reason += (reason.empty() ? "" : "; ") + Describe(r.replica) + " becomes a replica of " +
+                Describe(r.master, r.master_id);
+    return Action{AssignReplicas{roles.assignments}, std::move(reason)};
   }
 
   // 7. Drain leaving masters.
@@ -340,94 +317,54 @@ Action PlanNextAction(const Observation& obs, const DesiredState& desired) {
       draining.push_back(Describe(n.pod, n.id) + " " + std::to_string(SlotCount(ref, n.id)) +
                          " slots");
   if (!draining.empty()) {
-    if (!unhealthy.empty()) return Wait("cannot drain leaving pods yet: " + unhealthy);
-    Action a;
-    a.kind = ActionKind::kDrainLeaving;
-    a.seed = seed;
-    a.weights = Weights(view, roles);
-    auto plan = engine::PlanRebalance(view, MigrationOptions(a.weights));
-    if (!plan.ok()) return Wait("cannot drain leaving pods yet: " + plan.status().message());
+    if (!unhealthy.empty()) return Waiting("cannot drain leaving pods yet: " + unhealthy);
+    DrainLeaving drain{seed, Weights(view, roles)};
+    auto plan = engine::PlanRebalance(view, MigrationOptions(drain.weights));
+    if (!plan.ok()) return Waiting("cannot drain leaving pods yet: " + plan.status().message());
     std::string unaware = Unaware(obs, *plan);
-    if (!unaware.empty()) return Wait("cannot drain leaving pods yet: " + unaware);
-    for (const auto& d : draining) a.reason += (a.reason.empty() ? "" : ", ") + d;
-    a.reason = "spec.replicas is " + std::to_string(obs.spec_replicas) +
-               ": draining leaving master(s) " + a.reason;
-    return a;
+    if (!unaware.empty()) return Waiting("cannot drain leaving pods yet: " + unaware);
+    std::string reason;
+    for (const auto& d : draining) reason += (reason.empty() ? "" : ", ") + d;
+    return Action{std::move(drain), "spec.replicas is " + std::to_string(obs.spec_replicas) +
+                                        ": draining leaving master(s) " + reason};
   }
 
   // 8. Reset and forget drained leaving nodes (none of them followed by a staying replica).
-  Action remove;
-  remove.kind = ActionKind::kRemoveLeaving;
+  RemoveLeaving remove;
   for (const auto& n : obs.nodes) {
     if (!n.reachable || !obs.Leaving(n.pod) || !ref.FindById(n.id)) continue;
     if (n.Myself() && !n.Myself()->slots.Empty()) continue;
-    remove.forget.push_back({n.id, n.pod.Address(), n.pod.name});
+    remove.nodes.push_back({n.id, n.pod.Address(), n.pod.name});
   }
-  if (!remove.forget.empty()) {
+  if (!remove.nodes.empty()) {
     for (const auto& n : obs.nodes)
       if (n.reachable && !obs.Leaving(n.pod)) remove.forget_on.push_back(n.pod.Address());
-    for (const auto& f : remove.forget)
-      remove.reason +=
-          (remove.reason.empty() ? "" : ", ") + f.pod_name + " (" + ShortId(f.id) + ")";
-    remove.reason = "removing drained leaving node(s) " + remove.reason;
-    return remove;
+    std::string reason;
+    for (const auto& f : remove.nodes)
+      reason += (reason.empty() ? "" : ", ") + f.pod_name + " (" + ShortId(f.id) + ")";
+    return Action{std::move(remove), "removing drained leaving node(s) " + reason};
   }
 
   // Roles that must wait (a pod still joining, or not knowing its master yet)
   // do not hold up drains and removals above, only the balance.
-  if (!roles.blocked.empty()) return Wait(roles.blocked);
+  if (!roles.blocked.empty()) return Waiting(roles.blocked);
 
   // 9. Balance: uneven when the engine's own planning has slots to move.
   std::map<std::string, double> weights = Weights(view, roles);
   auto plan = engine::PlanRebalance(view, MigrationOptions(weights));
   if (!plan.ok())
-    return Wait(unhealthy.empty() ? "cannot plan the balance: " + plan.status().message()
-                                  : unhealthy);
+    return Waiting(unhealthy.empty() ? "cannot plan the balance: " + plan.status().message()
+                                     : unhealthy);
   if (!plan->empty()) {
-    if (!unhealthy.empty()) return Wait("slots are uneven but " + unhealthy);
+    if (!unhealthy.empty()) return Waiting("slots are uneven but " + unhealthy);
     std::string unaware = Unaware(obs, *plan);
-    if (!unaware.empty()) return Wait("slots are uneven but " + unaware);
-    Action a;
-    a.kind = ActionKind::kRebalance;
-    a.seed = seed;
-    a.weights = weights;
-    a.reason = "slots are uneven " + Imbalance(obs, view, *plan);
-    return a;
+    if (!unaware.empty()) return Waiting("slots are uneven but " + unaware);
+    return Action{Rebalance{seed, weights}, "slots are uneven " + Imbalance(obs, view, *plan)};
   }
-  if (!unhealthy.empty()) return Wait(unhealthy);
+  if (!unhealthy.empty()) return Waiting(unhealthy);
   int masters = 0;
   for (const auto& [id, slots] : plan->slots_after) masters += slots > 0 ? 1 : 0;
-  Action a;
-  a.reason = "cluster balanced: " + std::to_string(masters) + " masters";
-  return a;
-}
-
-const char* ActionKindName(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kNothing:
-      return "nothing";
-    case ActionKind::kWait:
-      return "wait";
-    case ActionKind::kBootstrap:
-      return "bootstrap";
-    case ActionKind::kFixOpenSlots:
-      return "fix_open_slots";
-    case ActionKind::kMeet:
-      return "meet";
-    case ActionKind::kForget:
-      return "forget";
-    case ActionKind::kPromoteReplica:
-      return "promote_replica";
-    case ActionKind::kDrainLeaving:
-      return "drain";
-    case ActionKind::kRemoveLeaving:
-      return "remove_leaving";
-    case ActionKind::kAssignReplicas:
-      return "assign_replicas";
-    case ActionKind::kRebalance:
-      return "rebalance";
-  }
-  return "unknown";
+  return Action{NothingToDo{}, "cluster balanced: " + std::to_string(masters) + " masters"};
 }
 
 }  // namespace rc::agent

@@ -44,7 +44,7 @@ const ObservedNode* ReferenceNode(const Observation& obs);
 // the reference still lists as master but that says it is a replica is one).
 engine::ClusterView EngineView(const Observation& obs, const ObservedNode& reference);
 
-// The options the engine plans a kRebalance / kDrainLeaving with: the planner
+// The options the engine plans a Rebalance / DrainLeaving with: the planner
 // decides with them and the actuator runs with them (same weights, same threshold).
 engine::PlanOptions MigrationOptions(const std::map<std::string, double>& weights);
 

@@ -1,5 +1,7 @@
 #include "agent/sidecar/actuator.h"
 
+#include <variant>
+
 #include "agent/reconcile/reconcile_planner.h"
 #include "common/log.h"
 
@@ -16,49 +18,19 @@ Result<std::unique_ptr<RedisClient>> Open(RedisConnector& connector, const std::
 }  // namespace
 
 Result<ActionOutcome> Actuator::Execute(const Action& action, engine::ProgressListener* listener) {
-  switch (action.kind) {
-    case ActionKind::kNothing:
-    case ActionKind::kWait:
-      return ActionOutcome{};
-    case ActionKind::kBootstrap:
-      return Bootstrap(action);
-    case ActionKind::kMeet: {
-      RC_RETURN_IF_ERROR(Meet(action.seed, action.meet));
-      return ActionOutcome{0, 0,
-                           "sent CLUSTER MEET for " + std::to_string(action.meet.size()) +
-                               " node(s) through " + action.seed};
-    }
-    case ActionKind::kForget:
-      return Forget(action, /*reset_first=*/false);
-    case ActionKind::kRemoveLeaving:
-      return Forget(action, /*reset_first=*/true);
-    case ActionKind::kAssignReplicas:
-      return AssignReplicas(action);
-    case ActionKind::kPromoteReplica: {
-      const auto& r = action.replicas.front();
-      auto client = Open(connector_, r.replica.Address());
-      if (!client.ok()) return client.status();
-      auto reply = CommandChecked(**client, {"CLUSTER", "FAILOVER", "FORCE"});
-      if (!reply.ok()) return reply.status().WithContext("promoting " + r.replica.name);
-      return ActionOutcome{0, 0, r.replica.name + " asked to take over (CLUSTER FAILOVER FORCE)"};
-    }
-    case ActionKind::kFixOpenSlots: {
-      engine::FixReport report;
-      auto view = engine_.ObserveAndSettle(action.seed, &report);
-      if (!view.ok()) return view.status().WithContext("fixing open slots");
-      std::string summary = "closed " + std::to_string(report.slots_fixed) + " open slot(s)";
-      for (const auto& line : report.actions) RC_LOG_INFO << "open slot: " << line;
-      return ActionOutcome{0, report.keys_moved, summary};
-    }
-    case ActionKind::kDrainLeaving:
-    case ActionKind::kRebalance:
-      return Migrate(action, listener);
-  }
-  return Internal("unknown action");
+  return std::visit([&](const auto& kind) { return Do(kind, listener); }, action.kind);
 }
 
-Result<ActionOutcome> Actuator::Bootstrap(const Action& action) {
-  for (const auto& m : action.masters) {
+Result<ActionOutcome> Actuator::Do(const NothingToDo&, engine::ProgressListener*) {
+  return ActionOutcome{};
+}
+
+Result<ActionOutcome> Actuator::Do(const Wait&, engine::ProgressListener*) {
+  return ActionOutcome{};
+}
+
+Result<ActionOutcome> Actuator::Do(const Bootstrap& bootstrap, engine::ProgressListener*) {
+  for (const auto& m : bootstrap.masters) {
     auto client = Open(connector_, m.pod.Address());
     if (!client.ok()) return client.status();
     // A fresh node has epoch 0; distinct epochs avoid a collision round at start.
@@ -73,14 +45,67 @@ Result<ActionOutcome> Actuator::Bootstrap(const Action& action) {
       if (!reply.ok()) return reply.status().WithContext("assigning slots to " + m.pod.name);
     }
   }
-  RC_RETURN_IF_ERROR(Meet(action.seed, action.meet));
+  RC_RETURN_IF_ERROR(MeetThrough(bootstrap.seed, bootstrap.meet));
   return ActionOutcome{0, 0,
-                       "gave slots to " + std::to_string(action.masters.size()) +
-                           " masters and introduced " + std::to_string(action.meet.size()) +
-                           " nodes to " + action.seed};
+                       "gave slots to " + std::to_string(bootstrap.masters.size()) +
+                           " masters and introduced " + std::to_string(bootstrap.meet.size()) +
+                           " nodes to " + bootstrap.seed};
 }
 
-Status Actuator::Meet(const std::string& seed, const std::vector<PodInfo>& pods) {
+Result<ActionOutcome> Actuator::Do(const FixOpenSlots& fix, engine::ProgressListener*) {
+  engine::FixReport report;
+  auto view = engine_.ObserveAndSettle(fix.seed, &report);
+  if (!view.ok()) return view.status().WithContext("fixing open slots");
+  std::string summary = "closed " + std::to_string(report.slots_fixed) + " open slot(s)";
+  for (const auto& line : report.actions) RC_LOG_INFO << "open slot: " << line;
+  return ActionOutcome{0, report.keys_moved, summary};
+}
+
+Result<ActionOutcome> Actuator::Do(const Meet& meet, engine::ProgressListener*) {
+  RC_RETURN_IF_ERROR(MeetThrough(meet.seed, meet.pods));
+  return ActionOutcome{0, 0,
+                       "sent CLUSTER MEET for " + std::to_string(meet.pods.size()) +
+                           " node(s) through " + meet.seed};
+}
+
+Result<ActionOutcome> Actuator::Do(const Forget& forget, engine::ProgressListener*) {
+  return ForgetEverywhere(forget.nodes, forget.forget_on, /*reset_first=*/false);
+}
+
+Result<ActionOutcome> Actuator::Do(const PromoteReplica& promote, engine::ProgressListener*) {
+  auto client = Open(connector_, promote.replica.Address());
+  if (!client.ok()) return client.status();
+  auto reply = CommandChecked(**client, {"CLUSTER", "FAILOVER", "FORCE"});
+  if (!reply.ok()) return reply.status().WithContext("promoting " + promote.replica.name);
+  return ActionOutcome{0, 0, promote.replica.name + " asked to take over (CLUSTER FAILOVER FORCE)"};
+}
+
+Result<ActionOutcome> Actuator::Do(const DrainLeaving& drain, engine::ProgressListener* listener) {
+  return Migrate(drain.seed, drain.weights, listener);
+}
+
+Result<ActionOutcome> Actuator::Do(const RemoveLeaving& remove, engine::ProgressListener*) {
+  return ForgetEverywhere(remove.nodes, remove.forget_on, /*reset_first=*/true);
+}
+
+Result<ActionOutcome> Actuator::Do(const AssignReplicas& assign, engine::ProgressListener*) {
+  int done = 0;
+  for (const auto& r : assign.assignments) {
+    auto client = Open(connector_, r.replica.Address());
+    if (!client.ok()) return client.status();
+    auto reply = CommandChecked(**client, {"CLUSTER", "REPLICATE", r.master_id});
+    if (!reply.ok())
+      return reply.status().WithContext(r.replica.name + " replicating " + r.master.name);
+    ++done;
+  }
+  return ActionOutcome{0, 0, std::to_string(done) + " replica(s) attached"};
+}
+
+Result<ActionOutcome> Actuator::Do(const Rebalance& rebalance, engine::ProgressListener* listener) {
+  return Migrate(rebalance.seed, rebalance.weights, listener);
+}
+
+Status Actuator::MeetThrough(const std::string& seed, const std::vector<PodInfo>& pods) {
   auto client = Open(connector_, seed);
   if (!client.ok()) return client.status();
   for (const auto& pod : pods) {
@@ -91,10 +116,12 @@ Status Actuator::Meet(const std::string& seed, const std::vector<PodInfo>& pods)
   return Status::Ok();
 }
 
-Result<ActionOutcome> Actuator::Forget(const Action& action, bool reset_first) {
+Result<ActionOutcome> Actuator::ForgetEverywhere(const std::vector<NodeRef>& nodes,
+                                                 const std::vector<std::string>& forget_on,
+                                                 bool reset_first) {
   int resets = 0;
   if (reset_first) {
-    for (const auto& node : action.forget) {
+    for (const auto& node : nodes) {
       auto client = Open(connector_, node.address);
       if (!client.ok()) continue;  // gone already: forgetting it is enough
       auto reply = CommandChecked(**client, {"CLUSTER", "RESET", "HARD"});
@@ -103,14 +130,14 @@ Result<ActionOutcome> Actuator::Forget(const Action& action, bool reset_first) {
     }
   }
   int forgets = 0;
-  for (const auto& address : action.forget_on) {
+  for (const auto& address : forget_on) {
     auto client = Open(connector_, address);
     if (!client.ok()) {
       RC_LOG_WARNING << "cannot reach " << address
                      << " to forget nodes: " << client.status().message();
       continue;
     }
-    for (const auto& node : action.forget) {
+    for (const auto& node : nodes) {
       if (node.address == address) continue;
       auto reply = (*client)->Command({"CLUSTER", "FORGET", node.id});
       if (!reply.ok()) return reply.status();
@@ -124,26 +151,14 @@ Result<ActionOutcome> Actuator::Forget(const Action& action, bool reset_first) {
   return ActionOutcome{
       0, 0,
       (reset_first ? "reset " + std::to_string(resets) + " leaving node(s), " : "") + "forgot " +
-          std::to_string(action.forget.size()) + " node(s) on " +
-          std::to_string(action.forget_on.size()) + " node(s)"};
+          std::to_string(nodes.size()) + " node(s) on " + std::to_string(forget_on.size()) +
+          " node(s)"};
 }
 
-Result<ActionOutcome> Actuator::AssignReplicas(const Action& action) {
-  int done = 0;
-  for (const auto& r : action.replicas) {
-    auto client = Open(connector_, r.replica.Address());
-    if (!client.ok()) return client.status();
-    auto reply = CommandChecked(**client, {"CLUSTER", "REPLICATE", r.master_id});
-    if (!reply.ok())
-      return reply.status().WithContext(r.replica.name + " replicating " + r.master.name);
-    ++done;
-  }
-  return ActionOutcome{0, 0, std::to_string(done) + " replica(s) attached"};
-}
-
-Result<ActionOutcome> Actuator::Migrate(const Action& action, engine::ProgressListener* listener) {
-  auto outcome =
-      engine_.Rebalance(action.seed, MigrationOptions(action.weights), /*dry_run=*/false, listener);
+Result<ActionOutcome> Actuator::Migrate(const std::string& seed,
+                                        const std::map<std::string, double>& weights,
+                                        engine::ProgressListener* listener) {
+  auto outcome = engine_.Rebalance(seed, MigrationOptions(weights), /*dry_run=*/false, listener);
   if (!outcome.ok()) return outcome.status();
   ActionOutcome out;
   out.slots_moved = outcome->report.slots_moved;

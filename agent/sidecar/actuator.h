@@ -4,7 +4,9 @@
 // ADDSLOTSRANGE; MEET with two arguments).
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "agent/engine/migration_engine.h"
 #include "agent/reconcile/action.h"
@@ -31,11 +33,28 @@ class Actuator {
   Result<ActionOutcome> Execute(const Action& action, engine::ProgressListener* listener);
 
  private:
-  Result<ActionOutcome> Bootstrap(const Action& action);
-  Status Meet(const std::string& seed, const std::vector<PodInfo>& pods);
-  Result<ActionOutcome> Forget(const Action& action, bool reset_first);
-  Result<ActionOutcome> AssignReplicas(const Action& action);
-  Result<ActionOutcome> Migrate(const Action& action, engine::ProgressListener* listener);
+  // One overload per kind of action (std::visit picks it).
+  Result<ActionOutcome> Do(const NothingToDo&, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const Wait&, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const Bootstrap& bootstrap, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const FixOpenSlots& fix, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const Meet& meet, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const Forget& forget, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const PromoteReplica& promote, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const DrainLeaving& drain, engine::ProgressListener* listener);
+  Result<ActionOutcome> Do(const RemoveLeaving& remove, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const AssignReplicas& assign, engine::ProgressListener*);
+  Result<ActionOutcome> Do(const Rebalance& rebalance, engine::ProgressListener* listener);
+
+  Status MeetThrough(const std::string& seed, const std::vector<PodInfo>& pods);
+  // CLUSTER FORGET of `nodes` on every address of `forget_on`, after a
+  // CLUSTER RESET HARD of each of them when `reset_first`.
+  Result<ActionOutcome> ForgetEverywhere(const std::vector<NodeRef>& nodes,
+                                         const std::vector<std::string>& forget_on,
+                                         bool reset_first);
+  Result<ActionOutcome> Migrate(const std::string& seed,
+                                const std::map<std::string, double>& weights,
+                                engine::ProgressListener* listener);
 
   RedisConnector& connector_;
   engine::MigrationEngine& engine_;

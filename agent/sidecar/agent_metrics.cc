@@ -113,16 +113,4 @@ std::string AgentMetrics::Render() const {
   return out;
 }
 
-void AgentMetrics::SetReadiness(bool ready, std::string reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ready_ = ready;
-  ready_reason_ = std::move(reason);
-}
-
-bool AgentMetrics::ready(std::string* reason) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (reason != nullptr) *reason = ready_reason_;
-  return ready_;
-}
-
 }  // namespace rc::agent

@@ -36,10 +36,6 @@ class AgentMetrics {
   // A slot-moving action (drain, rebalance) runs; progress restarts at 0.
   void SetMigrationRunning(bool running);
 
-  // Whether this pod's redis serves its role (see readiness.h), with the reason.
-  void SetReadiness(bool ready, std::string reason);
-  bool ready(std::string* reason) const;
-
   bool redis_up() const { return redis_up_ == 1; }
   // Seconds since the last finished loop (for /healthz); large before the first one.
   double SecondsSinceLastLoop() const;
@@ -56,8 +52,6 @@ class AgentMetrics {
   std::atomic<bool> cluster_known_{false};  // SetCluster was called
   std::atomic<int> lost_slots_{0};
   std::atomic<long long> last_loop_ms_{0};
-  bool ready_ = false;                                                             // guarded by mu_
-  std::string ready_reason_ = "the agent has not looked at this pod's redis yet";  // guarded by mu_
 };
 
 }  // namespace rc::agent

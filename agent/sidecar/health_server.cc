@@ -4,8 +4,12 @@
 
 namespace rc::agent {
 
-HealthServer::HealthServer(AgentMetrics& metrics, std::chrono::seconds stall_after)
-    : metrics_(metrics), stall_after_(stall_after), server_(std::make_unique<httplib::Server>()) {
+HealthServer::HealthServer(AgentMetrics& metrics, const PublishedReadiness& readiness,
+                           std::chrono::seconds stall_after)
+    : metrics_(metrics),
+      readiness_(readiness),
+      stall_after_(stall_after),
+      server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     double since = metrics_.SecondsSinceLastLoop();
@@ -15,10 +19,9 @@ HealthServer::HealthServer(AgentMetrics& metrics, std::chrono::seconds stall_aft
                     "text/plain");
   });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    std::string reason;
-    bool ready = metrics_.ready(&reason);
-    res.status = ready ? 200 : 503;
-    res.set_content(reason + "\n", "text/plain");
+    Readiness readiness = readiness_.Get();
+    res.status = readiness.ready ? 200 : 503;
+    res.set_content(readiness.reason + "\n", "text/plain");
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");

@@ -1,6 +1,6 @@
 // /healthz, /readyz and /metrics over plain HTTP (in-pod, port agent-http).
 // /healthz: the loop is alive (a loop finished within `stall_after`).
-// /readyz: this pod's redis answered the last loop.
+// /readyz: this pod's redis serves its role (PublishedReadiness), the reason as body.
 // /metrics: AgentMetrics in Prometheus text format.
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agent/sidecar/agent_metrics.h"
+#include "agent/sidecar/published_readiness.h"
 #include "common/status.h"
 
 namespace httplib {
@@ -20,7 +21,9 @@ namespace rc::agent {
 
 class HealthServer {
  public:
-  HealthServer(AgentMetrics& metrics, std::chrono::seconds stall_after);
+  // Both must outlive the server.
+  HealthServer(AgentMetrics& metrics, const PublishedReadiness& readiness,
+               std::chrono::seconds stall_after);
   ~HealthServer();  // stops and joins
   HealthServer(const HealthServer&) = delete;
   HealthServer& operator=(const HealthServer&) = delete;
@@ -32,6 +35,7 @@ class HealthServer {
 
  private:
   AgentMetrics& metrics_;
+  const PublishedReadiness& readiness_;
   std::chrono::seconds stall_after_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

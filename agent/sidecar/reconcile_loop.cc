@@ -1,11 +1,11 @@
 #include "agent/sidecar/reconcile_loop.h"
 
 #include <cstdio>
+#include <thread>
+#include <variant>
 
 #include "agent/config/agent_user.h"
 #include "agent/kube/kube_objects.h"
-#include "agent/kube/kube_pod_source.h"
-#include "agent/reconcile/election.h"
 #include "agent/reconcile/readiness.h"
 #include "common/log.h"
 
@@ -29,125 +29,57 @@ class ProgressLog : public engine::ProgressListener {
   AgentMetrics& metrics_;
 };
 
-const char* EventReason(ActionKind kind, bool ok) {
-  switch (kind) {
-    case ActionKind::kBootstrap:
-      return ok ? "ClusterCreated" : "ClusterCreateFailed";
-    case ActionKind::kDrainLeaving:
-      return ok ? "NodesDrained" : "DrainFailed";
-    case ActionKind::kRemoveLeaving:
-      return ok ? "NodesRemoved" : "RemoveFailed";
-    case ActionKind::kRebalance:
-      return ok ? "Rebalanced" : "RebalanceFailed";
-    case ActionKind::kMeet:
-      return ok ? "NodesJoined" : "JoinFailed";
-    case ActionKind::kForget:
-      return ok ? "StaleNodesForgotten" : "ForgetFailed";
-    case ActionKind::kPromoteReplica:
-      return ok ? "ReplicaPromoted" : "PromoteFailed";
-    case ActionKind::kFixOpenSlots:
-      return ok ? "OpenSlotsFixed" : "OpenSlotsFixFailed";
-    case ActionKind::kAssignReplicas:
-      return ok ? "ReplicasAssigned" : "ReplicaAssignFailed";
-    default:
-      return "";
-  }
+// The Event reasons of an action that succeeded and of one that failed ("" none).
+struct EventReasons {
+  const char* ok;
+  const char* failed;
+};
+EventReasons ReasonsFor(const NothingToDo&) { return {"", ""}; }
+EventReasons ReasonsFor(const Wait&) { return {"", ""}; }
+EventReasons ReasonsFor(const Bootstrap&) { return {"ClusterCreated", "ClusterCreateFailed"}; }
+EventReasons ReasonsFor(const DrainLeaving&) { return {"NodesDrained", "DrainFailed"}; }
+EventReasons ReasonsFor(const RemoveLeaving&) { return {"NodesRemoved", "RemoveFailed"}; }
+EventReasons ReasonsFor(const Rebalance&) { return {"Rebalanced", "RebalanceFailed"}; }
+EventReasons ReasonsFor(const Meet&) { return {"NodesJoined", "JoinFailed"}; }
+EventReasons ReasonsFor(const Forget&) { return {"StaleNodesForgotten", "ForgetFailed"}; }
+EventReasons ReasonsFor(const PromoteReplica&) { return {"ReplicaPromoted", "PromoteFailed"}; }
+EventReasons ReasonsFor(const FixOpenSlots&) { return {"OpenSlotsFixed", "OpenSlotsFixFailed"}; }
+EventReasons ReasonsFor(const AssignReplicas&) {
+  return {"ReplicasAssigned", "ReplicaAssignFailed"};
+}
+
+const char* EventReason(const Action& action, bool ok) {
+  EventReasons reasons = std::visit([](const auto& kind) { return ReasonsFor(kind); }, action.kind);
+  return ok ? reasons.ok : reasons.failed;
+}
+
+CoordinatorOptions CoordinatorOptionsOf(const LoopOptions& loop) {
+  CoordinatorOptions options;
+  options.pod_name = loop.pod_name;
+  options.ordinal = loop.ordinal;
+  options.lease_duration = loop.lease_duration;
+  options.namespace_name = loop.facts.namespace_name;
+  options.service_account = loop.service_account;
+  return options;
 }
 
 }  // namespace
 
 ReconcileLoop::ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
                              RedisConnector& connector, engine::MigrationEngine& engine,
-                             EventRecorder& events, AgentMetrics& metrics)
+                             EventRecorder& events, AgentMetrics& metrics,
+                             PublishedReadiness& readiness)
     : options_(std::move(options)),
       pods_(pods),
-      lease_(lease),
+      coordinator_(CoordinatorOptionsOf(options_), lease),
       connector_(connector),
       engine_(engine),
       events_(events),
       metrics_(metrics),
+      readiness_(readiness),
       observer_(connector),
       actuator_(connector, engine),
       lost_slots_(options_.lost_slots) {}
-
-ReconcileLoop::~ReconcileLoop() { StopRenewer(); }
-
-void ReconcileLoop::StartRenewer() {
-  if (renewing_) return;
-  renewing_ = true;
-  renewer_ = std::thread([this] {
-    auto period = options_.lease_duration / 3;
-    auto next = std::chrono::steady_clock::now() + period;
-    while (renewing_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (std::chrono::steady_clock::now() < next) continue;
-      next = std::chrono::steady_clock::now() + period;
-      auto renewed = lease_.AcquireOrRenew(options_.pod_name);
-      if (!renewed.ok() || !*renewed)
-        RC_LOG_WARNING << "could not renew the coordinator lease: "
-                       << (renewed.ok() ? "held by " + lease_.Holder()
-                                        : renewed.status().message());
-    }
-  });
-}
-
-void ReconcileLoop::StopRenewer() {
-  renewing_ = false;
-  if (renewer_.joinable()) renewer_.join();
-}
-
-bool ReconcileLoop::Coordinate(const PodSnapshot& pods) {
-  auto now = std::chrono::steady_clock::now();
-  const PodInfo* pod0 = pods.FindOrdinal(0);
-  if (pod0 != nullptr && pod0->ready && !pod0->terminating) {
-    pod0_missing_since_.reset();
-  } else if (!pod0_missing_since_) {
-    pod0_missing_since_ = now;
-  }
-  auto missing =
-      pod0_missing_since_
-          ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *pod0_missing_since_)
-          : std::chrono::milliseconds(0);
-  bool wants = WantsToCoordinate(options_.ordinal, pods, missing, options_.lease_duration);
-  if (!wants) {
-    if (holding_) {
-      StopRenewer();
-      (void)lease_.Release(options_.pod_name);
-      holding_ = false;
-      RC_LOG_INFO << options_.pod_name << " hands coordination back (pod-0 is ready)";
-    }
-    return false;
-  }
-  auto acquired = lease_.AcquireOrRenew(options_.pod_name);
-  if (!acquired.ok() && acquired.status().code() == ErrorCode::kPermissionDenied &&
-      options_.ordinal == 0) {
-    // Without the right to use a Lease, pod-0 still coordinates (nobody else
-    // does without one); say once how to grant it.
-    if (!lease_forbidden_logged_)
-      RC_LOG_WARNING << "the coordinator lease is forbidden (" << acquired.status().message()
-                     << "); pod-0 coordinates without it. Grant it with: "
-                     << RbacGrantCommand(options_.facts.namespace_name, options_.service_account);
-    lease_forbidden_logged_ = true;
-    if (!holding_) RC_LOG_INFO << options_.pod_name << " coordinates the cluster (pod-0, no lease)";
-    holding_ = true;
-    return true;
-  }
-  if (!acquired.ok()) {
-    if (acquired.status().message() != last_error_)
-      RC_LOG_WARNING << "cannot take the coordinator lease: " << acquired.status().message();
-    last_error_ = acquired.status().message();
-    return false;
-  }
-  if (*acquired && !holding_) {
-    RC_LOG_INFO << options_.pod_name << " coordinates the cluster ("
-                << (options_.ordinal == 0 ? "pod-0" : "pod-0 has been gone longer than the lease")
-                << ")";
-    StartRenewer();
-  }
-  if (!*acquired && holding_) StopRenewer();
-  holding_ = *acquired;
-  return holding_;
-}
 
 void ReconcileLoop::ApplyRuntimeSettings(const PodSnapshot& pods) {
   last_pods_ = pods;
@@ -237,12 +169,12 @@ void ReconcileLoop::UpdateReadiness(const PodSnapshot& pods, const ObservedNode&
     }
   }
   Readiness readiness = JudgeReadiness(self, cluster_exists);
-  std::string previous;
-  bool was_ready = metrics_.ready(&previous);
-  if (readiness.ready != was_ready || (!readiness.ready && readiness.reason != previous))
+  Readiness previous = readiness_.Get();
+  if (readiness.ready != previous.ready ||
+      (!readiness.ready && readiness.reason != previous.reason))
     RC_LOG_INFO << options_.pod_name << (readiness.ready ? " is ready: " : " is not ready: ")
                 << readiness.reason;
-  metrics_.SetReadiness(readiness.ready, readiness.reason);
+  readiness_.Set(readiness);
 }
 
 std::optional<ObservedNode> ReconcileLoop::LookAtSelf() {
@@ -287,7 +219,7 @@ void ReconcileLoop::PublishClusterState(const Observation& obs, const Action& ac
   const ObservedNode* ref = ReferenceNode(obs);
   if (ref == nullptr) return;
   ClusterSummary summary = SummarizeView(ref->view);
-  summary.balanced = action.kind == ActionKind::kNothing;
+  summary.balanced = Is<NothingToDo>(action);
   int masters = 0;
   for (const ClusterNode* m : ref->view.Masters()) masters += m->slots.Empty() ? 0 : 1;
   metrics_.SetCluster(masters, static_cast<int>(ref->view.nodes().size()), summary.balanced);
@@ -304,17 +236,14 @@ Action ReconcileLoop::RunOnce() {
       RC_LOG_WARNING << "cannot list the pods: " << snapshot.status().message();
     last_error_ = snapshot.status().message();
     metrics_.LoopDone(false);
-    Action wait;
-    wait.kind = ActionKind::kWait;
-    wait.reason = snapshot.status().message();
-    return wait;
+    return Action{Wait{}, snapshot.status().message()};
   }
   ApplyRuntimeSettings(*snapshot);
-  bool coordinating = Coordinate(*snapshot);
+  bool coordinating = coordinator_.Update(*snapshot, std::chrono::steady_clock::now());
   metrics_.SetCoordinator(coordinating);
   if (!coordinating) {
     metrics_.LoopDone(true);
-    return Action{ActionKind::kNothing, "not the coordinator", {}, {}, {}, {}, {}, {}, {}};
+    return Action{NothingToDo{}, "not the coordinator"};
   }
 
   if (chores_ != nullptr) chores_->Run();
@@ -328,9 +257,9 @@ Action ReconcileLoop::RunOnce() {
   }
   Action action = PlanNextAction(obs, options_.desired);
   PublishClusterState(obs, action);
-  if (action.kind == ActionKind::kNothing || action.kind == ActionKind::kWait) {
+  if (IsIdle(action)) {
     if (action.reason != last_reason_) {
-      if (action.kind == ActionKind::kWait) {
+      if (Is<Wait>(action)) {
         RC_LOG_INFO << "waiting: " << action.reason;
       } else {
         RC_LOG_INFO << action.reason;
@@ -342,27 +271,26 @@ Action ReconcileLoop::RunOnce() {
   }
   last_reason_.clear();
   RC_LOG_INFO << action.reason;
-  ProgressLog progress(ActionKindName(action.kind), metrics_);
-  const bool moves_slots =
-      action.kind == ActionKind::kDrainLeaving || action.kind == ActionKind::kRebalance;
+  ProgressLog progress(ActionName(action), metrics_);
+  const bool moves_slots = Is<DrainLeaving>(action) || Is<Rebalance>(action);
   if (moves_slots) metrics_.SetMigrationRunning(true);
   auto outcome = actuator_.Execute(action, &progress);
   if (moves_slots) metrics_.SetMigrationRunning(false);
-  metrics_.ActionDone(ActionKindName(action.kind), outcome.ok());
-  const char* reason = EventReason(action.kind, outcome.ok());
+  metrics_.ActionDone(ActionName(action), outcome.ok());
+  const char* reason = EventReason(action, outcome.ok());
   if (outcome.ok() && outcome->nothing_to_do) {
     // The planner looked at a view gossip had not settled yet; the engine's
     // fresh look found nothing to move: not an event the user needs to read.
-    RC_VLOG(1) << ActionKindName(action.kind) << ": nothing to move on a fresh look";
+    RC_VLOG(1) << ActionName(action) << ": nothing to move on a fresh look";
   } else if (outcome.ok()) {
     metrics_.Moved(outcome->slots_moved, outcome->keys_moved);
-    RC_LOG_INFO << ActionKindName(action.kind) << " done: " << outcome->summary;
-    last_action_ = std::string(ActionKindName(action.kind)) + ": " + outcome->summary;
+    RC_LOG_INFO << ActionName(action) << " done: " << outcome->summary;
+    last_action_ = std::string(ActionName(action)) + ": " + outcome->summary;
     last_action_ms_ = UnixNowMs();
-    if (*reason && action.kind != ActionKind::kAssignReplicas)
+    if (*reason && !Is<AssignReplicas>(action))
       events_.Record(false, reason, log::Redact(action.reason + ": " + outcome->summary));
   } else {
-    RC_LOG_ERROR << ActionKindName(action.kind) << " failed: " << outcome.status().message()
+    RC_LOG_ERROR << ActionName(action) << " failed: " << outcome.status().message()
                  << "; the next loop looks again";
     if (*reason) events_.Record(true, reason, log::Redact(outcome.status().message()));
   }
@@ -373,11 +301,11 @@ Action ReconcileLoop::RunOnce() {
 void ReconcileLoop::Run(const std::atomic<bool>& stop) {
   while (!stop) {
     Action action = RunOnce();
-    bool busy = action.kind != ActionKind::kNothing && action.kind != ActionKind::kWait;
+    bool busy = !IsIdle(action);
     // Agents that do not coordinate look less often (each look lists the pods
     // through the API); the preStop watcher has its own faster poll.
     auto pause = busy ? std::chrono::milliseconds(200)
-                      : (holding_ ? options_.interval : options_.interval * 5);
+                      : (coordinator_.holding() ? options_.interval : options_.interval * 5);
     auto now = std::chrono::steady_clock::now();
     auto until = now + pause;
     auto next_look = now + options_.interval;
@@ -389,8 +317,7 @@ void ReconcileLoop::Run(const std::atomic<bool>& stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  StopRenewer();
-  if (holding_) (void)lease_.Release(options_.pod_name);
+  coordinator_.Resign();
 }
 
 }  // namespace rc::agent

@@ -1,8 +1,9 @@
 // The sidecar's loop: observe pods and redis -> plan one action -> act, once
 // per interval. Every agent applies its own redis' run-time settings and
-// serves health; only the lease holder (pod-0, or the lowest ready ordinal
-// while pod-0 is gone) changes the topology. Each decision is one log line,
-// milestones and failures are Events, and both are counted in the metrics.
+// serves health; only the coordinator (pod-0, or the lowest ready ordinal
+// while pod-0 is gone: coordinator.h) changes the topology. Each decision is
+// one log line, milestones and failures are Events, and both are counted in
+// the metrics.
 #pragma once
 
 #include <atomic>
@@ -10,7 +11,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "agent/config/redis_conf.h"
 #include "agent/engine/migration_engine.h"
@@ -26,6 +26,8 @@
 #include "agent/sidecar/actuator.h"
 #include "agent/sidecar/agent_metrics.h"
 #include "agent/sidecar/cluster_observer.h"
+#include "agent/sidecar/coordinator.h"
+#include "agent/sidecar/published_readiness.h"
 #include "common/tls_context.h"
 
 namespace rc::agent {
@@ -52,21 +54,19 @@ class ReconcileLoop {
   // Every reference must outlive the loop.
   ReconcileLoop(LoopOptions options, PodSource& pods, CoordinatorLease& lease,
                 RedisConnector& connector, engine::MigrationEngine& engine, EventRecorder& events,
-                AgentMetrics& metrics);
-  ~ReconcileLoop();
+                AgentMetrics& metrics, PublishedReadiness& readiness);
 
   // Chores the coordinator runs every loop (they rate-limit themselves); may be null.
   void set_chores(CoordinatorChores* chores) { chores_ = chores; }
   // The coordinator's summary on the StatefulSet (status_annotation.h); may be null.
   void set_status(StatusAnnotation* status) { status_ = status; }
 
-  // One pass; returns the action taken (kNothing / kWait when none).
+  // One pass; returns the action taken (NothingToDo / Wait when none).
   Action RunOnce();
   // Passes until `stop`; gives the lease up at the end.
   void Run(const std::atomic<bool>& stop);
 
  private:
-  bool Coordinate(const PodSnapshot& pods);
   void ApplyRuntimeSettings(const PodSnapshot& pods);
   // CONFIG SET of the TLS files on this pod's redis after they changed.
   void ReloadServerTls(const ObservedNode& self);
@@ -85,16 +85,15 @@ class ReconcileLoop {
   void ReportPasswordRefusals(const Observation& obs);
   // Metrics and the status annotation from the reference view and the plan.
   void PublishClusterState(const Observation& obs, const Action& action);
-  void StartRenewer();
-  void StopRenewer();
 
   LoopOptions options_;
   PodSource& pods_;
-  CoordinatorLease& lease_;
+  Coordinator coordinator_;  // election and lease
   RedisConnector& connector_;
   engine::MigrationEngine& engine_;
   EventRecorder& events_;
   AgentMetrics& metrics_;
+  PublishedReadiness& readiness_;  // what /readyz answers
   ClusterObserver observer_;
   Actuator actuator_;
   CoordinatorChores* chores_ = nullptr;
@@ -106,10 +105,7 @@ class ReconcileLoop {
   PodWaitReporter pod_waits_;     // pods Kubernetes does not run, and why
   PodsByNodeId pods_by_node_id_;  // which pod ran which node id, for lost slots
 
-  bool holding_ = false;
-  bool lease_forbidden_logged_ = false;
   PodSnapshot last_pods_;  // the last successful look, for LookAtSelf
-  std::optional<std::chrono::steady_clock::time_point> pod0_missing_since_;
   std::string applied_run_id_;
   uint64_t applied_tls_generation_ = 1;
   // With TLS: a connection to this pod's redis kept open, because once the
@@ -117,10 +113,7 @@ class ReconcileLoop {
   // reloaded them too; an open TLS session outlives the change.
   std::unique_ptr<RedisClient> self_link_;
   std::string last_reason_;
-  std::string last_error_;
-
-  std::atomic<bool> renewing_{false};
-  std::thread renewer_;
+  std::string last_error_;  // the last pod listing error logged, said once
 };
 
 }  // namespace rc::agent

@@ -16,6 +16,7 @@
 #include "agent/reconcile/pod_source.h"
 #include "agent/sidecar/agent_metrics.h"
 #include "agent/sidecar/prestop_handshake.h"
+#include "agent/sidecar/published_readiness.h"
 #include "agent/sidecar/reconcile_loop.h"
 #include "common/flag_parser.h"
 #include "common/kube_client.h"
@@ -59,6 +60,7 @@ struct RunWiring {
   std::unique_ptr<CoordinatorLease> lease;
   std::unique_ptr<EventRecorder> events;
   AgentMetrics metrics;
+  PublishedReadiness readiness;  // what /readyz answers
 };
 
 // Errors: kInvalidArgument for bad flag values (named), others when a needed

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-namespace rc::agent {
+namespace rc::engine {
 namespace {
 
 std::string Short(const std::string& id) { return id.substr(0, 8); }
@@ -37,8 +37,7 @@ std::string NotLost(const LostOwner& owner) {
 // a lost owner's slot from it (it is given the slot: `importers`), or
 // migrating its own slot to a lost owner (`moved_to_lost`). Returns the slots
 // open for any other reason (only a rebalance can close those).
-std::vector<int> ClassifyOpenSlots(const engine::ClusterView& view,
-                                   const std::vector<std::string>& owners,
+std::vector<int> ClassifyOpenSlots(const ClusterView& view, const std::vector<std::string>& owners,
                                    const std::vector<LostOwner>& lost,
                                    std::map<std::string, SlotSet>* importers,
                                    SlotSet* moved_to_lost) {
@@ -46,7 +45,7 @@ std::vector<int> ClassifyOpenSlots(const engine::ClusterView& view,
     return std::any_of(lost.begin(), lost.end(), [&](const LostOwner& o) { return o.id == id; });
   };
   std::vector<int> others;
-  for (const engine::OpenSlot& open : view.open_slots) {
+  for (const OpenSlot& open : view.open_slots) {
     const std::string& owner = owners[static_cast<size_t>(open.slot)];
     bool closes = open.importing.size() <= 1;
     for (const auto& [node, source] : open.importing)
@@ -140,7 +139,7 @@ std::vector<SlotGrant> DistributeSlots(const SlotSet& slots, std::vector<MasterL
   return grants;
 }
 
-Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
+Result<SlotCoverPlan> PlanSlotCover(const ClusterView& view) {
   if (view.nodes.empty() || !view.nodes.front().reachable)
     return FailedPrecondition("the seed " + view.seed + " could not be read");
   SlotCoverPlan plan;
@@ -224,7 +223,7 @@ Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view) {
   return plan;
 }
 
-std::string CoverSlotsHint(const engine::ClusterView& view) {
+std::string CoverSlotsHint(const ClusterView& view) {
   auto plan = PlanSlotCover(view);
   if (!plan.ok() || plan->empty()) return "";
   std::string whose;
@@ -240,4 +239,4 @@ std::string CoverSlotsHint(const engine::ClusterView& view) {
          view.seed + " --dry-run`, then run it with --accept-data-loss instead of --dry-run";
 }
 
-}  // namespace rc::agent
+}  // namespace rc::engine

@@ -1,6 +1,6 @@
 // The plan of `redis-cluster-agent cover-slots`: which live master takes
 // which uncovered slots (empty: the keys in them are lost), and which lost
-// masters every node forgets. Pure: decided from an engine::ClusterView, no I/O.
+// masters every node forgets. Pure: decided from a ClusterView, no I/O.
 //
 // It refuses (kFailedPrecondition, naming what was wrong and what to do)
 // whenever accepting a loss is not the only way left: a slot is open
@@ -26,7 +26,7 @@
 #include "common/slot_set.h"
 #include "common/status.h"
 
-namespace rc::agent {
+namespace rc::engine {
 
 struct MasterLoad {
   std::string id;
@@ -59,7 +59,7 @@ struct SlotCoverPlan {
 };
 
 // Empty plan when every slot is served by a live master.
-Result<SlotCoverPlan> PlanSlotCover(const engine::ClusterView& view);
+Result<SlotCoverPlan> PlanSlotCover(const ClusterView& view);
 
 // What the plan finds and will do, one line each, for the person who runs it:
 // which slots no live master serves and whose they were, that their keys are
@@ -71,10 +71,10 @@ std::vector<std::string> DescribeSlotCoverPlan(const SlotCoverPlan& plan);
 // line naming them, whose they were and the cover-slots command to run; ""
 // otherwise (nothing uncovered, or a failover or the master's return may
 // still bring them back), so it never points at a command that refuses.
-std::string CoverSlotsHint(const engine::ClusterView& view);
+std::string CoverSlotsHint(const ClusterView& view);
 
 // "master 1a2b3c4d (10.0.0.3:6379, redis-2.redis.shop.svc.cluster.local),
 // marked failed, its address now answers as 9f8e7d6c": for messages.
 std::string DescribeLostOwner(const LostOwner& owner);
 
-}  // namespace rc::agent
+}  // namespace rc::engine

@@ -6,7 +6,7 @@
 
 #include "agent/engine/migration_engine.h"
 
-namespace rc::agent {
+namespace rc::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -60,9 +60,9 @@ Status AddSlots(RedisClient& client, const SlotSet& slots) {
 }  // namespace
 
 Result<SlotCoverPlan> ObserveAndPlanSlotCover(RedisConnector& connector, const std::string& seed) {
-  engine::ObserveOptions observe;
+  ObserveOptions observe;
   observe.read_dbsize = false;
-  auto view = engine::ObserveCluster(connector, seed, observe);
+  auto view = ObserveCluster(connector, seed, observe);
   if (!view.ok()) return view.status();
   return PlanSlotCover(*view);
 }
@@ -120,7 +120,7 @@ Status ExecuteSlotCover(RedisConnector& connector, const SlotCoverPlan& plan,
     if (left < std::chrono::milliseconds(0)) left = std::chrono::milliseconds(0);
     auto client = links.Get(address);
     if (!client.ok()) return client.status().WithContext("waiting for cluster_state:ok");
-    RC_RETURN_IF_ERROR(engine::WaitForSlotMap(**client, plan.slot_owners, left));
+    RC_RETURN_IF_ERROR(WaitForSlotMap(**client, plan.slot_owners, left));
   }
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char took[32];
@@ -130,4 +130,4 @@ Status ExecuteSlotCover(RedisConnector& connector, const SlotCoverPlan& plan,
   return Status::Ok();
 }
 
-}  // namespace rc::agent
+}  // namespace rc::engine

@@ -17,7 +17,7 @@
 #include "common/redis_client.h"
 #include "common/status.h"
 
-namespace rc::agent {
+namespace rc::engine {
 
 // Observes the cluster from `seed` and plans. Errors: the seed cannot be read
 // (kUnavailable...), or the plan is refused (kFailedPrecondition, see PlanSlotCover).
@@ -39,4 +39,4 @@ using SayFn = std::function<void(const std::string&)>;
 Status ExecuteSlotCover(RedisConnector& connector, const SlotCoverPlan& plan,
                         const SlotCoverOptions& options, const SayFn& say);
 
-}  // namespace rc::agent
+}  // namespace rc::engine

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-namespace rc::agent {
+namespace rc::engine {
 namespace {
 
 // The id a NodeView found at an address that the seed knows under another id
 // (ObserveCluster's "answers as ID, the seed expected ..."), "" otherwise.
-std::string AnsweringId(const engine::NodeView& n) {
+std::string AnsweringId(const NodeView& n) {
   if (n.reachable) return n.id;
   const std::string prefix = "answers as ";
   if (n.error.compare(0, prefix.size(), prefix) != 0) return "";
@@ -24,7 +24,7 @@ SlotSet UncoveredSlots::LostForGood() const {
   return out;
 }
 
-UncoveredSlots FindUncoveredSlots(const engine::ClusterView& view) {
+UncoveredSlots FindUncoveredSlots(const ClusterView& view) {
   UncoveredSlots out;
   if (view.nodes.empty() || !view.nodes.front().reachable) return out;
   const Topology& topo = view.topology;
@@ -49,7 +49,7 @@ UncoveredSlots FindUncoveredSlots(const engine::ClusterView& view) {
       }
     }
     for (const ClusterNode* r : topo.ReplicasOf(m->id)) {
-      const engine::NodeView* replica = view.FindNode(r->id);
+      const NodeView* replica = view.FindNode(r->id);
       const ClusterNode* own = replica ? replica->Myself() : nullptr;
       if (own != nullptr && own->flags.replica && own->master_id == m->id)
         lost.live_replicas.push_back(replica->address);
@@ -77,4 +77,4 @@ std::string DescribeSlots(const SlotSet& slots, size_t max_chars) {
          (slots.Count() == 1 ? " slot)" : " slots)");
 }
 
-}  // namespace rc::agent
+}  // namespace rc::engine

@@ -1,5 +1,5 @@
-// Which slots no live master serves, and why: a pure reading of an
-// engine::ClusterView. Both `cover-slots` (to decide and refuse) and the
+// Which slots no live master serves, and why: a pure reading of a
+// ClusterView. Both `cover-slots` (to decide and refuse) and the
 // coordinator (to tell the user what is wrong and what to run) use it.
 //
 // A slot is uncovered when nobody claims it, or when its owner is a master
@@ -15,7 +15,7 @@
 #include "agent/engine/cluster_view.h"
 #include "common/slot_set.h"
 
-namespace rc::agent {
+namespace rc::engine {
 
 struct LostOwner {
   std::string id;
@@ -50,9 +50,9 @@ struct UncoveredSlots {
   SlotSet LostForGood() const;
 };
 
-UncoveredSlots FindUncoveredSlots(const engine::ClusterView& view);
+UncoveredSlots FindUncoveredSlots(const ClusterView& view);
 
 // "10923-16383 (5461 slots)" for log lines, ranges cut after `max_chars`.
 std::string DescribeSlots(const SlotSet& slots, size_t max_chars = 120);
 
-}  // namespace rc::agent
+}  // namespace rc::engine

@@ -2,22 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/agent/reconcile/pod_snapshot_builder.h"
+
 namespace rc::agent {
 namespace {
 
 using std::chrono::milliseconds;
 
-PodSnapshot Pods(std::vector<std::pair<int, bool>> ordinal_ready, int replicas = 6) {
-  PodSnapshot s;
-  s.spec_replicas = replicas;
-  for (auto [o, ready] : ordinal_ready) {
-    PodInfo p;
-    p.name = "redis-" + std::to_string(o);
-    p.ordinal = o;
-    p.ready = ready;
-    s.pods.push_back(p);
-  }
-  return s;
+PodSnapshot Pods(const std::vector<std::pair<int, bool>>& ordinal_ready, int replicas = 6) {
+  return testing::PodsByReadiness(ordinal_ready, replicas);
 }
 
 TEST(WantsToCoordinate, PodZeroAlwaysCoordinatesWhenItRuns) {

@@ -30,13 +30,14 @@ TEST(PlanNextAction, FreshPodsAllAnsweringCreateTheCluster) {
   std::vector<PodSpec> pods;
   for (int i = 0; i < 6; ++i) pods.push_back({i, "-", "", -1, "h"});
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kBootstrap) << a.reason;
-  ASSERT_EQ(a.masters.size(), 3u);
-  EXPECT_EQ(a.masters[0].pod.name, "redis-0");
-  EXPECT_EQ(a.masters[0].slots, (SlotRange{0, 5461}));
-  EXPECT_EQ(a.masters[2].slots, (SlotRange{10923, 16383}));
-  EXPECT_EQ(a.seed, "127.50.0.1:6379");
-  EXPECT_EQ(a.meet.size(), 5u);
+  ASSERT_TRUE(Is<Bootstrap>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& bootstrap = std::get<Bootstrap>(a.kind);
+  ASSERT_EQ(bootstrap.masters.size(), 3u);
+  EXPECT_EQ(bootstrap.masters[0].pod.name, "redis-0");
+  EXPECT_EQ(bootstrap.masters[0].slots, (SlotRange{0, 5461}));
+  EXPECT_EQ(bootstrap.masters[2].slots, (SlotRange{10923, 16383}));
+  EXPECT_EQ(bootstrap.seed, "127.50.0.1:6379");
+  EXPECT_EQ(bootstrap.meet.size(), 5u);
 }
 
 TEST(PlanNextAction, NeverCreatesUntilEveryPodAnswers) {
@@ -44,7 +45,7 @@ TEST(PlanNextAction, NeverCreatesUntilEveryPodAnswers) {
   for (int i = 0; i < 5; ++i) pods.push_back({i, "-", "", -1, "h"});
   pods.push_back({5, "X", "", -1, "h"});
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait);
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a);
   EXPECT_NE(a.reason.find("5 answer"), std::string::npos) << a.reason;
 }
 
@@ -54,7 +55,7 @@ TEST(PlanNextAction, NamesThePodsItWaitsForBeforeCreating) {
   std::vector<PodSpec> pods;
   for (int i = 0; i < 3; ++i) pods.push_back({i, "-", "", -1, "h"});
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait);
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a);
   EXPECT_NE(a.reason.find("(3 answer; redis-3, redis-4, redis-5 do not)"), std::string::npos)
       << a.reason;
 }
@@ -63,7 +64,7 @@ TEST(PlanNextAction, RefusesToCreateFewerThanThreeMasters) {
   std::vector<PodSpec> pods;
   for (int i = 0; i < 4; ++i) pods.push_back({i, "-", "", -1, "h"});
   Action a = PlanNextAction(Build(4, pods), OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait);
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a);
   EXPECT_NE(a.reason.find("at least 3"), std::string::npos) << a.reason;
 }
 
@@ -75,9 +76,10 @@ TEST(PlanNextAction, AnyPeerWithClusterStateMeansJoinNeverCreate) {
   pods[3].slots = kA;
   Action a = PlanNextAction(Build(6, pods, {{IdOf(0), "127.50.0.1", "master,fail", "-", ""}}),
                             OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kMeet) << a.reason;
-  ASSERT_EQ(a.meet.size(), 1u);
-  EXPECT_EQ(a.meet[0].name, "redis-0");
+  ASSERT_TRUE(Is<Meet>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& meet = std::get<Meet>(a.kind);
+  ASSERT_EQ(meet.pods.size(), 1u);
+  EXPECT_EQ(meet.pods[0].name, "redis-0");
 }
 
 TEST(PlanNextAction, OpenSlotsComeFirst) {
@@ -88,7 +90,7 @@ TEST(PlanNextAction, OpenSlotsComeFirst) {
   ASSERT_TRUE(topo.ok()) << topo.status().ToString();
   obs.nodes[0].view = *topo;
   Action a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kFixOpenSlots) << a.reason;
+  EXPECT_TRUE(Is<FixOpenSlots>(a)) << ActionName(a) << ": " << a.reason;
 }
 
 TEST(PlanNextAction, ScaleOutMeetsNewPods) {
@@ -96,10 +98,11 @@ TEST(PlanNextAction, ScaleOutMeetsNewPods) {
   pods.push_back({6, "-", "", -1, "h1"});
   pods.push_back({7, "-", "", -1, "h2"});
   Action a = PlanNextAction(Build(8, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kMeet) << a.reason;
-  ASSERT_EQ(a.meet.size(), 2u);
-  EXPECT_EQ(a.meet[0].name, "redis-6");
-  EXPECT_EQ(a.seed, "127.50.0.1:6379");
+  ASSERT_TRUE(Is<Meet>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& meet = std::get<Meet>(a.kind);
+  ASSERT_EQ(meet.pods.size(), 2u);
+  EXPECT_EQ(meet.pods[0].name, "redis-6");
+  EXPECT_EQ(meet.seed, "127.50.0.1:6379");
   EXPECT_NE(a.reason.find("redis-6"), std::string::npos);
 }
 
@@ -108,10 +111,11 @@ TEST(PlanNextAction, ANewPairBecomesANewMasterAndItsReplica) {
   pods.push_back({6, "M", "", -1, "h1"});
   pods.push_back({7, "M", "", -1, "h2"});
   Action a = PlanNextAction(Build(8, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].replica.name, "redis-7");
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(6));
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].replica.name, "redis-7");
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(6));
 }
 
 TEST(PlanNextAction, ALoneExtraPodReplicatesTheMasterWithFewestReplicasOnAnotherHost) {
@@ -119,21 +123,23 @@ TEST(PlanNextAction, ALoneExtraPodReplicatesTheMasterWithFewestReplicasOnAnother
   pods[5] = {5, "S", "", 1, "h0"};  // master 1 has two replicas, master 2 none
   pods.push_back({6, "M", "", -1, "h2"});
   Action a = PlanNextAction(Build(7, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
   // redis-6 must not go to master 2 (same host h2)... but master 2 has no replica at all,
   // so the replica count wins first: fewest replicas, then another host.
-  ASSERT_GE(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].replica.name, "redis-6");
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(2));
+  ASSERT_GE(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].replica.name, "redis-6");
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(2));
 }
 
 TEST(PlanNextAction, ReplicaGoesToAnotherHostOnTies) {
   auto pods = SixPods();
   pods.push_back({6, "M", "", -1, "h0"});
   Action a = PlanNextAction(Build(7, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(1)) << "master 0 shares host h0";
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(1)) << "master 0 shares host h0";
 }
 
 TEST(PlanNextAction, NewReplicasLandOnOtherHostsThanTheirMasters) {
@@ -142,10 +148,11 @@ TEST(PlanNextAction, NewReplicasLandOnOtherHostsThanTheirMasters) {
                                {2, "M", kC, -1, "h2"}, {3, "M", "", -1, "h0"},
                                {4, "M", "", -1, "h1"}, {5, "M", "", -1, "h2"}};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 3u);
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 3u);
   std::set<std::string> masters;
-  for (const auto& r : a.replicas) {
+  for (const auto& r : assign.assignments) {
     EXPECT_NE(r.replica.node_name, r.master.node_name) << r.replica.name << " -> " << r.master.name;
     masters.insert(r.master_id);
   }
@@ -157,9 +164,10 @@ TEST(PlanNextAction, ReplicasOnTheirMastersHostSwapMasters) {
                                {2, "M", kC, -1, "h2"}, {3, "S", "", 1, "h0"},
                                {4, "S", "", 0, "h1"},  {5, "S", "", 2, "h2"}};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 2u);
-  for (const auto& r : a.replicas)
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 2u);
+  for (const auto& r : assign.assignments)
     EXPECT_NE(r.replica.node_name, r.master.node_name) << r.replica.name << " -> " << r.master.name;
 }
 
@@ -194,7 +202,7 @@ TEST(PlanNextAction, WaitsUntilTheNewNodeKnowsItsMaster) {
   ASSERT_TRUE(alone.ok());
   obs.nodes[7].view = *alone;
   Action a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a) << ": " << a.reason;
   EXPECT_NE(a.reason.find("does not know"), std::string::npos) << a.reason;
 }
 
@@ -206,9 +214,10 @@ TEST(PlanNextAction, ScaleInDrainsTheLeavingMaster) {
   pods.push_back({6, "M", "12288-16383", -1, "h1"});
   pods.push_back({7, "S", "", 6, "h2"});
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kDrainLeaving) << a.reason;
-  EXPECT_EQ(a.weights.size(), 1u);
-  EXPECT_EQ(a.weights.at(IdOf(6)), 0.0);
+  ASSERT_TRUE(Is<DrainLeaving>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& drain = std::get<DrainLeaving>(a.kind);
+  EXPECT_EQ(drain.weights.size(), 1u);
+  EXPECT_EQ(drain.weights.at(IdOf(6)), 0.0);
   EXPECT_NE(a.reason.find("redis-6"), std::string::npos);
 }
 
@@ -217,9 +226,10 @@ TEST(PlanNextAction, DrainedLeavingNodesAreRemovedTogether) {
   pods.push_back({6, "M", "", -1, "h1"});
   pods.push_back({7, "S", "", 6, "h2"});
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kRemoveLeaving) << a.reason;
-  ASSERT_EQ(a.forget.size(), 2u);
-  EXPECT_EQ(a.forget_on.size(), 6u);
+  ASSERT_TRUE(Is<RemoveLeaving>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& remove = std::get<RemoveLeaving>(a.kind);
+  ASSERT_EQ(remove.nodes.size(), 2u);
+  EXPECT_EQ(remove.forget_on.size(), 6u);
 }
 
 TEST(PlanNextAction, AStayingReplicaOfALeavingMasterMovesFirst) {
@@ -231,10 +241,11 @@ TEST(PlanNextAction, AStayingReplicaOfALeavingMasterMovesFirst) {
   pods.push_back({6, "M", "12288-16383", -1, "h1"});
   pods.push_back({7, "S", "", 2, "h2"});
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].replica.name, "redis-5");
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(2)) << "master 2's other replica leaves";
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].replica.name, "redis-5");
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(2)) << "master 2's other replica leaves";
 }
 
 TEST(PlanNextAction, AStaleFailedNodeIsForgottenOnceEveryPodAnswers) {
@@ -244,9 +255,10 @@ TEST(PlanNextAction, AStaleFailedNodeIsForgottenOnceEveryPodAnswers) {
   pods[1] = {1, "S", "", 4, "h1", IdOf(91)};
   Action a = PlanNextAction(Build(6, pods, {{IdOf(1), "127.50.0.2", "master,fail", "-", ""}}),
                             OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kForget) << a.reason;
-  ASSERT_EQ(a.forget.size(), 1u);
-  EXPECT_EQ(a.forget[0].id, IdOf(1));
+  ASSERT_TRUE(Is<Forget>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& forget = std::get<Forget>(a.kind);
+  ASSERT_EQ(forget.nodes.size(), 1u);
+  EXPECT_EQ(forget.nodes[0].id, IdOf(1));
 }
 
 TEST(PlanNextAction, APodBackEmptyBecomesTheReplicaOfTheShardWithout) {
@@ -254,19 +266,21 @@ TEST(PlanNextAction, APodBackEmptyBecomesTheReplicaOfTheShardWithout) {
   pods[4] = {4, "M", kB, -1, "h2"};
   pods[1] = {1, "M", "", -1, "h1", IdOf(91)};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].replica.name, "redis-1");
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(4));
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].replica.name, "redis-1");
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(4));
 }
 
 TEST(PlanNextAction, APodBackOnANewAddressIsMetAgain) {
   auto obs = Build(6, SixPods());
   obs.nodes[2].pod.ip = "127.50.1.3";  // the pod's new IP; the cluster still has the old one
   Action a = PlanNextAction(obs, OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kMeet) << a.reason;
-  ASSERT_EQ(a.meet.size(), 1u);
-  EXPECT_EQ(a.meet[0].ip, "127.50.1.3");
+  ASSERT_TRUE(Is<Meet>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& meet = std::get<Meet>(a.kind);
+  ASSERT_EQ(meet.pods.size(), 1u);
+  EXPECT_EQ(meet.pods[0].ip, "127.50.1.3");
   EXPECT_NE(a.reason.find("new address"), std::string::npos);
 }
 
@@ -278,10 +292,10 @@ TEST(PlanNextAction, AMasterWhosePodCameBackAsANewNodeHasItsReplicaPromoted) {
   auto obs = Build(6, pods, {{IdOf(1), "", "master,noaddr", "-", kB}});
   // The builder does not list absent pods' nodes; pod 4 still follows master 1.
   Action a = PlanNextAction(obs, OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kPromoteReplica) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].replica.name, "redis-4");
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(1));
+  ASSERT_TRUE(Is<PromoteReplica>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& promote = std::get<PromoteReplica>(a.kind);
+  EXPECT_EQ(promote.replica.name, "redis-4");  // one replica: PromoteReplica names exactly one
+  EXPECT_EQ(promote.master_id, IdOf(1));
 }
 
 TEST(PlanNextAction, AFailedMasterWithSlotsBlocksChanges) {
@@ -290,13 +304,13 @@ TEST(PlanNextAction, AFailedMasterWithSlotsBlocksChanges) {
   pods[4] = {4, "S", "", 1, "h2"};
   auto obs = Build(6, pods, {{IdOf(1), "127.50.0.2", "master,fail", "-", kB}});
   Action a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a) << ": " << a.reason;
   EXPECT_NE(a.reason.find("failed"), std::string::npos) << a.reason;
 }
 
 TEST(PlanNextAction, ABalancedHealthyClusterNeedsNothing) {
   Action a = PlanNextAction(Build(6, SixPods()), OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kNothing) << a.reason;
+  EXPECT_TRUE(Is<NothingToDo>(a)) << ActionName(a) << ": " << a.reason;
 }
 
 TEST(PlanNextAction, AKeptEmptyMasterGetsSlotsByRebalance) {
@@ -304,19 +318,21 @@ TEST(PlanNextAction, AKeptEmptyMasterGetsSlotsByRebalance) {
   pods.push_back({6, "M", "", -1, "h1"});
   pods.push_back({7, "S", "", 6, "h2"});
   Action a = PlanNextAction(Build(8, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
-  EXPECT_TRUE(a.weights.empty()) << "every master takes part";
+  ASSERT_TRUE(Is<Rebalance>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& rebalance = std::get<Rebalance>(a.kind);
+  EXPECT_TRUE(rebalance.weights.empty()) << "every master takes part";
   EXPECT_NE(a.reason.find("redis-6 holds 0 of ~4096"), std::string::npos) << a.reason;
-  EXPECT_EQ(a.seed, "127.50.0.1:6379");
+  EXPECT_EQ(rebalance.seed, "127.50.0.1:6379");
 }
 
 TEST(PlanNextAction, ReplicaCountsAreEvenedOut) {
   auto pods = SixPods();
   pods[5] = {5, "S", "", 0, "h2"};  // master 0 has two replicas, master 2 none
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(2));
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(2));
 }
 
 TEST(PlanNextAction, ScaleDownThatLeavesTooManyMastersDrainsTheHighestOne) {
@@ -329,19 +345,21 @@ TEST(PlanNextAction, ScaleDownThatLeavesTooManyMastersDrainsTheHighestOne) {
                                {4, "S", "", 0, "h1"},
                                {5, "S", "", 1, "h2"}};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
-  ASSERT_EQ(a.weights.size(), 1u);
-  EXPECT_EQ(a.weights.at(IdOf(3)), 0.0);
+  ASSERT_TRUE(Is<Rebalance>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& rebalance = std::get<Rebalance>(a.kind);
+  ASSERT_EQ(rebalance.weights.size(), 1u);
+  EXPECT_EQ(rebalance.weights.at(IdOf(3)), 0.0);
   // Once drained, redis-3 becomes the replica of master 2 (the one without).
   pods[2].slots = "8192-12287,12288-13653";
   pods[0].slots = "0-4095,13654-15018";
   pods[1].slots = "4096-8191,15019-16383";
   pods[3].slots = "";
   Action next = PlanNextAction(Build(6, pods), OnePerMaster());
-  ASSERT_EQ(next.kind, ActionKind::kAssignReplicas) << next.reason;
-  ASSERT_EQ(next.replicas.size(), 1u);
-  EXPECT_EQ(next.replicas[0].replica.name, "redis-3");
-  EXPECT_EQ(next.replicas[0].master_id, IdOf(2));
+  ASSERT_TRUE(Is<AssignReplicas>(next)) << ActionName(next) << ": " << next.reason;
+  const auto& assign = std::get<AssignReplicas>(next.kind);
+  ASSERT_EQ(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].replica.name, "redis-3");
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(2));
 }
 
 TEST(PlanNextAction, AReplicaStillFollowingItsMastersOldAddressIsReattached) {
@@ -351,10 +369,11 @@ TEST(PlanNextAction, AReplicaStillFollowingItsMastersOldAddressIsReattached) {
   obs.nodes[4].replicating_from = "127.50.0.2:6379";
   obs.nodes[4].replication_link_up = true;
   Action a = PlanNextAction(obs, OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kAssignReplicas) << a.reason;
-  ASSERT_EQ(a.replicas.size(), 1u);
-  EXPECT_EQ(a.replicas[0].replica.name, "redis-3");
-  EXPECT_EQ(a.replicas[0].master_id, IdOf(0));
+  ASSERT_TRUE(Is<AssignReplicas>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& assign = std::get<AssignReplicas>(a.kind);
+  ASSERT_EQ(assign.assignments.size(), 1u);
+  EXPECT_EQ(assign.assignments[0].replica.name, "redis-3");
+  EXPECT_EQ(assign.assignments[0].master_id, IdOf(0));
 }
 
 TEST(PlanNextAction, ARoleThatMustWaitDoesNotHoldUpADrain) {
@@ -370,7 +389,7 @@ TEST(PlanNextAction, ARoleThatMustWaitDoesNotHoldUpADrain) {
   RolePlan roles = PlanRoles(obs, obs.nodes[0], OnePerMaster());
   ASSERT_NE(roles.blocked.find("still joining"), std::string::npos) << roles.blocked;
   Action a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kDrainLeaving) << a.reason;
+  EXPECT_TRUE(Is<DrainLeaving>(a)) << ActionName(a) << ": " << a.reason;
 }
 
 TEST(PlanNextAction, NoSlotMovesWhileAnyMembersViewSeesAMasterDown) {
@@ -387,12 +406,12 @@ TEST(PlanNextAction, NoSlotMovesWhileAnyMembersViewSeesAMasterDown) {
   ASSERT_TRUE(view.ok());
   obs.nodes[3].view = *view;
   Action a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a) << ": " << a.reason;
 }
 
 TEST(PlanNextAction, NothingAnswersMeansWait) {
   Action a = PlanNextAction(Build(3, {{0, "X"}, {1, "X"}, {2, "X"}}), OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait);
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a);
 }
 
 }  // namespace

@@ -61,14 +61,14 @@ TEST(SlotMovePlanning, RebalanceWaitsUntilTheSourceMasterKnowsTheTarget) {
                                {4, "slave", 1, ""},
                                {5, "slave", 2, ""}});
   Action a = PlanNextAction(obs, OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kWait) << a.reason;
+  ASSERT_TRUE(Is<Wait>(a)) << ActionName(a) << ": " << a.reason;
   EXPECT_NE(a.reason.find("redis-1"), std::string::npos) << a.reason;
   EXPECT_NE(a.reason.find("does not know redis-6"), std::string::npos) << a.reason;
 
   // Once it does, the rebalance starts.
   obs = Build(8, ScaledToEight());
   a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
+  EXPECT_TRUE(Is<Rebalance>(a)) << ActionName(a) << ": " << a.reason;
 }
 
 TEST(SlotMovePlanning, RebalanceWaitsUntilTheTargetKnowsEverySource) {
@@ -78,7 +78,7 @@ TEST(SlotMovePlanning, RebalanceWaitsUntilTheTargetKnowsEverySource) {
       {{0, "master", -1, kA}, {1, "master", -1, kB}, {6, "master", -1, ""}, {7, "slave", 6, ""}});
   // redis-6's view lacks redis-2's slots too: either reason keeps it waiting.
   Action a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kWait) << a.reason;
+  EXPECT_TRUE(Is<Wait>(a)) << ActionName(a) << ": " << a.reason;
 }
 
 // FINDINGS 2, drain: the leaving master must know every master it gives to,
@@ -95,8 +95,9 @@ TEST(SlotMovePlanning, DrainWaitsUntilTheLeavingMasterKnowsAnEmptyReceiver) {
   DesiredState four{1, 4};  // four masters wanted: the empty redis-3 stays one
   Observation obs = Build(6, pods);
   Action ready = PlanNextAction(obs, four);
-  ASSERT_EQ(ready.kind, ActionKind::kDrainLeaving) << ready.reason;
-  EXPECT_EQ(ready.weights.at(IdOf(6)), 0.0);
+  ASSERT_TRUE(Is<DrainLeaving>(ready)) << ActionName(ready) << ": " << ready.reason;
+  const auto& drain = std::get<DrainLeaving>(ready.kind);
+  EXPECT_EQ(drain.weights.at(IdOf(6)), 0.0);
 
   obs.nodes[6].view = View(6, {{0, "master", -1, "0-4095"},
                                {1, "master", -1, "4096-8191"},
@@ -106,7 +107,7 @@ TEST(SlotMovePlanning, DrainWaitsUntilTheLeavingMasterKnowsAnEmptyReceiver) {
                                {6, "master", -1, "12288-16383"},
                                {7, "slave", 6, ""}});
   Action a = PlanNextAction(obs, four);
-  ASSERT_EQ(a.kind, ActionKind::kWait) << a.reason;
+  ASSERT_TRUE(Is<Wait>(a)) << ActionName(a) << ": " << a.reason;
   EXPECT_NE(a.reason.find("cannot drain"), std::string::npos) << a.reason;
   EXPECT_NE(a.reason.find("redis-6"), std::string::npos) << a.reason;
   EXPECT_NE(a.reason.find("does not know redis-3"), std::string::npos) << a.reason;
@@ -121,7 +122,7 @@ TEST(SlotMovePlanning, ThreeMastersWithinOneSlotAreBalanced) {
                                {4, "S", "", 1, "h2"},
                                {5, "S", "", 2, "h0"}};
   Action a = PlanNextAction(Build(6, pods), OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kNothing) << a.reason;
+  EXPECT_TRUE(Is<NothingToDo>(a)) << ActionName(a) << ": " << a.reason;
   EXPECT_EQ(a.reason, "cluster balanced: 3 masters");
 }
 
@@ -141,7 +142,7 @@ TEST(SlotMovePlanning, JustAttachedReplicasTheReferenceStillCallsMastersAreNotUn
                                {5, "master", -1, ""}});
   ASSERT_EQ(ReferenceNode(obs), &obs.nodes[0]);
   Action a = PlanNextAction(obs, OnePerMaster());
-  EXPECT_EQ(a.kind, ActionKind::kNothing) << a.reason;
+  EXPECT_TRUE(Is<NothingToDo>(a)) << ActionName(a) << ": " << a.reason;
   EXPECT_EQ(a.reason, "cluster balanced: 3 masters");
 }
 
@@ -150,7 +151,8 @@ TEST(SlotMovePlanning, JustAttachedReplicasTheReferenceStillCallsMastersAreNotUn
 TEST(SlotMovePlanning, ARebalanceDecisionIsOneTheEngineAgreesWith) {
   Observation obs = Build(8, ScaledToEight());
   Action a = PlanNextAction(obs, OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
+  ASSERT_TRUE(Is<Rebalance>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& rebalance = std::get<Rebalance>(a.kind);
   std::vector<engine::NodeView> nodes;
   for (const auto& n : obs.nodes) {
     engine::NodeView v;
@@ -160,8 +162,8 @@ TEST(SlotMovePlanning, ARebalanceDecisionIsOneTheEngineAgreesWith) {
     v.topology = n.view;
     nodes.push_back(v);
   }
-  auto view = engine::BuildClusterView(a.seed, nodes);
-  auto plan = engine::PlanRebalance(view, MigrationOptions(a.weights));
+  auto view = engine::BuildClusterView(rebalance.seed, nodes);
+  auto plan = engine::PlanRebalance(view, MigrationOptions(rebalance.weights));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(plan->moves.size(), 4096u);
   for (const auto& m : plan->moves) EXPECT_EQ(m.to_id, IdOf(6));
@@ -181,11 +183,12 @@ TEST(SlotMovePlanning, TheReasonNeverCountsAJustAttachedReplicaAsAReceiver) {
                                {7, "master", -1, ""}});
   ASSERT_EQ(ReferenceNode(obs), &obs.nodes[0]);
   Action a = PlanNextAction(obs, OnePerMaster());
-  ASSERT_EQ(a.kind, ActionKind::kRebalance) << a.reason;
+  ASSERT_TRUE(Is<Rebalance>(a)) << ActionName(a) << ": " << a.reason;
+  const auto& rebalance = std::get<Rebalance>(a.kind);
   EXPECT_EQ(a.reason,
             "slots are uneven over 4 masters: rebalancing; redis-6 holds 0 of ~4096 slots; "
             "moving slots from redis-0, redis-1, redis-2");
-  EXPECT_EQ(a.weights.count(IdOf(7)), 0u) << "the engine refuses weights for replicas";
+  EXPECT_EQ(rebalance.weights.count(IdOf(7)), 0u) << "the engine refuses weights for replicas";
 }
 
 }  // namespace

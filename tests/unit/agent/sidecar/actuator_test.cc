@@ -55,14 +55,13 @@ class ActuatorTest : public ::testing::Test {
 };
 
 TEST_F(ActuatorTest, BootstrapUsesAddslotsAndTwoArgumentMeet) {
-  Action a;
-  a.kind = ActionKind::kBootstrap;
-  a.seed = cluster_.node(0).Address();
+  Bootstrap bootstrap;
+  bootstrap.seed = cluster_.node(0).Address();
   auto ranges = SplitEvenly(3);
   for (int i = 0; i < 3; ++i)
-    a.masters.push_back({Pod(cluster_.node(i), i), ranges[static_cast<size_t>(i)], i + 1});
-  for (int i = 1; i < 4; ++i) a.meet.push_back(Pod(cluster_.node(i), i));
-  auto out = actuator_.Execute(a, nullptr);
+    bootstrap.masters.push_back({Pod(cluster_.node(i), i), ranges[static_cast<size_t>(i)], i + 1});
+  for (int i = 1; i < 4; ++i) bootstrap.meet.push_back(Pod(cluster_.node(i), i));
+  auto out = actuator_.Execute(Action{bootstrap, "create"}, nullptr);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   int addslots = 0;
   for (int i = 0; i < 3; ++i)
@@ -72,7 +71,7 @@ TEST_F(ActuatorTest, BootstrapUsesAddslotsAndTwoArgumentMeet) {
     }
   EXPECT_EQ(addslots, 16384);
   int meets = 0;
-  for (const auto& cmd : cluster_.Log(a.seed)) {
+  for (const auto& cmd : cluster_.Log(bootstrap.seed)) {
     if (cmd[1] != "MEET") continue;
     ++meets;
     EXPECT_EQ(cmd.size(), 4u) << "CLUSTER MEET ip port: no bus-port argument before 7.0";
@@ -81,11 +80,10 @@ TEST_F(ActuatorTest, BootstrapUsesAddslotsAndTwoArgumentMeet) {
 }
 
 TEST_F(ActuatorTest, RemovingLeavingNodesResetsThemThenForgetsThemEverywhereElse) {
-  Action a;
-  a.kind = ActionKind::kRemoveLeaving;
-  a.forget.push_back({cluster_.node(3).id, cluster_.node(3).Address(), "redis-3"});
-  for (int i = 0; i < 3; ++i) a.forget_on.push_back(cluster_.node(i).Address());
-  auto out = actuator_.Execute(a, nullptr);
+  RemoveLeaving remove;
+  remove.nodes.push_back({cluster_.node(3).id, cluster_.node(3).Address(), "redis-3"});
+  for (int i = 0; i < 3; ++i) remove.forget_on.push_back(cluster_.node(i).Address());
+  auto out = actuator_.Execute(Action{remove, "remove"}, nullptr);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(Words(cluster_.Log(cluster_.node(3).Address())),
             std::vector<std::string>{"CLUSTER RESET HARD"});
@@ -95,25 +93,21 @@ TEST_F(ActuatorTest, RemovingLeavingNodesResetsThemThenForgetsThemEverywhereElse
 }
 
 TEST_F(ActuatorTest, ReplicasAreAttachedOnTheReplicaAndPromotionIsForced) {
-  Action a;
-  a.kind = ActionKind::kAssignReplicas;
-  a.replicas.push_back({Pod(cluster_.node(3), 3), cluster_.node(0).id, Pod(cluster_.node(0), 0)});
-  ASSERT_TRUE(actuator_.Execute(a, nullptr).ok());
+  ReplicaAssignment r{Pod(cluster_.node(3), 3), cluster_.node(0).id, Pod(cluster_.node(0), 0)};
+  ASSERT_TRUE(actuator_.Execute(Action{AssignReplicas{{r}}, "attach"}, nullptr).ok());
   EXPECT_EQ(Words(cluster_.Log(cluster_.node(3).Address())),
             std::vector<std::string>{"CLUSTER REPLICATE " + cluster_.node(0).id});
   cluster_.ClearLog();
-  a.kind = ActionKind::kPromoteReplica;
-  ASSERT_TRUE(actuator_.Execute(a, nullptr).ok());
+  ASSERT_TRUE(
+      actuator_.Execute(Action{PromoteReplica{r.replica, r.master_id}, "promote"}, nullptr).ok());
   EXPECT_EQ(Words(cluster_.Log(cluster_.node(3).Address())),
             std::vector<std::string>{"CLUSTER FAILOVER FORCE"});
 }
 
 TEST_F(ActuatorTest, AnUnreachableReplicaIsAnErrorNamingIt) {
   cluster_.node(3).up = false;
-  Action a;
-  a.kind = ActionKind::kAssignReplicas;
-  a.replicas.push_back({Pod(cluster_.node(3), 3), cluster_.node(0).id, Pod(cluster_.node(0), 0)});
-  auto out = actuator_.Execute(a, nullptr);
+  ReplicaAssignment r{Pod(cluster_.node(3), 3), cluster_.node(0).id, Pod(cluster_.node(0), 0)};
+  auto out = actuator_.Execute(Action{AssignReplicas{{r}}, "attach"}, nullptr);
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.status().message().find("127.50.30.4"), std::string::npos)
       << out.status().message();
@@ -126,10 +120,8 @@ TEST_F(ActuatorTest, ARebalanceWithNothingToMoveSaysSo) {
   cluster_.AssignSlots(1, 5462, 10922);
   cluster_.AssignSlots(2, 10923, 16383);
   cluster_.MakeReplica(3, 0);
-  Action a;
-  a.kind = ActionKind::kRebalance;
-  a.seed = cluster_.node(0).Address();
-  auto out = actuator_.Execute(a, nullptr);
+  auto out =
+      actuator_.Execute(Action{Rebalance{cluster_.node(0).Address(), {}}, "rebalance"}, nullptr);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_TRUE(out->nothing_to_do);
   EXPECT_EQ(out->slots_moved, 0);
@@ -138,10 +130,8 @@ TEST_F(ActuatorTest, ARebalanceWithNothingToMoveSaysSo) {
 TEST_F(ActuatorTest, ARebalanceThatMovesSlotsIsNews) {
   cluster_.AssignSlots(0, 0, 8191);
   cluster_.AssignSlots(1, 8192, 16383);
-  Action a;
-  a.kind = ActionKind::kRebalance;
-  a.seed = cluster_.node(0).Address();
-  auto out = actuator_.Execute(a, nullptr);
+  auto out =
+      actuator_.Execute(Action{Rebalance{cluster_.node(0).Address(), {}}, "rebalance"}, nullptr);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_FALSE(out->nothing_to_do);
   EXPECT_EQ(out->slots_moved, 16384 - 2 * 4096);  // nodes 2 and 3 were empty masters

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <set>
 
-namespace rc::agent {
+namespace rc::engine {
 namespace {
 
 const std::string kA(40, 'a'), kB(40, 'b'), kC(40, 'c'), kD(40, 'd'), kR(40, 'e');
@@ -21,8 +21,8 @@ std::string Line(const std::string& id, const std::string& addr, const std::stri
 }
 
 // A node that answered with CLUSTER NODES `text` (its "myself" line names it).
-engine::NodeView Answering(const std::string& address, const std::string& text) {
-  engine::NodeView v;
+NodeView Answering(const std::string& address, const std::string& text) {
+  NodeView v;
   v.address = address;
   auto topo = Topology::ParseClusterNodes(text);
   EXPECT_TRUE(topo.ok()) << topo.status().ToString();
@@ -33,8 +33,8 @@ engine::NodeView Answering(const std::string& address, const std::string& text) 
   return v;
 }
 
-engine::NodeView Silent(const std::string& address, const std::string& error) {
-  engine::NodeView v;
+NodeView Silent(const std::string& address, const std::string& error) {
+  NodeView v;
   v.address = address;
   v.error = error;
   return v;
@@ -54,15 +54,14 @@ std::string As(const std::string& self, std::vector<std::string> lines) {
 }
 
 // Three masters a, b, c (c at .3 owning 10923-16383); `c_flags` how the others flag c.
-engine::ClusterView ThreeMastersCLost(const std::string& c_flags = "master,fail",
-                                      engine::NodeView c_view = Silent("10.0.0.3:6379",
-                                                                       "connection refused")) {
+ClusterView ThreeMastersCLost(const std::string& c_flags = "master,fail",
+                              NodeView c_view = Silent("10.0.0.3:6379", "connection refused")) {
   std::vector<std::string> lines = {Line(kA, "10.0.0.1:6379", "master", "-", "0-5460"),
                                     Line(kB, "10.0.0.2:6379", "master", "-", "5461-10922"),
                                     Line(kC, "10.0.0.3:6379", c_flags, "-", "10923-16383")};
-  return engine::BuildClusterView("10.0.0.1:6379",
-                                  {Answering("10.0.0.1:6379", As(kA, lines)),
-                                   Answering("10.0.0.2:6379", As(kB, lines)), std::move(c_view)});
+  return BuildClusterView("10.0.0.1:6379",
+                          {Answering("10.0.0.1:6379", As(kA, lines)),
+                           Answering("10.0.0.2:6379", As(kB, lines)), std::move(c_view)});
 }
 
 TEST(DistributeSlots, AMasterWithoutSlotsTakesThemAll) {
@@ -166,8 +165,7 @@ TEST(PlanSlotCover, ThePodBackAsAnEmptyMasterTakesTheWholeShard) {
                                     Line(kB, "10.0.0.2:6379", "master", "-", "5461-10922"),
                                     Line(kC, ":0", "master,fail,noaddr", "-", "10923-16383"),
                                     Line(kD, "10.0.0.3:6379", "master", "-", "")};
-  auto view =
-      engine::BuildClusterView("10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)),
+  auto view = BuildClusterView("10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)),
                                                  Answering("10.0.0.2:6379", As(kB, lines)),
                                                  Answering("10.0.0.3:6379", As(kD, lines))});
   auto plan = PlanSlotCover(view);
@@ -192,9 +190,8 @@ TEST(PlanSlotCover, AnAddressAnsweringAsAnotherNodeMeansReplaced) {
 TEST(PlanSlotCover, SlotsNobodyClaimsAreCoveredWithoutForgetting) {
   std::vector<std::string> lines = {Line(kA, "10.0.0.1:6379", "master", "-", "0-5460"),
                                     Line(kB, "10.0.0.2:6379", "master", "-", "5461-10922")};
-  auto view = engine::BuildClusterView(
-      "10.0.0.1:6379",
-      {Answering("10.0.0.1:6379", As(kA, lines)), Answering("10.0.0.2:6379", As(kB, lines))});
+  auto view = BuildClusterView("10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)),
+                                                 Answering("10.0.0.2:6379", As(kB, lines))});
   auto plan = PlanSlotCover(view);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(plan->uncovered.unowned, SlotSet::Of({{10923, 16383}}));
@@ -210,7 +207,7 @@ TEST(PlanSlotCover, RefusesWhileASlotIsOpen) {
       Line(kA, "10.0.0.1:6379", "master", "-", "0-5460 [7->-" + kB + "]"),
       Line(kB, "10.0.0.2:6379", "master", "-", "5461-10922"),
       Line(kC, "10.0.0.3:6379", "master,fail", "-", "10923-16383")};
-  auto view = engine::BuildClusterView(
+  auto view = BuildClusterView(
       "10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)),
                         Answering("10.0.0.2:6379", As(kB, lines)), Silent("10.0.0.3:6379", "x")});
   auto plan = PlanSlotCover(view);
@@ -226,7 +223,7 @@ TEST(PlanSlotCover, RefusesWhileASlotIsOpen) {
 
 // c died for good while b imported its slot 11000 and a migrated its slot 7
 // to it: nothing but forgetting c closes those two, so they do not stop the cover.
-engine::ClusterView MigrationsWithTheLostMaster() {
+ClusterView MigrationsWithTheLostMaster() {
   auto line = [](const std::string& self, const std::string& id, const std::string& addr,
                  const std::string& flags, const std::string& slots, const std::string& open) {
     return Line(id, addr, flags, "-", slots + (self == id ? open : ""));
@@ -237,13 +234,13 @@ engine::ClusterView MigrationsWithTheLostMaster() {
                line(self, kB, "10.0.0.2:6379", "master", "5461-10922", " [11000-<-" + kC + "]"),
                line(self, kC, "10.0.0.3:6379", "master,fail", "10923-16383", "")});
   };
-  return engine::BuildClusterView(
+  return BuildClusterView(
       "10.0.0.1:6379", {Answering("10.0.0.1:6379", text(kA)), Answering("10.0.0.2:6379", text(kB)),
                         Silent("10.0.0.3:6379", "connection refused")});
 }
 
 TEST(PlanSlotCover, ASlotImportedFromTheLostMasterGoesToItsImporterWithItsKeys) {
-  engine::ClusterView view = MigrationsWithTheLostMaster();
+  ClusterView view = MigrationsWithTheLostMaster();
   ASSERT_EQ(view.open_slots.size(), 2u);
   auto plan = PlanSlotCover(view);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
@@ -275,14 +272,14 @@ TEST(PlanSlotCover, ASlotImportedFromTheLostMasterGoesToItsImporterWithItsKeys) 
 }
 
 TEST(PlanSlotCover, RefusesWhileASlotIsOpenBetweenLiveNodesBesidesOnesWithTheLostMaster) {
-  engine::ClusterView view = MigrationsWithTheLostMaster();
+  ClusterView view = MigrationsWithTheLostMaster();
   std::vector<std::string> lines = {
       Line(kA, "10.0.0.1:6379", "master", "-", "0-5460 [7->-" + kC + "] [8->-" + kB + "]"),
       Line(kB, "10.0.0.2:6379", "master", "-", "5461-10922"),
       Line(kC, "10.0.0.3:6379", "master,fail", "-", "10923-16383")};
-  view = engine::BuildClusterView("10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)),
-                                                    Answering("10.0.0.2:6379", As(kB, lines)),
-                                                    Silent("10.0.0.3:6379", "connection refused")});
+  view = BuildClusterView("10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)),
+                                            Answering("10.0.0.2:6379", As(kB, lines)),
+                                            Silent("10.0.0.3:6379", "connection refused")});
   auto plan = PlanSlotCover(view);
   ASSERT_FALSE(plan.ok());
   EXPECT_NE(plan.status().message().find("1 slot(s) are open (MIGRATING/IMPORTING), and not by a "
@@ -310,7 +307,7 @@ TEST(PlanSlotCover, RefusesWhenAReplicaOfTheLostMasterAnswers) {
                                     Line(kB, "10.0.0.2:6379", "master", "-", "5461-10922"),
                                     Line(kC, "10.0.0.3:6379", "master,fail", "-", "10923-16383"),
                                     Line(kR, "10.0.0.5:6379", "slave", kC, "")};
-  auto view = engine::BuildClusterView(
+  auto view = BuildClusterView(
       "10.0.0.1:6379",
       {Answering("10.0.0.1:6379", As(kA, lines)), Answering("10.0.0.2:6379", As(kB, lines)),
        Silent("10.0.0.3:6379", "refused"), Answering("10.0.0.5:6379", As(kR, lines))});
@@ -344,7 +341,7 @@ TEST(PlanSlotCover, RefusesWhenALiveNodeClaimsTheSlotsItself) {
       Line(kA, "10.0.0.1:6379", "master", "-", "0-5460"),
       Line(kB, "10.0.0.2:6379", "master", "-", "5461-10922 16000"),
       Line(kC, "10.0.0.3:6379", "master,fail", "-", "10923-15999 16001-16383")};
-  auto view = engine::BuildClusterView(
+  auto view = BuildClusterView(
       "10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, seed)),
                         Answering("10.0.0.2:6379", As(kB, b)), Silent("10.0.0.3:6379", "x")});
   auto plan = PlanSlotCover(view);
@@ -359,7 +356,7 @@ TEST(PlanSlotCover, RefusesWithNoLiveMaster) {
   std::vector<std::string> lines = {Line(kA, "10.0.0.1:6379", "slave", kB, ""),
                                     Line(kC, "10.0.0.3:6379", "master,fail", "-", "0-16383"),
                                     Line(kB, "10.0.0.2:6379", "master,fail", "-", "")};
-  auto view = engine::BuildClusterView(
+  auto view = BuildClusterView(
       "10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)), Silent("10.0.0.2:6379", "x"),
                         Silent("10.0.0.3:6379", "x")});
   auto plan = PlanSlotCover(view);
@@ -399,9 +396,8 @@ TEST(CoverSlotsHint, SaysNothingWhileTheSlotsMayStillComeBackOrAreServed) {
   EXPECT_EQ(CoverSlotsHint(ThreeMastersCLost("master,fail?")), "");
   std::vector<std::string> lines = {Line(kA, "10.0.0.1:6379", "master", "-", "0-5460"),
                                     Line(kB, "10.0.0.2:6379", "master", "-", "5461-16383")};
-  auto healthy = engine::BuildClusterView(
-      "10.0.0.1:6379",
-      {Answering("10.0.0.1:6379", As(kA, lines)), Answering("10.0.0.2:6379", As(kB, lines))});
+  auto healthy = BuildClusterView("10.0.0.1:6379", {Answering("10.0.0.1:6379", As(kA, lines)),
+                                                    Answering("10.0.0.2:6379", As(kB, lines))});
   EXPECT_EQ(CoverSlotsHint(healthy), "");
 }
 
@@ -414,4 +410,4 @@ TEST(DescribeSlots, LongListsAreCut) {
 }
 
 }  // namespace
-}  // namespace rc::agent
+}  // namespace rc::engine

@@ -7,7 +7,7 @@
 
 #include "tests/support/fake_redis.h"
 
-namespace rc::agent {
+namespace rc::engine {
 namespace {
 
 using rc::testing::FakeConnector;
@@ -147,4 +147,4 @@ TEST_F(SlotCovererTest, RefusesWhileTheLostMastersReplicaAnswers) {
 }
 
 }  // namespace
-}  // namespace rc::agent
+}  // namespace rc::engine
