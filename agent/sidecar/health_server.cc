@@ -19,9 +19,9 @@ HealthServer::HealthServer(AgentMetrics& metrics, const PublishedReadiness& read
                     "text/plain");
   });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    Readiness readiness = readiness_.Get();
-    res.status = readiness.ready ? 200 : 503;
-    res.set_content(readiness.reason + "\n", "text/plain");
+    const Readiness now = readiness_.Get();
+    res.status = now.ready ? 200 : 503;
+    res.set_content(now.reason + "\n", "text/plain");
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
