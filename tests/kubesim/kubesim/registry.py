@@ -89,30 +89,39 @@ class Registry:
         return self.store.update(r, obj, check_rv=check_rv), warnings
 
     def patch(self, r, ns, name, content_type, body, sub="", dry_run=False):
-        old = self.store.get(r, ns, name)
-        base = self.scale_of(r, old) if sub == "scale" else old
+        """Applies the patch to the stored object atomically, as the API server does: a write that
+        lands between the read and the store (admission webhooks take a while) makes it read and
+        patch again, so a PATCH never undoes another client's change (e.g. a scale)."""
         try:
             patch = json.loads(body or b"null")
         except ValueError as e:
             raise errors.bad_request(f"invalid patch body: {e}")
         ctype = (content_type or "").split(";")[0].strip()
-        if ctype == "application/json-patch+json":
-            new = jsonpatch.apply_json_patch(base, patch)
-        elif ctype == "application/merge-patch+json":
-            new = jsonpatch.apply_merge_patch(base, patch)
-        elif ctype == "application/strategic-merge-patch+json":
-            new = jsonpatch.apply_strategic_merge_patch(base, patch)
-        elif ctype == "application/apply-patch+yaml":
+        if ctype == "application/apply-patch+yaml":
             raise errors.ApiError(415, "UnsupportedMediaType", "server-side apply is not supported by kubesim")
-        else:
+        if ctype not in ("application/json-patch+json", "application/merge-patch+json",
+                         "application/strategic-merge-patch+json"):
             raise errors.ApiError(415, "UnsupportedMediaType", f"unsupported patch type {ctype!r}")
-        if not isinstance(new, dict):
-            raise errors.bad_request("patch result is not an object")
-        new.setdefault("metadata", {})["resourceVersion"] = (patch.get("metadata") or {}).get(
-            "resourceVersion") if isinstance(patch, dict) else None
-        if not new["metadata"]["resourceVersion"]:
-            new["metadata"].pop("resourceVersion")
-        return self.update(r, ns, name, new, sub=sub, dry_run=dry_run)
+        pinned = (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch, dict) else None
+        for attempt in range(10):
+            old = self.store.get(r, ns, name)
+            base = self.scale_of(r, old) if sub == "scale" else old
+            if ctype == "application/json-patch+json":
+                new = jsonpatch.apply_json_patch(base, patch)
+            elif ctype == "application/merge-patch+json":
+                new = jsonpatch.apply_merge_patch(base, patch)
+            else:
+                new = jsonpatch.apply_strategic_merge_patch(base, patch)
+            if not isinstance(new, dict):
+                raise errors.bad_request("patch result is not an object")
+            # The client's own resourceVersion, if it sent one; else the one it was applied to.
+            new.setdefault("metadata", {})["resourceVersion"] = pinned or old["metadata"]["resourceVersion"]
+            try:
+                return self.update(r, ns, name, new, sub=sub, dry_run=dry_run)
+            except errors.ApiError as e:
+                if e.code != 409 or pinned or attempt == 9:
+                    raise
+        raise AssertionError("unreachable")
 
     def delete(self, r, ns, name, grace=None, dry_run=False):
         if dry_run:
@@ -170,11 +179,18 @@ class Registry:
         if not isinstance(replicas, int) or replicas < 0:
             raise errors.invalid(r, old["metadata"]["name"], "spec.replicas: must be a non-negative integer")
         rv = (scale.get("metadata") or {}).get("resourceVersion")
-        if rv and rv != old["metadata"]["resourceVersion"]:
-            raise errors.conflict(r, old["metadata"]["name"])
-        old["spec"]["replicas"] = replicas
-        new = self.store.update(r, old, check_rv=False)
-        return self.scale_of(r, new), []
+        for attempt in range(10):
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise errors.conflict(r, old["metadata"]["name"])
+            old["spec"]["replicas"] = replicas
+            try:  # a write since `old` was read: read it again, never undo that write
+                new = self.store.update(r, old)
+                return self.scale_of(r, new), []
+            except errors.ApiError as e:
+                if e.code != 409 or attempt == 9:
+                    raise
+                old = self.store.get(r, old["metadata"].get("namespace"), old["metadata"]["name"])
+        raise AssertionError("unreachable")
 
     # -- helpers for controllers --------------------------------------------
     def _assign_cluster_ip(self, svc):
