@@ -39,8 +39,14 @@ void MoveScheduler::FewestKeysNext(Pair& p) {
   std::rotate(first, best, best + 1);
 }
 
+int MoveScheduler::MostOpen() const { return options_.slots_in_flight * options_.units_per_target; }
+
+bool MoveScheduler::Ramping(const Target& t) const {
+  return !t.known && t.owned / options_.ramp_ratio < MostOpen();
+}
+
 int MoveScheduler::Room(const Target& t, Clock::time_point now, Clock::time_point* retry_at) const {
-  const int most = options_.slots_in_flight * options_.units_per_target;
+  const int most = MostOpen();
   if (t.known) return std::max(0, most - t.open);
   if (now < t.next_open) {  // the gap after an introductory slot, or the hold after the last
     *retry_at = std::min(*retry_at, t.next_open);
@@ -68,13 +74,11 @@ MoveScheduler::Step MoveScheduler::Next(Clock::time_point now, MoveUnit* unit,
       if (room <= 0) continue;
       const bool introducing = !t.known && t.moved < options_.introduce_slots;
       if (introducing) FewestKeysNext(p);
-      const bool ramping = !t.known && t.owned / options_.ramp_ratio <
-                                           options_.slots_in_flight * options_.units_per_target;
       const size_t n = std::min(p.slots.size() - p.next,
                                 static_cast<size_t>(std::min(room, options_.slots_in_flight)));
       unit->from_id = p.from_id;
       unit->to_id = p.to_id;
-      unit->claim_now = introducing || ramping;
+      unit->claim_now = introducing || Ramping(t);
       unit->slots.clear();
       for (size_t i = p.next; i < p.next + n; ++i) unit->slots.push_back(p.slots[i].slot);
       p.next += n;

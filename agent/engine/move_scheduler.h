@@ -111,6 +111,10 @@ class MoveScheduler {
   // Puts the not yet handed out slot of `p` with the fewest known keys at
   // p.next (the order of the rest is kept).
   static void FewestKeysNext(Pair& p);
+  // Slots open at once toward one target, at most.
+  int MostOpen() const;
+  // A new target still below that cap (owned / ramp_ratio): its units claim at once.
+  bool Ramping(const Target& t) const;
   // How many slots may open toward `t` now (0: none yet).
   int Room(const Target& t, Clock::time_point now, Clock::time_point* retry_at) const;
 
